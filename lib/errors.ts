@@ -1,0 +1,22 @@
+// Errors that cross a boundary (CLI, socket) carry a stable code and a message for a person.
+export type ErrorCode =
+  | 'invalid'            // bad input: the message names the field
+  | 'not_found'          // no such lab / node
+  | 'exists'             // a lab with that name exists
+  | 'version_mismatch'   // the editor's revision is stale
+  | 'busy'               // another apply of this lab is running
+  | 'conflict'           // a foreign object is in the way
+  | 'kernel'             // a kernel command failed (the apply was rolled back)
+  | 'unauthorized'
+  | 'internal';
+
+export class NslabError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'NslabError';
+  }
+}

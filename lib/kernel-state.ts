@@ -1,0 +1,70 @@
+// The kernel's networking as nslab models it. `compile(topology)` produces the desired one,
+// the observer (server/observer) reads the observed one, and `plan` diffs the two.
+// Namespace key '' is the machine's own (root) namespace.
+
+export type LinkKind = 'veth' | 'bridge' | 'loopback' | 'other';
+
+export interface KLink {
+  name: string;
+  kind: LinkKind;
+  /** the ownership mark (ifalias), e.g. nslab:seed:link:A-br0; null on foreign links */
+  mark: string | null;
+  /** administratively up (the UP flag) */
+  up: boolean;
+  /** the bridge this link is a port of, by name, in the same namespace */
+  master: string | null;
+  /** IPv4 addresses with prefix ("10.0.0.2/24"), sorted; kernel-made ones are left out */
+  addresses: string[];
+  /** veth only: the other end. Desired: always set. Observed: set when the peer is found. */
+  peer?: { ns: string; name: string };
+  // Observed only:
+  ifindex?: number;
+  /** operational state as the kernel says it: UP, DOWN, LOWERLAYERDOWN, UNKNOWN */
+  oper?: string;
+  mac?: string;
+  mtu?: number;
+  stats?: { rxPackets: number; txPackets: number; rxBytes: number; txBytes: number };
+}
+
+export interface KRoute {
+  /** 'default' or a network prefix like 10.1.0.0/24 */
+  dst: string;
+  via?: string;
+  dev?: string;
+}
+
+export interface KNatRule {
+  source: string;
+  out: string;
+}
+
+export interface KNat {
+  /** nft table (family ip) holding this lab's NAT in this namespace */
+  table: string;
+  rules: KNatRule[];
+}
+
+export interface KNamespace {
+  /** '' for the machine's own namespace */
+  name: string;
+  /** mark on this namespace's `lo` alias; null when foreign (or the machine's own namespace) */
+  mark: string | null;
+  /** nslab creates (and may delete) this namespace; false for the machine's own namespace */
+  owned: boolean;
+  /** links by name */
+  links: Record<string, KLink>;
+  /** static routes (kernel-made connected routes are left out) */
+  routes: KRoute[];
+  /** net.ipv4.ip_forward of this namespace */
+  forwarding: boolean;
+  /** this lab's nft NAT table here, if any */
+  nat: KNat | null;
+}
+
+export interface KernelState {
+  namespaces: Record<string, KNamespace>;
+}
+
+export function emptyState(): KernelState {
+  return { namespaces: {} };
+}

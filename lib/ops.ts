@@ -1,0 +1,171 @@
+// Operations: the small, idempotent kernel steps a plan is made of, and the exact commands
+// each one becomes. The driver runs these commands (batched); the command log and the script
+// exporter show them. Namespace '' is the machine's own namespace.
+import type { KNatRule, KRoute } from './kernel-state';
+
+export const FORWARDING_KEY = 'net.ipv4.ip_forward';
+
+export type Op =
+  /** ip netns add NS; lo up; lo alias MARK */
+  | { type: 'netns.add'; ns: string; mark: string }
+  | { type: 'netns.del'; ns: string }
+  | { type: 'bridge.add'; ns: string; name: string; mark: string }
+  /** a veth pair created with its peer straight in peerNs; both ends get the mark as alias */
+  | { type: 'veth.add'; ns: string; name: string; peerNs: string; peerName: string; mark: string }
+  | { type: 'link.del'; ns: string; name: string }
+  | { type: 'link.set'; ns: string; name: string; up?: boolean; master?: string | null; mark?: string }
+  | { type: 'addr.add'; ns: string; dev: string; cidr: string }
+  | { type: 'addr.del'; ns: string; dev: string; cidr: string }
+  | { type: 'route.add'; ns: string; route: KRoute }
+  | { type: 'route.replace'; ns: string; route: KRoute }
+  | { type: 'route.del'; ns: string; route: KRoute }
+  | { type: 'sysctl.set'; ns: string; key: typeof FORWARDING_KEY; value: '0' | '1' }
+  /** replaces the whole table atomically (nft -f) */
+  | { type: 'nft.load'; ns: string; table: string; rules: KNatRule[]; mark: string }
+  | { type: 'nft.del'; ns: string; table: string };
+
+export type OpType = Op['type'];
+
+/** One process to run. `ip` commands of one namespace may be batched by the driver (ip -batch). */
+export type Command =
+  | { tool: 'ip'; ns: string; args: string[] }
+  | { tool: 'nft'; ns: string; args: string[]; stdin?: string }
+  | { tool: 'sysctl'; ns: string; args: string[] };
+
+/** `ip -n NS ARGS` (or plain `ip ARGS` in the machine's own namespace) */
+const ip = (ns: string, ...args: string[]): Command => ({ tool: 'ip', ns, args });
+
+export function routeArgs(r: KRoute): string[] {
+  const out = [r.dst];
+  if (r.via) out.push('via', r.via);
+  if (r.dev) out.push('dev', r.dev);
+  return out;
+}
+
+export function nftScript(table: string, rules: KNatRule[], mark: string): string {
+  const lines = [
+    `table ip ${table}`,
+    `delete table ip ${table}`,
+    `table ip ${table} {`,
+    `\tcomment "${mark}"`,
+    `\tchain postrouting {`,
+    `\t\ttype nat hook postrouting priority srcnat; policy accept;`,
+    ...rules.map((r) => `\t\tip saddr ${r.source} oifname "${r.out}" counter masquerade`),
+    `\t}`,
+    `}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** The commands an operation runs, in order. */
+export function commandsFor(op: Op): Command[] {
+  switch (op.type) {
+    case 'netns.add':
+      return [
+        ip('', 'netns', 'add', op.ns),
+        ip(op.ns, 'link', 'set', 'dev', 'lo', 'up'),
+        ip(op.ns, 'link', 'set', 'dev', 'lo', 'alias', op.mark),
+      ];
+    case 'netns.del':
+      return [ip('', 'netns', 'del', op.ns)];
+    case 'bridge.add':
+      return [
+        ip(op.ns, 'link', 'add', 'name', op.name, 'type', 'bridge'),
+        ip(op.ns, 'link', 'set', 'dev', op.name, 'alias', op.mark),
+      ];
+    case 'veth.add': {
+      // Create from the side that can name the other: the machine's own namespace has no name
+      // in /run/netns, so when one end lives there, the command runs there.
+      const flip = op.peerNs === '' && op.ns !== '';
+      const [ns, name, peerNs, peerName] = flip
+        ? [op.peerNs, op.peerName, op.ns, op.name]
+        : [op.ns, op.name, op.peerNs, op.peerName];
+      const add = ['link', 'add', 'name', name, 'type', 'veth', 'peer', 'name', peerName];
+      if (peerNs !== ns) add.push('netns', peerNs);
+      return [
+        ip(ns, ...add),
+        ip(ns, 'link', 'set', 'dev', name, 'alias', op.mark),
+        ip(peerNs, 'link', 'set', 'dev', peerName, 'alias', op.mark),
+      ];
+    }
+    case 'link.del':
+      return [ip(op.ns, 'link', 'del', 'dev', op.name)];
+    case 'link.set': {
+      const out: Command[] = [];
+      if (op.master !== undefined)
+        out.push(op.master === null ? ip(op.ns, 'link', 'set', 'dev', op.name, 'nomaster') : ip(op.ns, 'link', 'set', 'dev', op.name, 'master', op.master));
+      if (op.mark !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, 'alias', op.mark));
+      if (op.up !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, op.up ? 'up' : 'down'));
+      return out;
+    }
+    case 'addr.add':
+      return [ip(op.ns, 'addr', 'add', op.cidr, 'dev', op.dev)];
+    case 'addr.del':
+      return [ip(op.ns, 'addr', 'del', op.cidr, 'dev', op.dev)];
+    case 'route.add':
+      return [ip(op.ns, 'route', 'add', ...routeArgs(op.route))];
+    case 'route.replace':
+      return [ip(op.ns, 'route', 'replace', ...routeArgs(op.route))];
+    case 'route.del':
+      return [ip(op.ns, 'route', 'del', ...routeArgs(op.route))];
+    case 'sysctl.set':
+      return [{ tool: 'sysctl', ns: op.ns, args: ['-w', `${op.key}=${op.value}`] }];
+    case 'nft.load':
+      return [{ tool: 'nft', ns: op.ns, args: ['-f', '-'], stdin: nftScript(op.table, op.rules, op.mark) }];
+    case 'nft.del':
+      return [{ tool: 'nft', ns: op.ns, args: ['delete', 'table', 'ip', op.table] }];
+  }
+}
+
+/** The full argv a person would type for a command (what the command log shows). */
+export function argvOf(cmd: Command): string[] {
+  if (cmd.tool === 'ip') return cmd.ns ? ['ip', '-n', cmd.ns, ...cmd.args] : ['ip', ...cmd.args];
+  const base = [cmd.tool, ...cmd.args];
+  return cmd.ns ? ['ip', 'netns', 'exec', cmd.ns, ...base] : base;
+}
+
+/** Quotes an argv for display (POSIX shell rules), e.g. for the command log and the script export. */
+export function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+
+export type Action = 'create' | 'update' | 'delete' | 'replace';
+export type ResourceKind = 'namespace' | 'bridge' | 'veth' | 'route' | 'forwarding' | 'nat';
+
+export interface Change {
+  action: Action;
+  resource: ResourceKind;
+  /** a readable address, e.g. `veth A:eth0 <-> br0:veth-A` or `namespace seed-A` */
+  address: string;
+  /** the namespace it lives in ('' = the machine's own) */
+  ns: string;
+  /** what differs, one line each, e.g. `addresses: 10.0.0.3/24 -> 10.0.0.33/24` */
+  details: string[];
+}
+
+export interface PlanStep {
+  op: Op;
+  /** ops that undo this step if a later step fails (run in order) */
+  undo: Op[];
+  /** index of the change this step belongs to */
+  change: number;
+}
+
+export interface Conflict {
+  /** namespace ('' = the machine's own) and object name */
+  ns: string;
+  object: string;
+  message: string;
+}
+
+export interface Plan {
+  lab: string;
+  changes: Change[];
+  steps: PlanStep[];
+  summary: { add: number; change: number; destroy: number };
+  /** foreign objects in the way: apply refuses while there are any */
+  conflicts: Conflict[];
+}

@@ -1,0 +1,153 @@
+// The topology: the lab a user draws (desired state), as one document.
+// The same zod schema checks files, socket payloads and editor forms.
+import { z } from 'zod';
+import { parseCidr, parseIPv4 } from './addr';
+
+/** Lab ids become part of namespace names and nft table names. */
+export const LAB_NAME = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
+/** Node ids: bridges become interface names, so they obey the interface-name rules too. */
+export const NODE_ID = /^[A-Za-z][A-Za-z0-9_-]{0,14}$/;
+/** Interface names: 1-15 bytes from an allow-list (no '/', spaces, ':', '%', '.'). */
+export const IFACE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,14}$/;
+/** Namespace names chosen by the user (the isolated host). */
+export const NETNS_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** Words that `ip` reads as keywords; refused as names so a command line never reads oddly. */
+export const RESERVED_NAMES = new Set([
+  'lo', 'all', 'any', 'default', 'dev', 'name', 'help', 'up', 'down', 'type', 'link', 'none',
+]);
+
+export const HOST_ID = 'host';
+
+const name = (what: string, re: RegExp, rule: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .regex(re, { error: (iss) => `${what} ${JSON.stringify(iss.input)} is not valid: ${rule}` })
+    .refine((v) => !RESERVED_NAMES.has(v.toLowerCase()), {
+      error: (iss) => `${what} ${JSON.stringify(iss.input)} is reserved by ip; choose another`,
+    });
+
+export const labNameSchema = z
+  .string({ error: 'lab name must be a string' })
+  .regex(LAB_NAME, {
+    error: (iss) =>
+      `lab name ${JSON.stringify(iss.input)} is not valid: use 1-24 of a-z, 0-9 and '-', starting and ending with a letter or digit`,
+  });
+
+export const nodeIdSchema = name('node id', NODE_ID, "1-15 of A-Z a-z 0-9 '_' '-', starting with a letter");
+export const ifaceSchema = name('interface name', IFACE_NAME, "1-15 of A-Z a-z 0-9 '_' '-', starting with a letter");
+export const netnsNameSchema = z
+  .string()
+  .regex(NETNS_NAME, {
+    error: (iss) =>
+      `namespace name ${JSON.stringify(iss.input)} is not valid: 1-64 of A-Z a-z 0-9 '_' '-', starting with a letter or digit`,
+  });
+
+export const cidrSchema = z.string({ error: 'address must be a string like 10.0.0.2/24' }).refine(
+  (v) => parseCidr(v) !== null,
+  { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with prefix, like 10.0.0.2/24` },
+);
+export const ipSchema = z.string({ error: 'gateway must be a string like 10.0.0.1' }).refine(
+  (v) => parseIPv4(v) !== null,
+  { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address like 10.0.0.1` },
+);
+/** A route destination: `default` or a network prefix like 192.168.5.0/24. */
+export const destinationSchema = z.string().refine((v) => v === 'default' || parseCidr(v) !== null, {
+  error: (iss) => `route destination ${JSON.stringify(iss.input)} must be "default" or a prefix like 10.1.0.0/24`,
+});
+
+export const routeSchema = z.strictObject({
+  to: destinationSchema,
+  via: ipSchema.optional(),
+  dev: ifaceSchema.optional(),
+});
+
+export const natSchema = z.strictObject({
+  /** the source prefix to masquerade, e.g. 10.0.0.0/24 */
+  source: cidrSchema,
+  /** the interface of this node the traffic leaves through */
+  out: ifaceSchema,
+});
+
+const nodeCommon = {
+  id: nodeIdSchema,
+  label: z.string().max(64).optional(),
+};
+
+export const namespaceNodeSchema = z.strictObject({
+  ...nodeCommon,
+  kind: z.literal('namespace'),
+  /** cosmetic: how the canvas draws it ("machine" = another machine reached through NAT) */
+  role: z.enum(['namespace', 'router', 'machine']).optional(),
+  forwarding: z.boolean().optional(),
+  routes: z.array(routeSchema).optional(),
+  nat: z.array(natSchema).optional(),
+});
+
+export const bridgeNodeSchema = z.strictObject({
+  ...nodeCommon,
+  kind: z.literal('bridge'),
+  /** host addresses on the bridge ("give Bridge_0 an IP") */
+  addresses: z.array(cidrSchema).optional(),
+});
+
+export const nodeSchema = z.discriminatedUnion('kind', [namespaceNodeSchema, bridgeNodeSchema], {
+  error: (iss) =>
+    iss.code === 'invalid_union' ? 'node kind must be "namespace" or "bridge"' : undefined,
+});
+
+export const endpointSchema = z.strictObject({
+  /** a node id, or "host" */
+  node: z.string({ error: 'endpoint node must be a node id' }),
+  /** interface name in that node; optional on a bridge (nslab names the port) */
+  iface: ifaceSchema.optional(),
+  addresses: z.array(cidrSchema).optional(),
+});
+
+export const linkSchema = z.strictObject({
+  id: nodeIdSchema.optional(),
+  a: endpointSchema,
+  b: endpointSchema,
+});
+
+export const hostSchema = z.strictObject({
+  /** empty: this machine's own namespace; a name: an isolated host namespace nslab creates and owns */
+  netns: z.union([z.literal(''), netnsNameSchema]).optional(),
+  forwarding: z.boolean().optional(),
+  routes: z.array(routeSchema).optional(),
+  nat: z.array(natSchema).optional(),
+});
+
+export const positionSchema = z.strictObject({
+  x: z.number().finite(),
+  y: z.number().finite(),
+  color: z.string().max(32).optional(),
+  note: z.string().max(500).optional(),
+});
+
+export const layoutSchema = z.strictObject({
+  nodes: z.record(z.string(), positionSchema).optional(),
+});
+
+export const topologySchema = z.strictObject({
+  name: labNameSchema,
+  description: z.string().max(2000).optional(),
+  host: hostSchema.optional(),
+  nodes: z.array(nodeSchema).default([]),
+  links: z.array(linkSchema).default([]),
+  /** cosmetic: never reaches the kernel */
+  layout: layoutSchema.optional(),
+});
+
+export type Route = z.infer<typeof routeSchema>;
+export type Nat = z.infer<typeof natSchema>;
+export type NamespaceNode = z.infer<typeof namespaceNodeSchema>;
+export type BridgeNode = z.infer<typeof bridgeNodeSchema>;
+export type TopologyNode = z.infer<typeof nodeSchema>;
+export type Endpoint = z.infer<typeof endpointSchema>;
+export type Link = z.infer<typeof linkSchema>;
+export type HostConfig = z.infer<typeof hostSchema>;
+export type Layout = z.infer<typeof layoutSchema>;
+export type Topology = z.infer<typeof topologySchema>;
+/** What a user writes: defaults not yet applied. */
+export type TopologyInput = z.input<typeof topologySchema>;
