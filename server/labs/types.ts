@@ -50,7 +50,7 @@ export interface ApplyProgress {
 
 export interface ApplyResult {
   ok: boolean;
-  plan: Plan;
+  plan: PlanView;
   rev: number;
   /** on failure: what failed, with the kernel's message; the kernel was rolled back */
   error?: { object: string; message: string; rolledBack: boolean };
@@ -64,6 +64,13 @@ export interface LiveNode {
   exists: boolean;
   /** drift lines for this node (empty = matches the topology) */
   drift: string[];
+}
+
+export interface PlanView extends Plan {
+  /** identifies this exact plan: pass it to apply to run exactly what was previewed */
+  fingerprint: string;
+  /** the plan rendered Terraform-style */
+  text: string;
 }
 
 export interface LiveState {
@@ -88,16 +95,23 @@ export interface LabsService {
   readonly events: EventEmitter<LabsEvents>;
   list(): LabSummary[];
   get(name: string): LabRecord;
-  create(topology: Topology): LabRecord;
+  /** hostNetns: where the lab's host side lives ('' = this machine); default: topology.host.netns */
+  create(topology: Topology, opts?: { hostNetns?: string }): LabRecord;
   /** saves a new revision; throws version_mismatch when expectedRev is stale */
   save(topology: Topology, expectedRev: number): LabRecord;
   /** deletes the lab's record; destroys its kernel objects first */
   remove(name: string): Promise<void>;
   /** the plan from the kernel's current state to this topology (default: the saved one) */
-  plan(name: string, topology?: Topology): Promise<Plan>;
-  apply(name: string, opts?: { expectedRev?: number }): Promise<ApplyResult>;
+  plan(name: string, topology?: Topology): Promise<PlanView>;
+  /**
+   * Applies the saved topology. expectedRev: refuse (version_mismatch) if the lab was saved since;
+   * fingerprint: refuse if the plan differs from the one the user previewed (Plan.fingerprint).
+   */
+  apply(name: string, opts?: { expectedRev?: number; fingerprint?: string }): Promise<ApplyResult>;
   destroy(name: string): Promise<ApplyResult>;
   live(name: string): Promise<LiveState>;
+  /** watches the kernel for this lab and emits 'live' on every change; returns the unsubscribe */
+  watch(name: string): () => void;
   /** recent commands run for this lab, oldest first */
   commandLog(name: string, limit?: number): CommandLogEntry[];
 }

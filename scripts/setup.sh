@@ -1,0 +1,51 @@
+#!/bin/sh
+# Installs what nslab needs on a Debian machine, as root: system packages, npm packages, and
+# (with --build) the dashboard's production build. Safe to run again: it skips what is there.
+# Usage: sh scripts/setup.sh [--build] [--test]
+set -eu
+cd "$(dirname "$0")/.."
+
+build=0 test=0
+for a in "$@"; do
+  case "$a" in
+    --build) build=1 ;;
+    --test) test=1 ;;
+    *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$(id -u)" != 0 ]; then
+  echo "nslab changes the kernel's networking and must run as root (try: sudo $0 $*)" >&2
+  exit 1
+fi
+
+# iproute2 (ip), nftables (nft, for NAT), iputils-ping, procps (sysctl), tcpdump (captures),
+# traceroute; the tests also drive Debian's Chromium.
+pkgs="iproute2 nftables iputils-ping procps tcpdump traceroute util-linux"
+[ "$test" = 1 ] && pkgs="$pkgs chromium fonts-dejavu-core"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "==> installing system packages:$missing"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.nslab-lock; then
+  echo "==> installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.nslab-lock
+fi
+
+if [ "$build" = 1 ]; then
+  stale=1
+  if [ -f .next/BUILD_ID ] && [ -z "$(find app components lib public next.config.ts package-lock.json -newer .next/BUILD_ID 2>/dev/null | head -n 1)" ]; then
+    stale=0
+  fi
+  if [ "$stale" = 1 ]; then
+    echo "==> building the dashboard (next build)"
+    npx next build
+  fi
+fi

@@ -1,0 +1,42 @@
+// `nslab exec LAB NODE -- CMD...`: a command inside a node's namespace, with the terminal
+// passed through and the command's own exit code returned.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { compile } from '@/lib/compile';
+import { NslabError } from '@/lib/errors';
+import type { Labs } from '@/server/labs/service';
+
+export function nodeNetns(labs: Labs, lab: string, node: string): string {
+  const rec = labs.get(lab);
+  const { nodeNs } = compile(rec.topology, { hostNetns: rec.hostNetns });
+  const ns = nodeNs[node];
+  if (ns === undefined) {
+    const known = Object.keys(nodeNs).sort().join(', ');
+    throw new NslabError('not_found', `lab "${lab}" has no node "${node}" (its nodes: ${known})`);
+  }
+  if (ns && !existsSync(`/run/netns/${ns}`)) {
+    throw new NslabError('not_found', `namespace ${ns} of node "${node}" does not exist: apply lab "${lab}" first`);
+  }
+  return ns;
+}
+
+export async function execInNode(labs: Labs, lab: string, node: string, command: string[]): Promise<number> {
+  if (!command.length) throw new NslabError('invalid', 'no command given: nslab exec LAB NODE -- CMD [ARGS...]');
+  const ns = nodeNetns(labs, lab, node);
+  const argv = ns ? ['ip', 'netns', 'exec', ns, ...command] : command;
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    child.on('error', (e) => reject(new NslabError('invalid', `cannot run ${command[0]}: ${e.message}`)));
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward).off('SIGTERM', forward);
+      resolve(code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1));
+    });
+  });
+}
+
+function signalNumber(sig: NodeJS.Signals): number | undefined {
+  const map: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return map[sig];
+}

@@ -1,0 +1,195 @@
+// The nslab command line. Same labs service as the dashboard; errors to stderr, non-zero exit.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { NslabError } from '@/lib/errors';
+import { netnsNameSchema } from '@/lib/topology';
+import { formatProblem, parseTopologyText, TopologyError } from '@/lib/validate';
+import { createLabsService, type Labs } from '@/server/labs/service';
+import { DEFAULT_HOME } from '@/server/store/db';
+import { cleanAll } from './clean';
+import { execInNode } from './exec';
+import { formatStatus, progressLine } from './format';
+
+const program = new Command('nslab')
+  .description('Build Linux network namespace labs from a topology file, and read them back from the kernel.')
+  .addHelpText(
+    'after',
+    `
+State is kept in NSLAB_HOME (default ${DEFAULT_HOME}). nslab must run as root.
+Examples:
+  nslab apply examples/seed.yaml --host-netns H   build the tutorial lab with an isolated host
+  nslab exec seed A -- ping -c1 10.0.0.3          run a command inside namespace A of lab seed
+  nslab destroy seed                              remove everything the lab made`,
+  )
+  .enablePositionalOptions()
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+let labs: Labs | undefined;
+const service = () => (labs ??= createLabsService());
+
+function readTopology(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new NslabError('invalid', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const r = parseTopologyText(text, file);
+  if (!r.ok) throw new TopologyError(r.problems);
+  return r.topology;
+}
+
+const hostNetnsOption = () =>
+  new Option('--host-netns <name>', 'put the lab\'s host side (bridges, host addresses, NAT) in an isolated namespace of this name, created and owned by nslab').argParser((v) => {
+    const r = netnsNameSchema.safeParse(v);
+    if (!r.success) throw new NslabError('invalid', `--host-netns: ${r.error.issues[0]?.message}`);
+    return v;
+  });
+
+program
+  .command('apply')
+  .description('create or update the lab in FILE (YAML or JSON) so the kernel matches it')
+  .argument('<file>', 'topology file (- for standard input)')
+  .addOption(hostNetnsOption())
+  .option('-q, --quiet', 'print only the summary')
+  .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean }) => {
+    const t = readTopology(file);
+    const labs = service();
+    const rec = labs.upsert(t, opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {});
+    const planned = await labs.plan(rec.name);
+    if (!opts.quiet) process.stdout.write(planned.text + '\n');
+    if (planned.steps.length === 0) {
+      await labs.apply(rec.name, { expectedRev: rec.rev });
+      return;
+    }
+    if (!opts.quiet) labs.events.on('progress', (p) => { const l = progressLine(planned, p); if (l) process.stderr.write(l + '\n'); });
+    const res = await labs.apply(rec.name, { expectedRev: rec.rev, fingerprint: planned.fingerprint });
+    if (!res.ok) {
+      const e = res.error!;
+      throw new NslabError('kernel', `${e.message}\n${e.rolledBack ? 'The apply was rolled back: the kernel is as it was before.' : 'The rollback was incomplete; run `nslab plan` to see what is left.'}`);
+    }
+    const s = res.plan.summary;
+    process.stdout.write(`Apply complete! ${s.add} added, ${s.change} changed, ${s.destroy} destroyed.\n`);
+  });
+
+program
+  .command('plan')
+  .description('show what apply would change, without changing anything')
+  .argument('<file>', 'topology file (- for standard input)')
+  .addOption(hostNetnsOption())
+  .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+  .option('--json', 'print the plan as JSON')
+  .action(async (file: string, opts: { hostNetns?: string; detailedExitcode?: boolean; json?: boolean }) => {
+    const t = readTopology(file);
+    const p = await service().planTopology(t, opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {});
+    process.stdout.write(opts.json ? JSON.stringify(p, null, 2) + '\n' : p.text + '\n');
+    if (p.conflicts.length) process.exitCode = 1;
+    else if (opts.detailedExitcode && p.steps.length > 0) process.exitCode = 2;
+  });
+
+program
+  .command('destroy')
+  .description('remove every kernel object of the lab (its isolated host too) and restore host settings it changed')
+  .argument('<lab>', 'lab name')
+  .action(async (lab: string) => {
+    const res = await service().destroy(lab);
+    if (!res.ok) throw new NslabError('kernel', res.error!.message);
+    process.stdout.write(`Destroy complete! ${res.plan.summary.destroy} destroyed.\n`);
+  });
+
+program
+  .command('status')
+  .description('list the labs, or show one lab as the kernel has it')
+  .argument('[lab]', 'lab name')
+  .option('--json', 'print JSON')
+  .action(async (lab: string | undefined, opts: { json?: boolean }) => {
+    const labs = service();
+    if (!lab) {
+      const list = labs.list();
+      if (opts.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      else if (!list.length) process.stdout.write('No labs yet. Create one with `nslab apply FILE`.\n');
+      else for (const l of list) process.stdout.write(`${l.name.padEnd(24)} ${l.state.padEnd(12)} rev ${l.rev}  host: ${l.hostNetns || 'this machine'}\n`);
+      return;
+    }
+    const rec = labs.get(lab);
+    const live = await labs.live(lab);
+    process.stdout.write(opts.json ? JSON.stringify({ ...rec, live }, null, 2) + '\n' : formatStatus(rec, live));
+  });
+
+program
+  .command('exec')
+  .description("run a command in a node's namespace (node `host` is the lab's host context); exits with the command's code")
+  .argument('<lab>', 'lab name')
+  .argument('<node>', 'node id, or host')
+  .argument('<command...>', 'the command and its arguments, after --')
+  .passThroughOptions()
+  .action(async (lab: string, node: string, command: string[]) => {
+    process.exitCode = await execInNode(service(), lab, node, command);
+  });
+
+program
+  .command('export')
+  .description('write the lab as a topology file, a diagram or a runnable script')
+  .argument('<lab>', 'lab name')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json', 'mermaid', 'drawio', 'script']).makeOptionMandatory())
+  .option('-o, --output <file>', 'write to this file instead of standard output')
+  .action(async (lab: string, opts: { format: string; output?: string }) => {
+    const { exportTopology } = await import('@/lib/export/index');
+    const rec = service().get(lab);
+    const text = exportTopology(rec.topology, opts.format as never, { hostNetns: rec.hostNetns });
+    if (opts.output) writeFileSync(opts.output, text, { mode: opts.format === 'script' ? 0o755 : 0o644 });
+    else process.stdout.write(text);
+  });
+
+program
+  .command('clean')
+  .description('remove every leftover nslab object from the kernel (all labs), e.g. after a crash; never touches anything else')
+  .action(async () => {
+    const removed = await cleanAll(service());
+    process.stdout.write(removed.length ? removed.map((r) => `removed ${r}`).join('\n') + '\n' : 'Nothing to clean.\n');
+  });
+
+program
+  .command('serve')
+  .description('start the dashboard (Next.js and socket.io) on 127.0.0.1:3000')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new NslabError('invalid', `--port: "${v}" is not a port number (1-65535)`);
+    return n;
+  }, 3000)
+  .option('--dev', 'run Next.js in development mode')
+  .action(async (opts: { host: string; port: number; dev?: boolean }) => {
+    const { startServer } = await import('@/server/main');
+    await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev });
+    keepRunning = true;
+  });
+
+let keepRunning = false;
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    process.exitCode = report(e);
+  } finally {
+    if (!keepRunning) await labs?.close();
+  }
+}
+
+function report(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+  if (e instanceof TopologyError) {
+    process.stderr.write(`nslab: the topology is not valid:\n${e.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
+    return 1;
+  }
+  if (e instanceof NslabError) {
+    process.stderr.write(`nslab: ${e.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`nslab: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  return 1;
+}
+
+await main();

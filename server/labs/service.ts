@@ -1,0 +1,401 @@
+// The labs service: the one facade behind the CLI and the socket gateway.
+// desired (the saved topology, compiled) vs observed (the kernel) -> plan -> driver -> journal.
+import { EventEmitter } from 'node:events';
+import { compile } from '@/lib/compile';
+import { nodeDrift } from '@/lib/drift';
+import { NslabError } from '@/lib/errors';
+import { emptyState, type KernelState } from '@/lib/kernel-state';
+import { shortHash } from '@/lib/names';
+import { FORWARDING_KEY, type Plan } from '@/lib/ops';
+import { plan as makePlan } from '@/lib/plan';
+import { renderPlan } from '@/lib/plan-text';
+import type { Topology } from '@/lib/topology';
+import { assertTopology } from '@/lib/validate';
+import { runSteps, type RunResult } from '@/server/kernel/driver';
+import type { CommandSink } from '@/server/kernel/exec';
+import { watchKernel } from '@/server/kernel/monitor';
+import { listNetns, observe } from '@/server/kernel/observer';
+import { Store, type LabRow } from '@/server/store/store';
+import type {
+  ApplyResult,
+  CommandLogEntry,
+  LabRecord,
+  LabsEvents,
+  LabsService,
+  LabSummary,
+  LiveNode,
+  LiveState,
+  PlanView,
+} from './types';
+
+export interface LabsServiceOptions {
+  /** the state folder (NSLAB_HOME) */
+  home?: string;
+}
+
+export function createLabsService(opts: LabsServiceOptions = {}): Labs {
+  return new Labs(new Store(opts.home));
+}
+
+export function planView(p: Plan): PlanView {
+  return { ...p, fingerprint: shortHash(JSON.stringify(p.steps.map((s) => s.op))), text: renderPlan(p) };
+}
+
+/** The host context a lab uses: chosen at creation and kept until the lab is destroyed. */
+function hostOf(row: LabRow): string {
+  return row.hostNetns;
+}
+
+export class Labs implements LabsService {
+  readonly events = new EventEmitter<LabsEvents>();
+  private readonly busy = new Set<string>();
+  private readonly watchers = new Map<string, { count: number; close: () => Promise<void>; refresh: () => void }>();
+
+  constructor(readonly store: Store) {
+    this.events.setMaxListeners(0);
+  }
+
+  close(): Promise<void> {
+    const closing = [...this.watchers.values()].map((w) => w.close());
+    this.watchers.clear();
+    return Promise.all(closing).then(() => this.store.close());
+  }
+
+  // --- records -----------------------------------------------------------------------------
+
+  list(): LabSummary[] {
+    return this.store.listLabs().map(summary);
+  }
+
+  get(name: string): LabRecord {
+    const row = this.store.getLab(name);
+    if (!row) throw new NslabError('not_found', `no lab named "${name}" (see \`nslab status\` for the labs there are)`);
+    return { ...summary(row), topology: row.topology };
+  }
+
+  create(topology: Topology, opts: { hostNetns?: string } = {}): LabRecord {
+    const t = assertTopology(topology);
+    if (this.store.getLab(t.name)) throw new NslabError('exists', `a lab named "${t.name}" exists already`);
+    const hostNetns = opts.hostNetns ?? t.host?.netns ?? '';
+    this.checkHostFree(t.name, hostNetns);
+    this.store.insertLab(withHost(t, hostNetns), hostNetns);
+    const rec = this.get(t.name);
+    this.events.emit('changed', summary(this.store.getLab(t.name)!));
+    return rec;
+  }
+
+  save(topology: Topology, expectedRev: number): LabRecord {
+    const t = assertTopology(topology);
+    const row = this.store.getLab(t.name);
+    if (!row) throw new NslabError('not_found', `no lab named "${t.name}"`);
+    const wanted = t.host?.netns ?? '';
+    let hostNetns = row.hostNetns;
+    if (wanted !== row.hostNetns) {
+      if (row.appliedRev !== null) {
+        // Moving a live lab between this machine and an isolated host is a destroy and a new apply.
+        if (wanted !== '') {
+          throw new NslabError('invalid', `lab "${t.name}" is applied with its host side in ${row.hostNetns ? `namespace ${row.hostNetns}` : 'this machine'}; destroy it first to move it to ${wanted}`);
+        }
+      } else {
+        this.checkHostFree(t.name, wanted);
+        hostNetns = wanted;
+      }
+    }
+    const saved = this.store.saveLab(withHost(t, hostNetns), expectedRev, hostNetns);
+    if (!saved) {
+      throw new NslabError('version_mismatch', `lab "${t.name}" was changed elsewhere (now revision ${row.rev}, you edited ${expectedRev}); reload it and make your change again`);
+    }
+    this.events.emit('changed', summary(saved));
+    return this.get(t.name);
+  }
+
+  async remove(name: string): Promise<void> {
+    const row = this.row(name);
+    if (row.appliedRev !== null || row.state !== 'not-applied') {
+      const res = await this.destroy(name);
+      if (!res.ok) throw new NslabError('kernel', `could not destroy lab "${name}" before deleting it: ${res.error?.message}`);
+    }
+    this.store.deleteLab(name);
+    this.events.emit('changed', { name, deleted: true });
+  }
+
+  commandLog(name: string, limit = 500): CommandLogEntry[] {
+    return this.store.commands(name, limit);
+  }
+
+  // --- kernel ------------------------------------------------------------------------------
+
+  /** Observes every namespace this lab has or may have left behind. */
+  private async observeLab(lab: string, desired: KernelState, hostNs: string): Promise<KernelState> {
+    const scope = new Set<string>([...Object.keys(desired.namespaces), hostNs]);
+    for (const ns of await listNetns()) if (ns.startsWith(`${lab}-`)) scope.add(ns);
+    for (const ns of this.store.journaledNetns(lab)) scope.add(ns);
+    return observe([...scope], { lab });
+  }
+
+  private async computePlan(row: LabRow, topology: Topology) {
+    const compiled = compile(topology, { hostNetns: hostOf(row) });
+    const observed = await this.observeLab(row.name, compiled.desired, compiled.hostNs);
+    return { compiled, observed, plan: planView(makePlan(row.name, compiled.desired, observed)) };
+  }
+
+  /**
+   * Where a lab's host side lives. An explicit choice wins; an applied lab keeps its host
+   * until it is destroyed (moving a live lab is a destroy and an apply, never a surprise).
+   */
+  resolveHost(topology: Topology, explicit?: string): string {
+    const row = this.store.getLab(topology.name);
+    const fromFile = topology.host?.netns ?? '';
+    const applied = row && row.appliedRev !== null;
+    const wanted = explicit ?? (fromFile || (applied ? row.hostNetns : ''));
+    if (applied && wanted !== row.hostNetns) {
+      const where = (h: string) => (h ? `namespace ${h}` : 'this machine');
+      throw new NslabError('invalid', `lab "${topology.name}" is applied with its host side in ${where(row.hostNetns)}; run \`nslab destroy ${topology.name}\` first to move it to ${where(wanted)}`);
+    }
+    return wanted;
+  }
+
+  /** Creates the lab, or saves this topology as its next revision (as a file import does). */
+  upsert(topology: Topology, opts: { hostNetns?: string } = {}): LabRecord {
+    const t = assertTopology(topology);
+    const hostNetns = this.resolveHost(t, opts.hostNetns);
+    const row = this.store.getLab(t.name);
+    if (!row) return this.create(t, { hostNetns });
+    if (row.hostNetns !== hostNetns) {
+      this.checkHostFree(t.name, hostNetns);
+      this.store.setHostNetns(t.name, hostNetns);
+    }
+    if (JSON.stringify(withHost(t, hostNetns)) === JSON.stringify(row.topology)) return this.get(t.name);
+    return this.save(withHost(t, hostNetns), row.rev);
+  }
+
+  /** The plan for a topology file, without saving anything (the lab may not exist yet). */
+  async planTopology(topology: Topology, opts: { hostNetns?: string } = {}): Promise<PlanView> {
+    const t = assertTopology(topology);
+    const hostNetns = this.resolveHost(t, opts.hostNetns);
+    const compiled = compile(withHost(t, hostNetns), { hostNetns });
+    const observed = await this.observeLab(t.name, compiled.desired, compiled.hostNs);
+    return planView(makePlan(t.name, compiled.desired, observed));
+  }
+
+  async plan(name: string, topology?: Topology): Promise<PlanView> {
+    const row = this.row(name);
+    const t = topology ? assertTopology(topology) : row.topology;
+    return (await this.computePlan(row, withHost(t, row.hostNetns))).plan;
+  }
+
+  async apply(name: string, opts: { expectedRev?: number; fingerprint?: string } = {}): Promise<ApplyResult> {
+    return this.exclusive(name, async () => {
+      const row = this.row(name);
+      if (opts.expectedRev !== undefined && opts.expectedRev !== row.rev) {
+        throw new NslabError('version_mismatch', `lab "${name}" is at revision ${row.rev}, not ${opts.expectedRev}; reload it and review the plan again`);
+      }
+      const { observed, plan } = await this.computePlan(row, row.topology);
+      if (opts.fingerprint && opts.fingerprint !== plan.fingerprint) {
+        throw new NslabError('version_mismatch', `the kernel changed since the plan was shown; review the new plan and apply again`);
+      }
+      return this.run(row, 'apply', plan, observed);
+    });
+  }
+
+  async destroy(name: string): Promise<ApplyResult> {
+    return this.exclusive(name, async () => {
+      const row = this.row(name);
+      const hostNs = hostOf(row);
+      const desired = emptyState();
+      const observed = await this.observeLab(name, desired, hostNs);
+      const plan = planView(makePlan(name, desired, observed));
+      // Restore what nslab changed in the machine's own namespace (ip_forward), once no other
+      // applied lab in this machine's namespace still wants it.
+      const restores = this.store.savedSysctls(name).filter(() => hostNs === '');
+      const othersNeed = this.store.listLabs().some((l) => l.name !== name && l.hostNetns === '' && l.appliedRev !== null && l.topology.host?.forwarding);
+      if (!othersNeed) {
+        for (const s of restores) {
+          if (s.key !== FORWARDING_KEY) continue;
+          const current = observed.namespaces['']?.forwarding;
+          const value = s.value === '1' ? '1' : '0';
+          if (current !== undefined && (current ? '1' : '0') !== value) {
+            plan.steps.push({ op: { type: 'sysctl.set', ns: '', key: FORWARDING_KEY, value }, undo: [{ type: 'sysctl.set', ns: '', key: FORWARDING_KEY, value: current ? '1' : '0' }], change: plan.changes.length });
+            plan.changes.push({ action: 'update', resource: 'forwarding', address: 'forwarding (this machine)', ns: '', details: [`restore ${FORWARDING_KEY} to ${value}`] });
+            plan.summary.change += 1;
+          }
+        }
+      }
+      const res = await this.run(row, 'destroy', planView(plan), observed);
+      if (res.ok) {
+        for (const s of restores) this.store.forgetSysctl(name, s.key);
+        this.store.forgetJournal(name);
+      }
+      return res;
+    });
+  }
+
+  private async run(row: LabRow, kind: 'apply' | 'destroy', plan: PlanView, observed: KernelState): Promise<ApplyResult> {
+    const name = row.name;
+    if (plan.conflicts.length) {
+      const list = plan.conflicts.map((c) => `- ${c.message}`).join('\n');
+      throw new NslabError('conflict', `cannot ${kind} lab "${name}": objects that are not this lab's are in the way:\n${list}`, plan.conflicts);
+    }
+    // Remember the machine's own forwarding value before nslab first changes it.
+    for (const s of plan.steps) {
+      if (s.op.type === 'sysctl.set' && s.op.ns === '') {
+        const before = observed.namespaces['']?.forwarding;
+        if (before !== undefined) this.store.saveSysctlOnce(name, s.op.key, before ? '1' : '0');
+      }
+    }
+    const lock = this.store.beginApply(name, kind, kind === 'apply' ? row.rev : null);
+    if ('busyPid' in lock) throw new NslabError('busy', `lab "${name}" is being applied by process ${lock.busyPid}; wait for it to finish`);
+    const phase = kind === 'apply' ? 'apply' : 'destroy';
+    this.setState(name, 'applying');
+    let rollingBack = false;
+    let result: RunResult;
+    try {
+      result = await runSteps(plan.steps, {
+        beforeStep: (step, index) => this.store.journal(lock.id, name, index, step.op),
+        onCommand: this.commandSink(name, () => (rollingBack ? 'rollback' : phase)),
+        onStep: (p) => {
+          if (p.status === 'failed') rollingBack = true;
+          this.events.emit('progress', { lab: name, step: p.step, total: plan.steps.length, change: plan.steps[p.step]?.change ?? -1, status: p.status, ...(p.message ? { message: p.message } : {}) });
+        },
+      });
+    } catch (e) {
+      this.store.finishApply(lock.id, 'failed', String(e));
+      this.setState(name, 'failed');
+      throw e;
+    }
+    if (result.ok) {
+      this.store.finishApply(lock.id, 'done');
+      if (kind === 'apply') this.setState(name, 'applied', row.rev);
+      else this.setState(name, 'not-applied', null);
+    } else {
+      this.store.finishApply(lock.id, 'failed', result.message);
+      this.setState(name, kind === 'apply' && row.appliedRev !== null ? 'drifted' : 'failed');
+    }
+    this.pushLive(name);
+    return {
+      ok: result.ok,
+      plan,
+      rev: row.rev,
+      ...(result.ok ? {} : { error: { object: result.object, message: result.message, rolledBack: result.rolledBack } }),
+    };
+  }
+
+  async live(name: string): Promise<LiveState> {
+    const row = this.row(name);
+    const { compiled, observed, plan } = await this.computePlan(row, row.topology);
+    const drift = nodeDrift(row.topology, compiled, observed);
+    const nodes: Record<string, LiveNode> = {};
+    for (const [id, ns] of Object.entries(compiled.nodeNs)) {
+      const o = observed.namespaces[ns];
+      const isBridge = row.topology.nodes.some((n) => n.id === id && n.kind === 'bridge');
+      nodes[id] = { id, ns, exists: !!o && (!isBridge || !!o.links[id]), drift: drift[id] ?? [] };
+    }
+    // A lab that was applied and no longer matches has drifted; reflect that in its state.
+    if (row.appliedRev !== null && !this.busy.has(name)) {
+      const inSync = plan.steps.length === 0;
+      const state = inSync ? 'applied' : 'drifted';
+      if (row.state !== state && (row.state === 'applied' || row.state === 'drifted')) this.setState(name, state);
+    }
+    return { lab: name, at: new Date().toISOString(), observed, plan, nodes };
+  }
+
+  watch(name: string): () => void {
+    let w = this.watchers.get(name);
+    if (!w) {
+      const row = this.row(name);
+      const scope = () => {
+        const r = this.store.getLab(name) ?? row;
+        return Object.keys(compile(r.topology, { hostNetns: r.hostNetns }).desired.namespaces);
+      };
+      const k = watchKernel(scope, () => this.pushLive(name));
+      w = { count: 0, close: k.close, refresh: k.refresh };
+      this.watchers.set(name, w);
+    }
+    w.count += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const cur = this.watchers.get(name);
+      if (cur && --cur.count === 0) {
+        this.watchers.delete(name);
+        void cur.close();
+      }
+    };
+  }
+
+  // --- helpers -----------------------------------------------------------------------------
+
+  private liveTimers = new Map<string, NodeJS.Timeout>();
+
+  /** Emits fresh live state soon (coalescing bursts of kernel events). */
+  private pushLive(name: string): void {
+    this.watchers.get(name)?.refresh();
+    if (this.liveTimers.has(name)) return;
+    this.liveTimers.set(
+      name,
+      setTimeout(() => {
+        this.liveTimers.delete(name);
+        if (!this.store.getLab(name)) return;
+        this.live(name).then(
+          (l) => this.events.emit('live', l),
+          () => undefined,
+        );
+      }, 50),
+    );
+  }
+
+  private commandSink(lab: string, phase: () => CommandLogEntry['phase']): CommandSink {
+    return (e) => {
+      const entry = this.store.addCommand({ lab, at: new Date().toISOString(), argv: e.argv, ...(e.stdin ? { stdin: e.stdin } : {}), exitCode: e.exitCode, stderr: e.stderr, durationMs: e.durationMs, phase: phase() });
+      this.events.emit('command', entry);
+    };
+  }
+
+  private row(name: string): LabRow {
+    const row = this.store.getLab(name);
+    if (!row) throw new NslabError('not_found', `no lab named "${name}" (see \`nslab status\` for the labs there are)`);
+    return row;
+  }
+
+  private setState(name: string, state: LabRow['state'], appliedRev?: number | null): void {
+    this.store.setState(name, state, appliedRev);
+    const row = this.store.getLab(name);
+    if (row) this.events.emit('changed', summary(row));
+  }
+
+  /** An isolated host belongs to one lab. */
+  private checkHostFree(lab: string, hostNetns: string): void {
+    if (!hostNetns) return;
+    const other = this.store.listLabs().find((l) => l.name !== lab && l.hostNetns === hostNetns);
+    if (other) throw new NslabError('invalid', `host.netns: namespace "${hostNetns}" is already the host of lab "${other.name}"; choose another name`);
+  }
+
+  private async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (this.busy.has(name)) throw new NslabError('busy', `lab "${name}" is being applied right now; wait for it to finish`);
+    this.busy.add(name);
+    try {
+      return await fn();
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+}
+
+function withHost(t: Topology, hostNetns: string): Topology {
+  return { ...t, host: { ...(t.host ?? {}), netns: hostNetns } };
+}
+
+function summary(row: LabRow): LabSummary {
+  return {
+    name: row.name,
+    ...(row.topology.description ? { description: row.topology.description } : {}),
+    hostNetns: row.hostNetns,
+    state: row.state,
+    rev: row.rev,
+    appliedRev: row.appliedRev,
+    updatedAt: row.updatedAt,
+    nodes: row.topology.nodes.length,
+    links: row.topology.links.length,
+  };
+}

@@ -1,0 +1,211 @@
+// Typed access to the SQLite store. Every write that must be all-or-nothing is a transaction.
+import type Database from 'better-sqlite3';
+import type { Op } from '@/lib/ops';
+import type { Topology } from '@/lib/topology';
+import type { CommandLogEntry, LabState } from '@/server/labs/types';
+import { openDb } from './db';
+
+export interface LabRow {
+  name: string;
+  topology: Topology;
+  rev: number;
+  appliedRev: number | null;
+  hostNetns: string;
+  state: LabState;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface RawLab {
+  name: string;
+  topology: string;
+  rev: number;
+  applied_rev: number | null;
+  host_netns: string;
+  state: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const now = () => new Date().toISOString();
+const COMMAND_LOG_KEEP = 5000;
+
+function toRow(r: RawLab): LabRow {
+  return {
+    name: r.name,
+    topology: JSON.parse(r.topology) as Topology,
+    rev: r.rev,
+    appliedRev: r.applied_rev,
+    hostNetns: r.host_netns,
+    state: r.state as LabState,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(home?: string) {
+    this.db = openDb(home);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Changes whenever another connection (the CLI, the server) commits. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  listLabs(): LabRow[] {
+    return (this.db.prepare('SELECT * FROM labs ORDER BY name').all() as RawLab[]).map(toRow);
+  }
+
+  getLab(name: string): LabRow | null {
+    const r = this.db.prepare('SELECT * FROM labs WHERE name = ?').get(name) as RawLab | undefined;
+    return r ? toRow(r) : null;
+  }
+
+  /** Inserts a lab at revision 1. */
+  insertLab(topology: Topology, hostNetns: string): LabRow {
+    const at = now();
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO labs (name, topology, rev, host_netns, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)`)
+        .run(topology.name, JSON.stringify(topology), hostNetns, at, at);
+      this.db.prepare('INSERT INTO revisions (lab, rev, topology, created_at) VALUES (?, 1, ?, ?)').run(topology.name, JSON.stringify(topology), at);
+    })();
+    return this.getLab(topology.name)!;
+  }
+
+  /** Saves a new revision if `expectedRev` is still current; returns null when it is stale. */
+  saveLab(topology: Topology, expectedRev: number, hostNetns?: string): LabRow | null {
+    const at = now();
+    const ok = this.db.transaction(() => {
+      const r = this.db
+        .prepare(`UPDATE labs SET topology = ?, rev = rev + 1, updated_at = ?, host_netns = COALESCE(?, host_netns) WHERE name = ? AND rev = ?`)
+        .run(JSON.stringify(topology), at, hostNetns ?? null, topology.name, expectedRev);
+      if (r.changes !== 1) return false;
+      this.db.prepare('INSERT INTO revisions (lab, rev, topology, created_at) VALUES (?, ?, ?, ?)').run(topology.name, expectedRev + 1, JSON.stringify(topology), at);
+      return true;
+    })();
+    return ok ? this.getLab(topology.name) : null;
+  }
+
+  setState(name: string, state: LabState, appliedRev?: number | null): void {
+    if (appliedRev === undefined) this.db.prepare('UPDATE labs SET state = ? WHERE name = ?').run(state, name);
+    else this.db.prepare('UPDATE labs SET state = ?, applied_rev = ? WHERE name = ?').run(state, appliedRev, name);
+  }
+
+  setHostNetns(name: string, hostNetns: string): void {
+    this.db.prepare('UPDATE labs SET host_netns = ? WHERE name = ?').run(hostNetns, name);
+  }
+
+  deleteLab(name: string): void {
+    this.db.transaction(() => {
+      for (const t of ['labs', 'revisions', 'commands', 'saved_sysctls', 'journal', 'applies']) {
+        this.db.prepare(`DELETE FROM ${t} WHERE ${t === 'labs' ? 'name' : 'lab'} = ?`).run(name);
+      }
+    })();
+  }
+
+  // --- applies and the journal -----------------------------------------------------------
+
+  /**
+   * Takes the lab's apply lock: one apply or destroy per lab at a time, across processes.
+   * A 'running' row whose process is gone is a crashed apply and is marked so.
+   * Returns the new apply id, or the pid holding the lock.
+   */
+  beginApply(lab: string, kind: 'apply' | 'destroy', rev: number | null): { id: number } | { busyPid: number } {
+    return this.db.transaction(() => {
+      const running = this.db.prepare(`SELECT id, pid FROM applies WHERE lab = ? AND status = 'running'`).all(lab) as { id: number; pid: number }[];
+      for (const r of running) {
+        if (r.pid !== process.pid && pidAlive(r.pid)) return { busyPid: r.pid };
+        this.db.prepare(`UPDATE applies SET status = 'crashed', finished_at = ? WHERE id = ?`).run(now(), r.id);
+      }
+      const res = this.db
+        .prepare(`INSERT INTO applies (lab, kind, rev, pid, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`)
+        .run(lab, kind, rev, process.pid, now());
+      return { id: Number(res.lastInsertRowid) };
+    }).immediate();
+  }
+
+  finishApply(id: number, status: 'done' | 'failed', error?: string): void {
+    this.db.prepare('UPDATE applies SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error ?? null, now(), id);
+  }
+
+  journal(applyId: number, lab: string, step: number, op: Op): void {
+    const netns = op.type === 'netns.add' ? op.ns : null;
+    this.db.prepare('INSERT INTO journal (apply_id, lab, step, op, netns, at) VALUES (?, ?, ?, ?, ?, ?)').run(applyId, lab, step, JSON.stringify(op), netns, now());
+  }
+
+  /** Namespaces nslab started creating (from the journal): candidates for `nslab clean`. */
+  journaledNetns(lab?: string): string[] {
+    const rows = (lab
+      ? this.db.prepare('SELECT DISTINCT netns FROM journal WHERE netns IS NOT NULL AND lab = ?').all(lab)
+      : this.db.prepare('SELECT DISTINCT netns FROM journal WHERE netns IS NOT NULL').all()) as { netns: string }[];
+    return rows.map((r) => r.netns);
+  }
+
+  forgetJournal(lab?: string): void {
+    if (lab) this.db.prepare('DELETE FROM journal WHERE lab = ?').run(lab);
+    else this.db.prepare('DELETE FROM journal').run();
+  }
+
+  // --- saved host sysctls ------------------------------------------------------------------
+
+  saveSysctlOnce(lab: string, key: string, value: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO saved_sysctls (lab, key, value) VALUES (?, ?, ?)').run(lab, key, value);
+  }
+
+  savedSysctls(lab?: string): { lab: string; key: string; value: string }[] {
+    return (lab
+      ? this.db.prepare('SELECT * FROM saved_sysctls WHERE lab = ?').all(lab)
+      : this.db.prepare('SELECT * FROM saved_sysctls').all()) as { lab: string; key: string; value: string }[];
+  }
+
+  forgetSysctl(lab: string, key: string): void {
+    this.db.prepare('DELETE FROM saved_sysctls WHERE lab = ? AND key = ?').run(lab, key);
+  }
+
+  // --- the command log ---------------------------------------------------------------------
+
+  addCommand(e: Omit<CommandLogEntry, 'seq'>): CommandLogEntry {
+    const r = this.db
+      .prepare('INSERT INTO commands (lab, at, argv, stdin, exit_code, stderr, duration_ms, phase) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.lab, e.at, JSON.stringify(e.argv), e.stdin ?? null, e.exitCode, e.stderr, e.durationMs, e.phase);
+    const seq = Number(r.lastInsertRowid);
+    if (seq % 500 === 0) {
+      this.db.prepare('DELETE FROM commands WHERE lab = ? AND id <= ?').run(e.lab, seq - COMMAND_LOG_KEEP);
+    }
+    return { ...e, seq };
+  }
+
+  commands(lab: string, limit = 500): CommandLogEntry[] {
+    const rows = this.db
+      .prepare('SELECT * FROM commands WHERE lab = ? ORDER BY id DESC LIMIT ?')
+      .all(lab, limit) as { id: number; lab: string; at: string; argv: string; stdin: string | null; exit_code: number; stderr: string; duration_ms: number; phase: CommandLogEntry['phase'] }[];
+    return rows.reverse().map((r) => ({
+      lab: r.lab,
+      seq: r.id,
+      at: r.at,
+      argv: JSON.parse(r.argv) as string[],
+      ...(r.stdin !== null ? { stdin: r.stdin } : {}),
+      exitCode: r.exit_code,
+      stderr: r.stderr,
+      durationMs: r.duration_ms,
+      phase: r.phase,
+    }));
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
