@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: { alias: { '@': fileURLToPath(new URL('.', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/sandbox-guard.ts'],
     // Kernel tests share one sandbox; run files one at a time so their labs never race.
     fileParallelism: false,
     testTimeout: 60_000,

@@ -53,7 +53,12 @@ program
   .argument('<file>', 'topology file (- for standard input)')
   .addOption(hostNetnsOption())
   .option('-q, --quiet', 'print only the summary')
-  .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean }) => {
+  .option('--step-delay <ms>', 'slow motion for a class: wait this long before each step, one step at a time', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 60_000) throw new NslabError('invalid', `--step-delay: "${v}" is not a number of milliseconds (0-60000)`);
+    return n;
+  })
+  .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean; stepDelay?: number }) => {
     const t = readTopology(file);
     const labs = service();
     const rec = labs.upsert(t, opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {});
@@ -64,7 +69,7 @@ program
       return;
     }
     if (!opts.quiet) labs.events.on('progress', (p) => { const l = progressLine(planned, p); if (l) process.stderr.write(l + '\n'); });
-    const res = await labs.apply(rec.name, { expectedRev: rec.rev, fingerprint: planned.fingerprint });
+    const res = await labs.apply(rec.name, { expectedRev: rec.rev, fingerprint: planned.fingerprint, ...(opts.stepDelay ? { stepDelayMs: opts.stepDelay } : {}) });
     if (!res.ok) {
       const e = res.error!;
       throw new NslabError('kernel', `${e.message}\n${e.rolledBack ? 'The apply was rolled back: the kernel is as it was before.' : 'The rollback was incomplete; run `nslab plan` to see what is left.'}`);

@@ -28,6 +28,15 @@ import type {
   PlanView,
 } from './types';
 
+export interface ApplyOptions {
+  /** refuse (version_mismatch) if the lab was saved since this revision */
+  expectedRev?: number;
+  /** refuse if the plan differs from the one the user previewed */
+  fingerprint?: string;
+  /** slow motion for teaching: wait this long before each step, one step at a time */
+  stepDelayMs?: number;
+}
+
 export interface LabsServiceOptions {
   /** the state folder (NSLAB_HOME) */
   home?: string;
@@ -184,7 +193,7 @@ export class Labs implements LabsService {
     return (await this.computePlan(row, withHost(t, row.hostNetns))).plan;
   }
 
-  async apply(name: string, opts: { expectedRev?: number; fingerprint?: string } = {}): Promise<ApplyResult> {
+  async apply(name: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
     return this.exclusive(name, async () => {
       const row = this.row(name);
       if (opts.expectedRev !== undefined && opts.expectedRev !== row.rev) {
@@ -194,7 +203,7 @@ export class Labs implements LabsService {
       if (opts.fingerprint && opts.fingerprint !== plan.fingerprint) {
         throw new NslabError('version_mismatch', `the kernel changed since the plan was shown; review the new plan and apply again`);
       }
-      return this.run(row, 'apply', plan, observed);
+      return this.run(row, 'apply', plan, observed, opts.stepDelayMs ?? 0);
     });
   }
 
@@ -230,7 +239,7 @@ export class Labs implements LabsService {
     });
   }
 
-  private async run(row: LabRow, kind: 'apply' | 'destroy', plan: PlanView, observed: KernelState): Promise<ApplyResult> {
+  private async run(row: LabRow, kind: 'apply' | 'destroy', plan: PlanView, observed: KernelState, stepDelayMs = 0): Promise<ApplyResult> {
     const name = row.name;
     if (plan.conflicts.length) {
       const list = plan.conflicts.map((c) => `- ${c.message}`).join('\n');
@@ -251,7 +260,11 @@ export class Labs implements LabsService {
     let result: RunResult;
     try {
       result = await runSteps(plan.steps, {
-        beforeStep: (step, index) => this.store.journal(lock.id, name, index, step.op),
+        beforeStep: async (step, index) => {
+          this.store.journal(lock.id, name, index, step.op);
+          if (stepDelayMs > 0) await new Promise((r) => setTimeout(r, stepDelayMs));
+        },
+        ...(stepDelayMs > 0 ? { stepByStep: true } : {}),
         onCommand: this.commandSink(name, () => (rollingBack ? 'rollback' : phase)),
         onStep: (p) => {
           if (p.status === 'failed') rollingBack = true;

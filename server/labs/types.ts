@@ -107,7 +107,7 @@ export interface LabsService {
    * Applies the saved topology. expectedRev: refuse (version_mismatch) if the lab was saved since;
    * fingerprint: refuse if the plan differs from the one the user previewed (Plan.fingerprint).
    */
-  apply(name: string, opts?: { expectedRev?: number; fingerprint?: string }): Promise<ApplyResult>;
+  apply(name: string, opts?: { expectedRev?: number; fingerprint?: string; stepDelayMs?: number }): Promise<ApplyResult>;
   destroy(name: string): Promise<ApplyResult>;
   live(name: string): Promise<LiveState>;
   /** watches the kernel for this lab and emits 'live' on every change; returns the unsubscribe */
