@@ -1,0 +1,63 @@
+// Short readable descriptions of nodes and links, shared by the diagram exporters (Mermaid,
+// draw.io) so both say the same thing about a lab.
+import { normalizeLinks, type NormEndpoint, type NormLink } from '../validate';
+import { HOST_ID, type Nat, type Route, type Topology } from '../topology';
+
+export type DiagramKind = 'host' | 'namespace' | 'router' | 'machine' | 'bridge';
+
+export interface DiagramNode {
+  id: string;
+  kind: DiagramKind;
+  /** the title line: the label when there is one, else the id */
+  title: string;
+  /** further lines: the id under a label, addresses, routes, NAT */
+  details: string[];
+}
+
+const routeLine = (r: Route) => ['route', r.to, r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`].filter(Boolean).join(' ');
+const natLine = (n: Nat) => `NAT ${n.source} out ${n.out}`;
+
+/** The host first, then every node in the topology's order. */
+export function diagramNodes(t: Topology): DiagramNode[] {
+  const netns = t.host?.netns;
+  const host: DiagramNode = {
+    id: HOST_ID,
+    kind: 'host',
+    title: 'host',
+    details: [
+      netns ? `isolated: netns ${netns}` : 'this machine',
+      ...(t.host?.forwarding ? ['forwarding'] : []),
+      ...(t.host?.routes ?? []).map(routeLine),
+      ...(t.host?.nat ?? []).map(natLine),
+    ],
+  };
+  const nodes = t.nodes.map((n): DiagramNode => {
+    const head = n.label ? [n.id] : [];
+    if (n.kind === 'bridge') return { id: n.id, kind: 'bridge', title: n.label ?? n.id, details: [...head, 'bridge', ...(n.addresses ?? [])] };
+    const kind: DiagramKind = n.role === 'router' || n.role === 'machine' ? n.role : 'namespace';
+    return {
+      id: n.id,
+      kind,
+      title: n.label ?? n.id,
+      details: [
+        ...head,
+        ...(kind === 'machine' ? ['another machine'] : []),
+        ...(n.forwarding ? ['forwarding'] : []),
+        ...(n.routes ?? []).map(routeLine),
+        ...(n.nat ?? []).map(natLine),
+      ].filter((line, i, all) => all.indexOf(line) === i && line !== n.label),
+    };
+  });
+  return [host, ...nodes];
+}
+
+const endText = (e: NormEndpoint) => [e.iface, ...e.addresses].join(' ');
+
+/** e.g. "eth0 10.0.0.2/24 — veth-A": the interface (and addresses) at each end of a link. */
+export function linkLabel(l: NormLink): string {
+  return `${endText(l.a)} — ${endText(l.b)}`;
+}
+
+export function diagramLinks(t: Topology): NormLink[] {
+  return normalizeLinks(t);
+}
