@@ -18,7 +18,27 @@ export interface ChromiumChecker {
   mermaidSvg(text: string): Promise<string>;
   /** null when the text is well-formed XML, else the parser's message */
   xmlError(text: string): Promise<string | null>;
+  /** the document parsed by the browser's XML parser, as element paths and mxCells */
+  drawioModel(text: string): Promise<DrawioModel>;
   close(): Promise<void>;
+}
+
+export interface DrawioCell {
+  id: string;
+  parent: string | null;
+  value: string | null;
+  style: string | null;
+  vertex: boolean;
+  edge: boolean;
+  source: string | null;
+  target: string | null;
+  geometry: { x: number; y: number; width: number; height: number; relative: boolean } | null;
+}
+
+export interface DrawioModel {
+  /** the chain of element names from the root to the cells' parent, e.g. mxfile/diagram/mxGraphModel/root */
+  path: string[];
+  cells: DrawioCell[];
 }
 
 export async function openChromium(): Promise<ChromiumChecker> {
@@ -50,6 +70,35 @@ export async function openChromium(): Promise<ChromiumChecker> {
           const doc = new DOMParser().parseFromString(t, 'application/xml');
           const err = doc.getElementsByTagName('parsererror')[0];
           return err ? (err.textContent ?? 'parse error') : null;
+        }, text),
+      drawioModel: (text) =>
+        page.evaluate((t) => {
+          const doc = new DOMParser().parseFromString(t, 'application/xml');
+          const err = doc.getElementsByTagName('parsererror')[0];
+          if (err) throw new Error(`not well-formed XML: ${err.textContent}`);
+          const cells = [...doc.getElementsByTagName('mxCell')];
+          const path: string[] = [];
+          for (let e: Element | null = cells[0]?.parentElement ?? null; e; e = e.parentElement) path.unshift(e.tagName);
+          const num = (e: Element, a: string) => Number(e.getAttribute(a) ?? 'NaN');
+          return {
+            path,
+            cells: cells.map((c) => {
+              const g = [...c.children].find((e) => e.tagName === 'mxGeometry');
+              return {
+                id: c.getAttribute('id') ?? '',
+                parent: c.getAttribute('parent'),
+                value: c.getAttribute('value'),
+                style: c.getAttribute('style'),
+                vertex: c.getAttribute('vertex') === '1',
+                edge: c.getAttribute('edge') === '1',
+                source: c.getAttribute('source'),
+                target: c.getAttribute('target'),
+                geometry: g
+                  ? { x: num(g, 'x'), y: num(g, 'y'), width: num(g, 'width'), height: num(g, 'height'), relative: g.getAttribute('relative') === '1' }
+                  : null,
+              };
+            }),
+          };
         }, text),
       close: () => browser.close(),
     };
