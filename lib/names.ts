@@ -47,3 +47,8 @@ export function shortHash(text: string): string {
   }
   return h.toString(36).padStart(7, '0');
 }
+
+/** Comment written on a lab's nft table, so a sweep can tell its tables from anyone else's. */
+export function natMark(lab: string): string {
+  return `${MARK_PREFIX}${lab}:nat`;
+}

@@ -1,0 +1,117 @@
+// compile(topology): the lab a user drew, as the kernel state it asks for (desired state).
+// Names and marks come from lib/names; the planner diffs this against what the observer reads.
+import { parseCidr, toInt } from './addr';
+import { NslabError } from './errors';
+import type { KernelState, KLink, KNamespace, KRoute } from './kernel-state';
+import { bridgeMark, linkMark, natTable, netnsMark, netnsName } from './names';
+import { HOST_ID, type Nat, type Route, type Topology } from './topology';
+import { normalizeLinks, type NormEndpoint } from './validate';
+
+export interface Compiled {
+  lab: string;
+  /** the host context's namespace ('' = this machine's own) */
+  hostNs: string;
+  desired: KernelState;
+  /** every node id (including 'host' and bridges) -> its kernel namespace ('' = this machine's own) */
+  nodeNs: Record<string, string>;
+}
+
+/** Where the host side lives: an explicit choice, else the file's `host.netns`, else this machine. */
+export function hostNamespace(topology: Topology, hostNetns?: string): string {
+  return hostNetns ?? topology.host?.netns ?? '';
+}
+
+/** The kernel namespace of a node ('host' and bridges live in the host context), or undefined. */
+export function nodeNamespace(topology: Topology, nodeId: string, hostNetns?: string): string | undefined {
+  if (nodeId === HOST_ID) return hostNamespace(topology, hostNetns);
+  const node = topology.nodes.find((n) => n.id === nodeId);
+  if (!node) return undefined;
+  return node.kind === 'namespace' ? netnsName(topology.name, node.id) : hostNamespace(topology, hostNetns);
+}
+
+/** Addresses as the kernel prints them, in numeric order. */
+export function sortAddresses(cidrs: string[]): string[] {
+  const norm = cidrs.map((text) => {
+    const c = parseCidr(text);
+    return c ? { text: `${c.address}/${c.prefix}`, n: toInt(c.address), p: c.prefix } : { text, n: -1, p: -1 };
+  });
+  norm.sort((a, b) => a.n - b.n || a.p - b.p || a.text.localeCompare(b.text));
+  return [...new Set(norm.map((x) => x.text))];
+}
+
+function compileRoutes(routes: Route[] | undefined): KRoute[] {
+  return (routes ?? [])
+    .map((r): KRoute => {
+      const dst = r.to === 'default' ? 'default' : parseCidr(r.to)?.network ?? r.to;
+      return { dst, ...(r.via ? { via: r.via } : {}), ...(r.dev ? { dev: r.dev } : {}) };
+    })
+    .sort((a, b) => a.dst.localeCompare(b.dst));
+}
+
+/** nft prints the source as a network, so write it that way or the plan never settles. */
+function compileNat(lab: string, nat: Nat[] | undefined): KNamespace['nat'] {
+  if (!nat?.length) return null;
+  return { table: natTable(lab), rules: nat.map((n) => ({ source: parseCidr(n.source)?.network ?? n.source, out: n.out })) };
+}
+
+function namespace(name: string, mark: string | null, owned: boolean): KNamespace {
+  return { name, mark, owned, links: {}, routes: [], forwarding: false, nat: null };
+}
+
+export function compile(topology: Topology, opts: { hostNetns?: string } = {}): Compiled {
+  const lab = topology.name;
+  const hostNs = hostNamespace(topology, opts.hostNetns);
+  const nodeNs: Record<string, string> = { [HOST_ID]: hostNs };
+  const namespaces: Record<string, KNamespace> = {};
+
+  const host = namespace(hostNs, hostNs ? netnsMark(lab, HOST_ID) : null, hostNs !== '');
+  host.routes = compileRoutes(topology.host?.routes);
+  host.forwarding = topology.host?.forwarding ?? false;
+  host.nat = compileNat(lab, topology.host?.nat);
+  namespaces[hostNs] = host;
+
+  for (const node of topology.nodes) {
+    if (node.kind === 'bridge') {
+      nodeNs[node.id] = hostNs;
+      host.links[node.id] = {
+        name: node.id,
+        kind: 'bridge',
+        mark: bridgeMark(lab, node.id),
+        up: true,
+        master: null,
+        addresses: sortAddresses(node.addresses ?? []),
+      };
+      continue;
+    }
+    const ns = netnsName(lab, node.id);
+    if (ns === hostNs) {
+      throw new NslabError('invalid', `host.netns "${hostNs}" is also the namespace of node "${node.id}"; choose another name for the isolated host`);
+    }
+    nodeNs[node.id] = ns;
+    const k = namespace(ns, netnsMark(lab, node.id), true);
+    k.routes = compileRoutes(node.routes);
+    k.forwarding = node.forwarding ?? false;
+    k.nat = compileNat(lab, node.nat);
+    namespaces[ns] = k;
+  }
+
+  const where = (e: NormEndpoint) => nodeNs[e.node] ?? hostNs;
+  for (const link of normalizeLinks(topology)) {
+    const mark = linkMark(lab, link.id);
+    const end = (e: NormEndpoint, other: NormEndpoint): KLink => ({
+      name: e.iface,
+      kind: 'veth',
+      mark,
+      up: true,
+      master: e.kind === 'bridge' ? e.node : null,
+      addresses: sortAddresses(e.addresses),
+      peer: { ns: where(other), name: other.iface },
+    });
+    for (const [e, other] of [[link.a, link.b], [link.b, link.a]] as const) {
+      const ns = namespaces[where(e)];
+      if (ns) ns.links[e.iface] = end(e, other);
+    }
+  }
+
+  return { lab, hostNs, desired: { namespaces }, nodeNs };
+}

@@ -1,0 +1,32 @@
+// A plan as text, Terraform-style: one line per change with its symbol, details indented,
+// conflicts listed, and a last line that sums it up.
+import type { Action, Plan } from './ops';
+
+export const ACTION_SYMBOL: Record<Action, string> = { create: '+', update: '~', delete: '-', replace: '-/+' };
+
+const VERB: Record<Action, string> = { create: 'create', update: 'update', delete: 'destroy', replace: 'replace' };
+
+export function summaryLine(plan: Plan): string {
+  if (!plan.steps.length && !plan.conflicts.length) return 'No changes. The kernel matches the lab.';
+  const { add, change, destroy } = plan.summary;
+  return `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`;
+}
+
+export function renderPlan(plan: Plan): string {
+  const out: string[] = [];
+  if (plan.changes.length) {
+    out.push(`Lab ${plan.lab}: nslab will make these changes (+ create, ~ update, - destroy, -/+ replace):`, '');
+    for (const c of plan.changes) {
+      out.push(`  ${ACTION_SYMBOL[c.action].padStart(3)} ${c.address}  (${VERB[c.action]})`);
+      for (const d of c.details) out.push(`        ${d}`);
+    }
+    out.push('');
+  }
+  if (plan.conflicts.length) {
+    out.push(`Conflicts: ${plan.conflicts.length} object(s) in the way are not part of lab ${plan.lab}; nslab will not apply until they are resolved:`);
+    for (const c of plan.conflicts) out.push(`  ! ${c.message}`);
+    out.push('');
+  }
+  out.push(summaryLine(plan));
+  return out.join('\n');
+}
