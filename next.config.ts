@@ -1,0 +1,13 @@
+import type { NextConfig } from 'next';
+
+const nextConfig: NextConfig = {
+  // server/ runs under tsx, never through Next: keep Next from bundling native modules.
+  serverExternalPackages: ['better-sqlite3', 'node-pty'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+  // the dashboard is a client of our own socket.io server; no Next image optimizer needed
+  images: { unoptimized: true },
+  devIndicators: false,
+};
+
+export default nextConfig;

@@ -1,0 +1,91 @@
+// Access control, like Jupyter: the server prints a URL with a token; `/?token=...` puts it in
+// an HttpOnly cookie and redirects to the clean URL. Pages, data and sockets without the token
+// are refused; sockets from a foreign Origin are refused even with it.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export const COOKIE = 'nslab_token';
+
+/** NSLAB_TOKEN, else 32 random hex digits. */
+export function chooseToken(env = process.env): string {
+  return env.NSLAB_TOKEN?.trim() || randomBytes(16).toString('hex');
+}
+
+export function sameToken(given: string | undefined | null, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The token a request carries: the cookie, or `Authorization: Bearer TOKEN` (scripts, tests). */
+export function requestToken(req: IncomingMessage): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return bearer?.[1] ?? readCookie(req.headers.cookie, COOKIE);
+}
+
+export function isAuthorized(req: IncomingMessage, token: string): boolean {
+  return sameToken(requestToken(req), token);
+}
+
+/**
+ * A browser's Origin must be this server itself (scheme + the Host it was reached at).
+ * Non-browser clients send no Origin; they still need the token.
+ */
+export function isSameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  return !!req.headers.host && origin === `http://${req.headers.host}`;
+}
+
+/** Next's build output is public (no lab data in it); everything else needs the token. */
+function isPublicAsset(path: string): boolean {
+  return path.startsWith('/_next/static/') || path === '/favicon.ico';
+}
+
+const REFUSED_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nslab: access token needed</title>
+<style>body{font:18px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1d2733}code{background:#eef1f4;padding:.1rem .3rem;border-radius:4px}</style></head>
+<body><h1>Access token needed</h1><p>This nslab dashboard only answers to the URL it printed when it started, the one ending in <code>/?token=…</code>.</p>
+<p>Open that URL (look at the terminal where <code>npm start</code> or <code>nslab serve</code> runs). To choose the token yourself, start the server with <code>NSLAB_TOKEN=…</code>.</p></body></html>`;
+
+/**
+ * Handles access for one HTTP request. Returns true when the request may go on to Next;
+ * otherwise it has answered (redirect after setting the cookie, or 401).
+ */
+export function guardHttp(req: IncomingMessage, res: ServerResponse, token: string): boolean {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const given = url.searchParams.get('token');
+  if (given !== null) {
+    if (!sameToken(given, token)) return refuse(res);
+    url.searchParams.delete('token');
+    res.writeHead(303, {
+      'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+      Location: url.pathname + (url.search || ''),
+      'Cache-Control': 'no-store',
+    });
+    res.end();
+    return false;
+  }
+  if (isPublicAsset(url.pathname) || isAuthorized(req, token)) return true;
+  return refuse(res);
+}
+
+function refuse(res: ServerResponse): false {
+  res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(REFUSED_PAGE);
+  return false;
+}
