@@ -1,0 +1,63 @@
+// Runs one batch of the schedule: many `ip` lines of one namespace in one `ip [-n NS] -batch -`
+// process, or a single nft/sysctl command. Each line is still logged as the command a student
+// could type, with its own result.
+import { argvOf } from '@/lib/ops';
+import { runArgv, runCommand, type CommandSink } from './exec';
+import { kernelMessage } from './messages';
+import type { Batch, Job } from './schedule';
+
+/**
+ * Called when a line fails, with the kernel's message. Returns whether the batch goes on with
+ * the lines after it (a benign error, or a tolerant rollback) or stops there.
+ */
+export type LineErrorHandler = (job: Job, message: string) => Promise<boolean>;
+
+export interface BatchOutcome {
+  /** jobs that ran, successfully or with an error the handler accepted */
+  done: Job[];
+  /** the job the batch stopped at, if any */
+  stopped?: { job: Job; message: string };
+}
+
+export async function runBatch(batch: Batch, sink: CommandSink | undefined, onError: LineErrorHandler): Promise<BatchOutcome> {
+  const done: Job[] = [];
+  let rest = batch.jobs;
+  while (rest.length > 0) {
+    const first = rest[0] as Job;
+    if (rest.length === 1 || !batch.key.startsWith('ip:')) {
+      const res = await runCommand(first.cmd, sink);
+      if (res.exitCode !== 0 && !(await onError(first, kernelMessage(res.stderr) || `exit code ${res.exitCode}`))) {
+        return { done, stopped: { job: first, message: kernelMessage(res.stderr) } };
+      }
+      done.push(first);
+      rest = rest.slice(1);
+      continue;
+    }
+    const { ran, failedAt, message } = await runIpLines(first.cmd.ns, rest, sink);
+    done.push(...ran);
+    if (failedAt === null) break;
+    const failed = rest[failedAt] as Job;
+    if (!(await onError(failed, message))) return { done, stopped: { job: failed, message } };
+    done.push(failed);
+    rest = rest.slice(failedAt + 1);
+  }
+  return { done };
+}
+
+/** One `ip -batch -` process; ip stops at the first failing line and names it (`Command failed -:N`). */
+async function runIpLines(ns: string, jobs: Job[], sink: CommandSink | undefined) {
+  const argv = ns ? ['ip', '-n', ns, '-batch', '-'] : ['ip', '-batch', '-'];
+  const stdin = jobs.map((j) => j.cmd.args.join(' ')).join('\n') + '\n';
+  const res = await runArgv(argv, { stdin });
+  const m = /Command failed -:(\d+)/.exec(res.stderr);
+  // Without a line number ip failed before reading any line (e.g. the namespace is missing).
+  const failedAt = res.exitCode === 0 ? null : m ? Number(m[1]) - 1 : 0;
+  const count = failedAt === null ? jobs.length : failedAt + 1;
+  const share = Math.round((res.durationMs / count) * 10) / 10;
+  const message = kernelMessage(res.stderr) || (failedAt === null ? '' : `exit code ${res.exitCode}`);
+  jobs.slice(0, count).forEach((j, i) => {
+    const failed = i === failedAt;
+    sink?.({ argv: argvOf(j.cmd), exitCode: failed ? res.exitCode || 1 : 0, stderr: failed ? message : '', durationMs: share });
+  });
+  return { ran: jobs.slice(0, failedAt ?? jobs.length), failedAt, message };
+}

@@ -1,0 +1,80 @@
+// Decides whether a failed command is in fact success for an idempotent operation: a create
+// whose object exists already and is exactly what we want (and ours), or a delete of an object
+// that is not there. Anything foreign is a failure, with a hint that says why.
+import type { KRoute } from '@/lib/kernel-state';
+import type { Op } from '@/lib/ops';
+import { ipArgv, runRead, type CommandSink } from './exec';
+import { isExists, isMissing } from './messages';
+import type { Job } from './schedule';
+
+export type Verdict = { ok: true } | { ok: false; hint?: string };
+
+const DELETES = new Set<Op['type']>(['netns.del', 'link.del', 'addr.del', 'route.del', 'nft.del']);
+
+interface LinkInfo {
+  kind: string;
+  mark: string | null;
+}
+
+async function readLink(ns: string, name: string, sink?: CommandSink): Promise<LinkInfo | null> {
+  const res = await runRead(ipArgv(ns, '-j', '-d', 'link', 'show', 'dev', name), sink);
+  if (res.exitCode !== 0) return null;
+  const [link] = JSON.parse(res.stdout || '[]') as Array<{ ifalias?: string; link_type?: string; linkinfo?: { info_kind?: string } }>;
+  if (!link) return null;
+  return { kind: link.linkinfo?.info_kind ?? (link.link_type === 'loopback' ? 'loopback' : 'other'), mark: link.ifalias ?? null };
+}
+
+function foreignLink(l: LinkInfo): string {
+  return l.mark
+    ? `an interface with this name already exists and is something else: a ${l.kind} marked "${l.mark}"`
+    : `an interface with this name already exists and is not nslab's: a ${l.kind} without a mark`;
+}
+
+async function checkLink(ns: string, name: string, kind: string, mark: string, sink?: CommandSink): Promise<Verdict | null> {
+  const l = await readLink(ns, name, sink);
+  if (!l) return null;
+  if (l.kind === kind && l.mark === mark) return { ok: true };
+  return { ok: false, hint: foreignLink(l) };
+}
+
+async function checkRoute(ns: string, route: KRoute, sink?: CommandSink): Promise<Verdict> {
+  const res = await runRead(ipArgv(ns, '-j', 'route', 'show', 'exact', route.dst), sink);
+  const found = JSON.parse(res.stdout || '[]') as Array<{ gateway?: string; dev?: string }>;
+  const same = found.some((r) => (route.via ?? undefined) === r.gateway && (!route.dev || route.dev === r.dev));
+  if (same) return { ok: true };
+  const have = found.map((r) => [r.gateway ? `via ${r.gateway}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' ')).join(', ');
+  return { ok: false, hint: `a different route to ${route.dst} exists${have ? ` (${have})` : ''}` };
+}
+
+/** Where a namespace is, for a sentence: `namespace H` or `this machine's own namespace`. */
+export function where(ns: string): string {
+  return ns ? `namespace ${ns}` : `this machine's own namespace`;
+}
+
+export async function judgeError(job: Job, message: string, sink?: CommandSink): Promise<Verdict> {
+  const { op, cmd } = job;
+  if (isMissing(message) && (DELETES.has(op.type) || cmd.args[1] === 'del')) return { ok: true };
+  if (!isExists(message)) return { ok: false };
+  switch (op.type) {
+    case 'netns.add': {
+      const lo = await readLink(op.ns, 'lo', sink);
+      if (lo && lo.mark === op.mark) return { ok: true };
+      return { ok: false, hint: lo?.mark ? `a namespace with this name already exists and is something else: marked "${lo.mark}"` : `a namespace with this name already exists and is not nslab's` };
+    }
+    case 'bridge.add':
+      return (await checkLink(op.ns, op.name, 'bridge', op.mark, sink)) ?? { ok: false };
+    case 'veth.add': {
+      const mine = await checkLink(op.ns, op.name, 'veth', op.mark, sink);
+      if (mine && !mine.ok) return mine;
+      const peer = await checkLink(op.peerNs, op.peerName, 'veth', op.mark, sink);
+      if (peer && !peer.ok) return { ok: false, hint: `the other end "${op.peerName}" in ${where(op.peerNs)}: ${peer.hint}` };
+      return mine?.ok || peer?.ok ? { ok: true } : { ok: false };
+    }
+    case 'addr.add':
+      return { ok: true };
+    case 'route.add':
+      return checkRoute(op.ns, op.route, sink);
+    default:
+      return { ok: false };
+  }
+}

@@ -1,0 +1,128 @@
+// The kernel driver: runs a plan's steps with as few processes as their order allows, treats
+// "exists and is ours" and "already gone" as success, and on a real failure undoes what it did,
+// newest first, naming the object and quoting the kernel.
+import { commandsFor, type PlanStep } from '@/lib/ops';
+import { runBatch } from './batch';
+import { judgeError } from './benign';
+import { failureMessage, objectOf } from './describe';
+import { inParallel, type CommandSink } from './exec';
+import { dependencies, nextRound, type Job } from './schedule';
+
+export type StepStatus = 'running' | 'done' | 'failed' | 'undone';
+
+export interface RunHooks {
+  onCommand?: CommandSink;
+  onStep?: (p: { step: number; status: StepStatus; message?: string }) => void;
+  /** awaited before a step's first command runs (the service writes its journal row here) */
+  beforeStep?: (step: PlanStep, index: number) => void | Promise<void>;
+}
+
+export type RunResult =
+  | { ok: true }
+  | { ok: false; failedStep: number; object: string; message: string; rolledBack: boolean; rollbackErrors: string[] };
+
+/** Batches of different namespaces run side by side, this many at a time (2 cores here). */
+const PARALLEL = 4;
+
+interface Failure {
+  job: Job;
+  message: string;
+}
+
+interface ExecuteOptions {
+  sink?: CommandSink;
+  /** rollback: record failures and go on; otherwise stop at the first real failure */
+  tolerant: boolean;
+  /** awaited before a round with the steps whose first command is in it */
+  onRound?: (jobs: Job[]) => Promise<void>;
+  onJobsDone?: (jobs: Job[]) => void;
+}
+
+/** Runs jobs round by round (see schedule.ts); returns the failures. */
+async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
+  const deps = dependencies(jobs);
+  const done = new Set<number>();
+  const failures: Failure[] = [];
+  let pending = jobs;
+  while (pending.length > 0) {
+    const round = nextRound(pending, deps, done);
+    if (round.length === 0) break;
+    await opts.onRound?.(round.flatMap((b) => b.jobs));
+    const outcomes = await inParallel(round, PARALLEL, (batch) =>
+      runBatch(batch, opts.sink, async (job, message) => {
+        const verdict = await judgeError(job, message, opts.sink);
+        if (verdict.ok) return true;
+        failures.push({ job, message: failureMessage(job.op, message, verdict.hint) });
+        return opts.tolerant;
+      }),
+    );
+    for (const o of outcomes) {
+      for (const j of o.done) done.add(j.id);
+      opts.onJobsDone?.(o.done);
+    }
+    if (failures.length > 0 && !opts.tolerant) break;
+    pending = pending.filter((j) => !done.has(j.id));
+  }
+  return failures.sort((a, b) => a.job.id - b.job.id);
+}
+
+function jobsOf(steps: { op: PlanStep['op']; step: number }[]): Job[] {
+  let id = 0;
+  return steps.flatMap(({ op, step }) => commandsFor(op).map((cmd) => ({ id: id++, step, op, cmd })));
+}
+
+export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise<RunResult> {
+  const jobs = jobsOf(steps.map((s, i) => ({ op: s.op, step: i })));
+  const left = steps.map((_, i) => jobs.filter((j) => j.step === i).length);
+  const started = new Set<number>();
+
+  // Steps start in plan order (journal row, then 'running'); a step without commands starts
+  // and ends in its turn.
+  const startStep = async (i: number) => {
+    if (started.has(i)) return;
+    started.add(i);
+    await hooks.beforeStep?.(steps[i] as PlanStep, i);
+    hooks.onStep?.({ step: i, status: 'running' });
+    if (left[i] === 0) hooks.onStep?.({ step: i, status: 'done' });
+  };
+  const startJobs = async (round: Job[]) => {
+    for (const i of [...new Set(round.map((j) => j.step))].sort((a, b) => a - b)) {
+      for (let k = 0; k < i; k++) if (left[k] === 0) await startStep(k);
+      await startStep(i);
+    }
+  };
+
+  let failures: Failure[];
+  try {
+    failures = await execute(jobs, {
+      tolerant: false,
+      ...(hooks.onCommand ? { sink: hooks.onCommand } : {}),
+      onRound: startJobs,
+      onJobsDone: (done) => {
+        for (const j of done) {
+          left[j.step] = (left[j.step] ?? 1) - 1;
+          if (left[j.step] === 0) hooks.onStep?.({ step: j.step, status: 'done' });
+        }
+      },
+    });
+    if (failures.length === 0) for (let i = 0; i < steps.length; i++) await startStep(i);
+  } catch (e) {
+    await rollback(steps, started, hooks);
+    throw e;
+  }
+  const first = failures[0];
+  if (!first) return { ok: true };
+
+  hooks.onStep?.({ step: first.job.step, status: 'failed', message: first.message });
+  const rollbackErrors = await rollback(steps, started, hooks);
+  return { ok: false, failedStep: first.job.step, object: objectOf(first.job.op), message: first.message, rolledBack: rollbackErrors.length === 0, rollbackErrors };
+}
+
+/** Undoes every started step, newest first; undo ops treat "already gone" as done. */
+async function rollback(steps: PlanStep[], started: Set<number>, hooks: RunHooks): Promise<string[]> {
+  const order = [...started].sort((a, b) => b - a);
+  const jobs = jobsOf(order.flatMap((i) => (steps[i]?.undo ?? []).map((op) => ({ op, step: i }))));
+  const failures = await execute(jobs, { tolerant: true, ...(hooks.onCommand ? { sink: hooks.onCommand } : {}) });
+  for (const i of order) hooks.onStep?.({ step: i, status: 'undone' });
+  return failures.map((f) => f.message);
+}

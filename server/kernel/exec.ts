@@ -1,0 +1,82 @@
+// The only place in nslab that starts processes for the kernel: execa with argv arrays (never a
+// shell), never throwing on a non-zero exit, so callers read the kernel's own message.
+import { execa } from 'execa';
+import { argvOf, type Command } from '@/lib/ops';
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** One command as it ran, for the command log: `argv` is exactly what a student could type. */
+export interface CommandEvent {
+  argv: string[];
+  stdin?: string;
+  exitCode: number;
+  stderr: string;
+  durationMs: number;
+}
+
+export type CommandSink = (e: CommandEvent) => void;
+
+let started = 0;
+
+/** How many processes the kernel layer has started (tests and benchmarks count with it). */
+export function processCount(): number {
+  return started;
+}
+
+/** Runs argv[0] with the rest as arguments; stdin is fed and closed when given. */
+export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('runArgv: empty argv');
+  started += 1;
+  const t0 = performance.now();
+  const res = await execa(file, args, {
+    reject: false,
+    stripFinalNewline: false,
+    timeout: opts.timeoutMs ?? 60_000,
+    ...(opts.stdin !== undefined ? { input: opts.stdin } : { stdin: 'ignore' }),
+  });
+  const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+  const exitCode = typeof res.exitCode === 'number' ? res.exitCode : res.failed ? 127 : 0;
+  const stderr = String(res.stderr ?? '') || (res.failed && exitCode === 127 ? String(res.message ?? '') : '');
+  return { exitCode, stdout: String(res.stdout ?? ''), stderr, durationMs };
+}
+
+/** Runs one command of `lib/ops.ts` alone and reports it to the sink as the argv that ran. */
+export async function runCommand(cmd: Command, sink?: CommandSink): Promise<ExecResult> {
+  const argv = argvOf(cmd);
+  const stdin = cmd.tool === 'nft' ? cmd.stdin : undefined;
+  const res = await runArgv(argv, stdin !== undefined ? { stdin } : {});
+  sink?.({ argv, ...(stdin !== undefined ? { stdin } : {}), exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+  return res;
+}
+
+/** Runs a read-only command (ip -j ... show, nft list) and reports it like any other. */
+export async function runRead(argv: string[], sink?: CommandSink): Promise<ExecResult> {
+  const res = await runArgv(argv);
+  sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+  return res;
+}
+
+/** `ip [-n NS] ARGS`, the prefix a student would type for a namespace. */
+export function ipArgv(ns: string, ...args: string[]): string[] {
+  return ns ? ['ip', '-n', ns, ...args] : ['ip', ...args];
+}
+
+/** Runs `limit` tasks at a time, keeping results in order. */
+export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,33 @@
+// What the kernel's (and ip's, nft's) error messages mean for an idempotent driver.
+
+/** The object to delete or change is not there: a delete has nothing left to do. */
+const MISSING = [
+  /Cannot find device/i,
+  /No such process/i,
+  /does not exist/i,
+  /No such file or directory/i,
+  /Address not found/i,
+  /Cannot assign requested address/i,
+  /FIB table does not exist/i,
+  /No such device/i,
+];
+
+/** The object to create is there already (it may or may not be ours: the caller checks). */
+const EXISTS = [/File exists/i, /already assigned/i, /already exists/i];
+
+export function isMissing(message: string): boolean {
+  return MISSING.some((re) => re.test(message));
+}
+
+export function isExists(message: string): boolean {
+  return EXISTS.some((re) => re.test(message));
+}
+
+/** The kernel's message without ip's batch bookkeeping, on one line. */
+export function kernelMessage(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Command failed /.test(l))
+    .join('; ');
+}

@@ -1,0 +1,119 @@
+// Orders a plan's commands into as few processes as the dependencies allow.
+//
+// Starting processes is what costs (DESIGN.md "Speed"), so consecutive `ip` commands of one
+// namespace go to one `ip [-n NS] -batch -`, and independent namespaces run side by side. Two
+// commands must keep their order when they touch a common namespace: the one they run in, the
+// one `netns add/del` names, or the one a veth peer is created in. One exception lets the
+// host's veths be created in the same batch as its namespaces, before those namespaces' own
+// commands: a veth created into namespace P need not wait for P's other commands, unless they
+// mention the peer's name. Deletes of links and namespaces may take objects elsewhere with
+// them (a veth's other end), so they keep their place against everything.
+import type { Command, Op } from '@/lib/ops';
+
+export interface Job {
+  /** position in the plan's command order */
+  id: number;
+  /** index of the plan step the command belongs to */
+  step: number;
+  op: Op;
+  cmd: Command;
+}
+
+export interface Batch {
+  /** `ip:NS` for an ip batch, else one job's own key */
+  key: string;
+  jobs: Job[];
+}
+
+interface Touch {
+  /** namespaces the command reads or changes */
+  ns: Set<string>;
+  /** the namespace a veth peer is created in, when it differs from the one the command runs in */
+  peerNs: string | null;
+  peerName: string | null;
+  barrier: boolean;
+}
+
+function touchOf(cmd: Command): Touch {
+  const ns = new Set([cmd.ns]);
+  const a = cmd.args;
+  let peerNs: string | null = null;
+  let peerName: string | null = null;
+  let barrier = false;
+  if (cmd.tool === 'ip') {
+    if (a[0] === 'netns' && (a[1] === 'add' || a[1] === 'del') && a[2]) {
+      ns.add(a[2]);
+      barrier = a[1] === 'del';
+    }
+    if (a[0] === 'link' && a[1] === 'del') barrier = true;
+    if (a[0] === 'link' && a[1] === 'add') {
+      const p = a.indexOf('peer');
+      const n = a.indexOf('netns', p);
+      if (p >= 0 && n > p && a[n + 1] !== undefined && a[n + 1] !== cmd.ns) {
+        peerNs = a[n + 1] as string;
+        peerName = a[a.indexOf('name', p) + 1] ?? null;
+        ns.add(peerNs);
+      }
+    }
+  }
+  return { ns, peerNs, peerName, barrier };
+}
+
+/** Must `later` run after `earlier`? */
+function conflicts(earlier: Job, e: Touch, later: Job, l: Touch): boolean {
+  if (e.barrier || l.barrier) return true;
+  const shared = [...l.ns].filter((x) => e.ns.has(x));
+  if (shared.length === 0) return false;
+  // A veth created into P waits only for P's existence and for commands about its peer's name;
+  // veths created into P from elsewhere with other peer names are independent of each other.
+  const aboutOtherNames = !earlier.cmd.args.includes(l.peerName ?? '') && (e.peerNs === null || e.peerName !== l.peerName);
+  const inP = earlier.cmd.ns === l.peerNs ? !(earlier.cmd.tool === 'ip' && earlier.cmd.args[0] === 'netns') : e.peerNs === l.peerNs;
+  const relaxed = l.peerNs !== null && shared.length === 1 && shared[0] === l.peerNs && inP && aboutOtherNames;
+  return !relaxed;
+}
+
+/** For each job, the earlier jobs it must wait for. */
+export function dependencies(jobs: Job[]): number[][] {
+  const touches = jobs.map((j) => touchOf(j.cmd));
+  const byNs = new Map<string, number[]>();
+  const barriers: number[] = [];
+  return jobs.map((job, i) => {
+    const t = touches[i] as Touch;
+    const seen = new Set<number>();
+    const candidates = t.barrier ? jobs.slice(0, i).map((_, k) => k) : [...barriers, ...[...t.ns].flatMap((ns) => byNs.get(ns) ?? [])];
+    for (const k of candidates) {
+      if (!seen.has(k) && conflicts(jobs[k] as Job, touches[k] as Touch, job, t)) seen.add(k);
+    }
+    for (const ns of t.ns) {
+      const list = byNs.get(ns);
+      if (list) list.push(i);
+      else byNs.set(ns, [i]);
+    }
+    if (t.barrier) barriers.push(i);
+    return [...seen].sort((x, y) => x - y);
+  });
+}
+
+/** `ip` commands that can go on an `ip -batch` line as they are (no quoting needed). */
+export function batchable(cmd: Command): boolean {
+  return cmd.tool === 'ip' && cmd.args.every((a) => /^[A-Za-z0-9_./:=@%+,-]+$/.test(a));
+}
+
+/**
+ * The batches that can run now, side by side: every pending job whose dependencies are done or
+ * come before it in its own batch. Jobs keep the plan's order inside a batch.
+ */
+export function nextRound(pending: Job[], deps: number[][], done: Set<number>): Batch[] {
+  const batches = new Map<string, Batch>();
+  const placed = new Map<number, string>();
+  for (const job of pending) {
+    const key = batchable(job.cmd) ? `ip:${job.cmd.ns}` : `job:${job.id}`;
+    const ready = (deps[job.id] ?? []).every((d) => done.has(d) || placed.get(d) === key);
+    if (!ready) continue;
+    placed.set(job.id, key);
+    const b = batches.get(key);
+    if (b) b.jobs.push(job);
+    else batches.set(key, { key, jobs: [job] });
+  }
+  return [...batches.values()];
+}
