@@ -3,7 +3,7 @@
 // foreign object in the way is a conflict. Observed-only fields (ifindex, oper, mac, stats)
 // are never compared.
 import type { KernelState, KNamespace, KNatRule, KRoute } from './kernel-state';
-import { markLab, natMark } from './names';
+import { markLab, natMark, natTable } from './names';
 import { FORWARDING_KEY, type Op, type Plan } from './ops';
 import { cmp, inNs, nsPhrase, Phase, routeText } from './plan-builder';
 import { PlanContext, type NsView } from './plan-context';
@@ -161,7 +161,8 @@ function planNat(ctx: PlanContext, v: NsView): void {
   const b = ctx.builder;
   const ns = v.name;
   const want = v.want?.nat ?? null;
-  const have = v.status === 'create' ? null : (v.have?.nat ?? null);
+  const found = v.status === 'create' ? null : (v.have?.nat ?? null);
+  const have = found && found.table === natTable(ctx.lab) ? found : null; // another lab's table is not ours to touch
   const mark = natMark(ctx.lab);
   const load = (n: KNamespace['nat'] & object): Op => ({ type: 'nft.load', ns, table: n.table, rules: n.rules, mark });
   const del = (n: KNamespace['nat'] & object): Op => ({ type: 'nft.del', ns, table: n.table });
