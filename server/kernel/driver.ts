@@ -1,7 +1,7 @@
 // The kernel driver: runs a plan's steps with as few processes as their order allows, treats
 // "exists and is ours" and "already gone" as success, and on a real failure undoes what it did,
 // newest first, naming the object and quoting the kernel.
-import { commandsFor, type PlanStep } from '@/lib/ops';
+import { commandsFor, type Op, type PlanStep } from '@/lib/ops';
 import { runBatch } from './batch';
 import { judgeError } from './benign';
 import { failureMessage, objectOf } from './describe';
@@ -124,5 +124,14 @@ async function rollback(steps: PlanStep[], started: Set<number>, hooks: RunHooks
   const jobs = jobsOf(order.flatMap((i) => (steps[i]?.undo ?? []).map((op) => ({ op, step: i }))));
   const failures = await execute(jobs, { tolerant: true, ...(hooks.onCommand ? { sink: hooks.onCommand } : {}) });
   for (const i of order) hooks.onStep?.({ step: i, status: 'undone' });
+  return failures.map((f) => f.message);
+}
+
+/**
+ * Runs ops without rollback, going on past failures (as `nslab clean` does); returns the
+ * failures as messages. "Already gone" is success, as everywhere.
+ */
+export async function runOpsTolerant(ops: Op[], sink?: CommandSink): Promise<string[]> {
+  const failures = await execute(jobsOf(ops.map((op, step) => ({ op, step }))), { tolerant: true, ...(sink ? { sink } : {}) });
   return failures.map((f) => f.message);
 }
