@@ -4,11 +4,11 @@
 // acknowledged `{ ok: true, ... }` or `{ ok: false, code, message }`.
 import { z } from 'zod';
 import type { ErrorCode } from './errors';
-import type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabSummary, LiveState } from '@/server/labs/types';
+import type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState } from '@/server/labs/types';
 import { labNameSchema, netnsNameSchema } from './topology';
 
 // The wire types are declared next to the labs service (types only, nothing runs from server/).
-export type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabSummary, LiveState };
+export type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState };
 
 /** A topology arrives as an unknown value: the gateway checks it with checkTopology (errors name the field). */
 const topologyPayload = z.unknown();

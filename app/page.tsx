@@ -1,0 +1,5 @@
+import { LabsPage } from '@/components/labs/labs-page';
+
+export default function Page() {
+  return <LabsPage />;
+}

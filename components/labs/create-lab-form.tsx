@@ -1,0 +1,64 @@
+'use client';
+import { useRouter } from 'next/navigation';
+import { useState, type FormEvent } from 'react';
+import { request, useSocket } from '@/components/socket';
+import { LAB_NAME, NETNS_NAME } from '@/lib/topology';
+
+/** Creates an empty lab (only the host) and opens it in the editor. */
+export function CreateLabForm() {
+  const socket = useSocket();
+  const router = useRouter();
+  const [name, setName] = useState('');
+  const [mode, setMode] = useState<'isolated' | 'machine'>('isolated');
+  const [hostNs, setHostNs] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const hostName = hostNs || (name ? `${name}-host` : '');
+  const nameError = name && !LAB_NAME.test(name) ? "Use 1-24 of a-z, 0-9 and '-', starting and ending with a letter or digit." : null;
+  const hostError = mode === 'isolated' && hostName && !NETNS_NAME.test(hostName) ? "Use letters, digits, '_' and '-'." : null;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!name || nameError || hostError) return;
+    setBusy(true);
+    setError(null);
+    const hostNetns = mode === 'isolated' ? hostName : '';
+    const res = await request(socket, 'lab:create', { topology: { name, host: { netns: hostNetns }, nodes: [], links: [] }, hostNetns });
+    setBusy(false);
+    if (res.ok) router.push(`/labs/${encodeURIComponent(res.lab.name)}`);
+    else setError(res.message);
+  };
+
+  return (
+    <form onSubmit={(e) => void submit(e)} className="form" noValidate>
+      <label className="field">
+        <span>Name</span>
+        <input name="name" value={name} onChange={(e) => setName(e.target.value.trim())} placeholder="seed" aria-invalid={!!nameError} aria-describedby="lab-name-help" autoComplete="off" />
+        <small id="lab-name-help" className={nameError ? 'error-text' : 'muted'}>{nameError ?? 'Becomes part of the namespace names, e.g. seed-A.'}</small>
+      </label>
+      <fieldset className="field">
+        <legend>Host side (where the bridge, host addresses and NAT live)</legend>
+        <label className="radio">
+          <input type="radio" name="mode" checked={mode === 'isolated'} onChange={() => setMode('isolated')} />
+          <span>An isolated host: a namespace standing in for this machine (safe: nothing of this machine changes)</span>
+        </label>
+        {mode === 'isolated' && (
+          <label className="field indent">
+            <span>Host namespace name</span>
+            <input name="hostNetns" value={hostNs} onChange={(e) => setHostNs(e.target.value.trim())} placeholder={name ? `${name}-host` : 'H'} aria-invalid={!!hostError} autoComplete="off" />
+            {hostError && <small className="error-text">{hostError}</small>}
+          </label>
+        )}
+        <label className="radio">
+          <input type="radio" name="mode" checked={mode === 'machine'} onChange={() => setMode('machine')} />
+          <span>This machine, as in the tutorial (the lab changes this machine&apos;s own network)</span>
+        </label>
+      </fieldset>
+      {error && <p className="error-text" role="alert">{error}</p>}
+      <button type="submit" className="btn primary" disabled={busy || !name || !!nameError || !!hostError}>
+        {busy ? 'Creating…' : 'Create and open'}
+      </button>
+    </form>
+  );
+}

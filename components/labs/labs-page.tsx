@@ -1,0 +1,32 @@
+'use client';
+import { ConnectionBanner } from '@/components/shell/connection-banner';
+import { LargeTextToggle } from '@/components/shell/large-text-toggle';
+import { CreateLabForm } from './create-lab-form';
+import { LabsList } from './labs-list';
+import { useLabs } from './use-labs';
+
+export function LabsPage() {
+  const { labs, error } = useLabs();
+  return (
+    <div className="page">
+      <header className="topbar">
+        <h1 className="brand">nslab</h1>
+        <span className="muted">network namespace labs, built by the real kernel</span>
+        <span className="spacer" />
+        <LargeTextToggle />
+      </header>
+      <ConnectionBanner />
+      <main className="labs-main">
+        <section aria-labelledby="labs-heading" className="card">
+          <h2 id="labs-heading">Labs</h2>
+          {error && <p className="error-text" role="alert">{error}</p>}
+          <LabsList labs={labs} />
+        </section>
+        <section aria-labelledby="create-heading" className="card">
+          <h2 id="create-heading">New lab</h2>
+          <CreateLabForm />
+        </section>
+      </main>
+    </div>
+  );
+}

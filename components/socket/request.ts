@@ -1,0 +1,17 @@
+// Sends one request and waits for its acknowledgement; a lost connection or a timeout becomes
+// an `{ ok: false }` answer like any other, so callers handle one shape.
+import type { Ack, RequestName, RequestPayload } from '@/lib/protocol';
+import type { NslabClientSocket } from './types';
+
+/** Applies can take a while on big labs; plans and saves are quick. */
+const TIMEOUT_MS: Partial<Record<RequestName, number>> = { 'lab:apply': 300_000, 'lab:destroy': 300_000, 'lab:delete': 300_000 };
+
+export async function request<E extends RequestName>(socket: NslabClientSocket, event: E, payload: RequestPayload<E>): Promise<Ack<E>> {
+  const timeout = TIMEOUT_MS[event] ?? 30_000;
+  try {
+    const emit = socket.timeout(timeout).emitWithAck as unknown as (e: E, p: RequestPayload<E>) => Promise<Ack<E>>;
+    return await emit(event, payload);
+  } catch {
+    return { ok: false, code: 'internal', message: socket.connected ? `the server did not answer ${event} in ${timeout / 1000} s` : 'not connected to the nslab server; is it still running?' };
+  }
+}
