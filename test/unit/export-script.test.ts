@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '@/lib/compile';
 import { toScript } from '@/lib/export/script';
+import type { KernelState } from '@/lib/kernel-state';
 import { argvOf, commandsFor } from '@/lib/ops';
 import { plan } from '@/lib/plan';
 import type { Topology } from '@/lib/topology';
@@ -47,6 +48,9 @@ printf '%s' '${stdout}'
   return { dir, log };
 }
 
+/** Exactly these variables (Next's typings want NODE_ENV in every environment). */
+const onlyEnv = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv;
+
 interface Call {
   argv: string[];
   stdin?: string;
@@ -58,7 +62,7 @@ function runFake(script: string, arg: string): { calls: Call[]; status: number |
   writeFileSync(file, script);
   const saved = join(dir, 'ip_forward.saved');
   // PATH holds nothing but the fakes: a real ip or nft can never be reached from here.
-  const r = spawnSync('/bin/sh', [file, arg], { env: { PATH: dir, NSLAB_SAVED_FORWARD: saved }, encoding: 'utf8' });
+  const r = spawnSync('/bin/sh', [file, arg], { env: onlyEnv({ PATH: dir, NSLAB_SAVED_FORWARD: saved }), encoding: 'utf8' });
   const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
   const calls = lines.map((l): Call => {
     const [argv = '', stdin] = l.split('\x1d');
@@ -76,7 +80,8 @@ function runFake(script: string, arg: string): { calls: Call[]; status: number |
 /** What nslab itself would run for this lab on an empty kernel, as argv + stdin. */
 function plannedCalls(t: Topology, hostNetns?: string): Call[] {
   const c = compile(t, { hostNetns });
-  const start = c.hostNs === '' ? { namespaces: { '': { name: '', mark: null, owned: false, links: {}, routes: [], forwarding: false, nat: null } } } : { namespaces: {} };
+  // The machine's own namespace always exists; a lab with an isolated host starts from nothing.
+  const start: KernelState = c.hostNs === '' ? { namespaces: { '': { name: '', mark: null, owned: false, links: {}, routes: [], forwarding: false, nat: null } } } : { namespaces: {} };
   return plan(c.lab, c.desired, start).steps.flatMap((s) =>
     commandsFor(s.op).map((cmd) => ({ argv: argvOf(cmd), ...(cmd.tool === 'nft' && cmd.stdin ? { stdin: cmd.stdin.replace(/\n$/, '') } : {}) })),
   );
@@ -188,7 +193,7 @@ describe('toScript of the seed lab', () => {
     const { dir } = fakeBin();
     writeFileSync(join(dir, 'id'), '#!/bin/sh\necho 1000\n');
     writeFileSync(join(dir, 'lab.sh'), script);
-    const r = spawnSync('/bin/sh', [join(dir, 'lab.sh'), 'up'], { env: { PATH: dir }, encoding: 'utf8' });
+    const r = spawnSync('/bin/sh', [join(dir, 'lab.sh'), 'up'], { env: onlyEnv({ PATH: dir }), encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/run it as root/);
     expect(runFake(script, 'sideways').status).toBe(2);
