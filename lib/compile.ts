@@ -42,7 +42,8 @@ export function sortAddresses(cidrs: string[]): string[] {
 function compileRoutes(routes: Route[] | undefined): KRoute[] {
   return (routes ?? [])
     .map((r): KRoute => {
-      const dst = r.to === 'default' ? 'default' : parseCidr(r.to)?.network ?? r.to;
+      // The kernel prints 0.0.0.0/0 as `default`; write it that way or the plan never settles.
+      const dst = r.to === 'default' || parseCidr(r.to)?.prefix === 0 ? 'default' : parseCidr(r.to)?.network ?? r.to;
       return { dst, ...(r.via ? { via: r.via } : {}), ...(r.dev ? { dev: r.dev } : {}) };
     })
     .sort((a, b) => a.dst.localeCompare(b.dst));

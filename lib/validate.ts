@@ -150,6 +150,11 @@ function semanticProblems(t: Topology): Problem[] {
     else seen.set(n.id.toLowerCase(), i);
   });
   const kinds = nodeKinds(t);
+  // Namespaces are global: an isolated host must not take the name of one of the lab's own.
+  t.nodes.forEach((n) => {
+    if (n.kind === 'namespace' && t.host?.netns && t.host.netns === `${t.name}-${n.id}`)
+      add('host.netns', `namespace "${t.host.netns}" is node "${n.id}"'s own namespace; choose another name for the isolated host`);
+  });
 
   // Links: endpoints exist, differ, and bridge ends carry no addresses.
   const linkIds = new Map<string, number>();
@@ -241,7 +246,8 @@ function semanticProblems(t: Topology): Problem[] {
     const dests = new Map<string, number>();
     (routes ?? []).forEach((r, j) => {
       const path = `${base}.routes[${j}]`;
-      const dest = r.to === 'default' ? 'default' : parseCidr(r.to)?.network ?? r.to;
+      // 0.0.0.0/0 is the default route too (the kernel prints it as `default`).
+      const dest = r.to === 'default' || parseCidr(r.to)?.prefix === 0 ? 'default' : parseCidr(r.to)?.network ?? r.to;
       const prev = dests.get(dest);
       if (prev !== undefined)
         add(`${path}.to`, dest === 'default' ? `${label} has two default routes (also ${base}.routes[${prev}]); keep one` : `${label} has two routes to ${dest} (also ${base}.routes[${prev}])`);
