@@ -36,6 +36,8 @@ interface ExecuteOptions {
   /** awaited before a round with the steps whose first command is in it */
   onRound?: (jobs: Job[]) => Promise<void>;
   onJobsDone?: (jobs: Job[]) => void;
+  /** collects jobs whose error was accepted (exists and ours, or already gone): they changed nothing */
+  accepted?: Set<number>;
 }
 
 /** Runs jobs round by round (see schedule.ts); returns the failures. */
@@ -51,7 +53,10 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
     const outcomes = await inParallel(round, PARALLEL, (batch) =>
       runBatch(batch, opts.sink, async (job, message) => {
         const verdict = await judgeError(job, message, opts.sink);
-        if (verdict.ok) return true;
+        if (verdict.ok) {
+          opts.accepted?.add(job.id);
+          return true;
+        }
         failures.push({ job, message: failureMessage(job.op, message, verdict.hint) });
         return opts.tolerant;
       }),
@@ -75,6 +80,9 @@ export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise
   const jobs = jobsOf(steps.map((s, i) => ({ op: s.op, step: i })));
   const left = steps.map((_, i) => jobs.filter((j) => j.step === i).length);
   const started = new Set<number>();
+  const accepted = new Set<number>();
+  /** steps that changed the kernel: at least one command of theirs ran and succeeded */
+  const changed = new Set<number>();
 
   // Steps start in plan order (journal row, then 'running'); a step without commands starts
   // and ends in its turn.
@@ -98,8 +106,10 @@ export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise
       tolerant: false,
       ...(hooks.onCommand ? { sink: hooks.onCommand } : {}),
       onRound: startJobs,
+      accepted,
       onJobsDone: (done) => {
         for (const j of done) {
+          if (!accepted.has(j.id)) changed.add(j.step);
           left[j.step] = (left[j.step] ?? 1) - 1;
           if (left[j.step] === 0) hooks.onStep?.({ step: j.step, status: 'done' });
         }
@@ -107,21 +117,25 @@ export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise
     });
     if (failures.length === 0) for (let i = 0; i < steps.length; i++) await startStep(i);
   } catch (e) {
-    await rollback(steps, started, hooks);
+    await rollback(steps, started, changed, hooks);
     throw e;
   }
   const first = failures[0];
   if (!first) return { ok: true };
 
   hooks.onStep?.({ step: first.job.step, status: 'failed', message: first.message });
-  const rollbackErrors = await rollback(steps, started, hooks);
+  const rollbackErrors = await rollback(steps, started, changed, hooks);
   return { ok: false, failedStep: first.job.step, object: objectOf(first.job.op), message: first.message, rolledBack: rollbackErrors.length === 0, rollbackErrors };
 }
 
-/** Undoes every started step, newest first; undo ops treat "already gone" as done. */
-async function rollback(steps: PlanStep[], started: Set<number>, hooks: RunHooks): Promise<string[]> {
+/**
+ * Undoes every step that changed something, newest first; undo ops treat "already gone" as done.
+ * A step that changed nothing (its create failed, or found its object already there and ours)
+ * is not undone: that would delete what was there before, maybe someone else's.
+ */
+async function rollback(steps: PlanStep[], started: Set<number>, changed: Set<number>, hooks: RunHooks): Promise<string[]> {
   const order = [...started].sort((a, b) => b - a);
-  const jobs = jobsOf(order.flatMap((i) => (steps[i]?.undo ?? []).map((op) => ({ op, step: i }))));
+  const jobs = jobsOf(order.filter((i) => changed.has(i)).flatMap((i) => (steps[i]?.undo ?? []).map((op) => ({ op, step: i }))));
   const failures = await execute(jobs, { tolerant: true, ...(hooks.onCommand ? { sink: hooks.onCommand } : {}) });
   for (const i of order) hooks.onStep?.({ step: i, status: 'undone' });
   return failures.map((f) => f.message);
