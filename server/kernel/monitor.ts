@@ -26,7 +26,7 @@ async function readNsids(): Promise<Map<string, string>> {
 export function watchKernel(getNamespaces: () => string[], onChange: (ns: string) => void): KernelWatch {
   let closed = false;
   let nsids = new Map<string, string>();
-  let known = new Set<string>();
+  let known: Set<string> | null = null;
   const timers = new Map<string, NodeJS.Timeout>();
   /** ids seen in events before we knew their namespace */
   const unknownIds = new Set<string>();
@@ -58,8 +58,8 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
       if (ns) changed(ns);
     }
     unknownIds.clear();
-    // Namespaces that appeared or vanished are changes too.
-    for (const ns of getNamespaces()) if (ns && present.has(ns) !== known.has(ns)) changed(ns);
+    // Namespaces that appeared or vanished since the last look are changes too.
+    if (known) for (const ns of getNamespaces()) if (ns && present.has(ns) !== known.has(ns)) changed(ns);
     known = present;
   };
   const refresh = () => {

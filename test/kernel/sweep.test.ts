@@ -1,0 +1,86 @@
+// Sweeping leftovers (inside the sandbox): everything marked as nslab's goes, half-made
+// namespaces the journal names go, and nothing unmarked is touched.
+import '../sandbox-guard';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { natTable } from '@/lib/names';
+import { nftScript } from '@/lib/ops';
+import { listNetns, observe } from '@/server/kernel/observer';
+import { findLeftovers, sweep } from '@/server/kernel/sweep';
+import { removeNamespaces, sh, uniqueLab } from './helpers';
+
+const made: string[] = [];
+const rootLinks: string[] = [];
+afterEach(async () => {
+  await removeNamespaces(made.splice(0));
+  for (const l of rootLinks.splice(0)) await sh('ip', 'link', 'del', 'dev', l);
+});
+
+async function ipOk(...args: string[]) {
+  const r = await sh('ip', ...args);
+  if (r.exitCode !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+}
+
+async function loadNat(ns: string, table: string) {
+  await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: nftScript(table, [{ source: '10.0.0.0/24', out: 'eth0' }], 'x') });
+}
+
+async function tablesIn(ns: string): Promise<string[]> {
+  const r = await sh('ip', 'netns', 'exec', ns, 'nft', '-j', 'list', 'tables', 'ip');
+  return (JSON.parse(String(r.stdout)).nftables as Array<{ table?: { name: string } }>).flatMap((i) => (i.table ? [i.table.name] : [])).sort();
+}
+
+describe('sweep', () => {
+  it('removes marked namespaces, links and tables of the lab, and half-made namespaces; leaves the rest', async () => {
+    const lab = uniqueLab('s');
+    const other = uniqueLab('s');
+    made.push(`${lab}-`, `${other}-`);
+    const id = lab.slice(-5);
+    const [marked, half, busy, hand, otherLab] = [`${lab}-A`, `${lab}-half`, `${lab}-busy`, `${lab}-hand`, `${other}-A`];
+    for (const ns of [marked, half, busy, hand, otherLab]) await ipOk('netns', 'add', ns);
+    await ipOk('-n', marked, 'link', 'set', 'dev', 'lo', 'alias', `nslab:${lab}:ns:A`);
+    await ipOk('-n', otherLab, 'link', 'set', 'dev', 'lo', 'alias', `nslab:${other}:ns:A`);
+    await ipOk('-n', busy, 'link', 'add', 'name', 'br1', 'type', 'bridge'); // unmarked, not empty: not ours
+    // The hand-made namespace holds a hand-made bridge, a bridge of the lab, and nft tables.
+    await ipOk('-n', hand, 'link', 'add', 'name', 'mine0', 'type', 'bridge');
+    await ipOk('-n', hand, 'link', 'add', 'name', 'lab0', 'type', 'bridge');
+    await ipOk('-n', hand, 'link', 'set', 'dev', 'lab0', 'alias', `nslab:${lab}:bridge:lab0`);
+    await loadNat(hand, natTable(lab));
+    await loadNat(hand, 'handmade');
+    // This machine's (the sandbox's) own namespace: a marked veth pair and a hand-made bridge.
+    const [rv, rp, rb] = [`v${id}`, `p${id}`, `b${id}`];
+    rootLinks.push(rv, rb);
+    await ipOk('link', 'add', 'name', rv, 'type', 'veth', 'peer', 'name', rp);
+    for (const l of [rv, rp]) await ipOk('link', 'set', 'dev', l, 'alias', `nslab:${lab}:link:r`);
+    await ipOk('link', 'add', 'name', rb, 'type', 'bridge');
+
+    const found = await findLeftovers({ lab, candidates: [half, busy] });
+    expect(found.map((f) => `${f.kind} ${f.ns} ${'name' in f ? f.name : 'table' in f ? f.table : ''}`).sort()).toEqual(
+      [`netns ${marked} `, `netns ${half} `, `link ${hand} lab0`, `nft ${hand} ${natTable(lab)}`, `link  ${rv}`, `link  ${rp}`].sort(),
+    );
+
+    const log: string[] = [];
+    const removed = await sweep({ lab, candidates: [half, busy] }, (e) => log.push(`${e.exitCode} ${e.argv.join(' ')}`));
+    expect(removed).toHaveLength(6);
+    expect(removed).toEqual(expect.arrayContaining([`namespace ${marked} (nslab:${lab}:ns:A)`, `nft table ip ${natTable(lab)} in namespace ${hand}`]));
+    expect(log).toContain(`0 ip netns del ${marked}`);
+
+    const left = await listNetns();
+    expect(left).not.toContain(marked);
+    expect(left).not.toContain(half);
+    expect(left).toEqual(expect.arrayContaining([busy, hand, otherLab]));
+    const s = await observe(['', hand, busy, otherLab]);
+    expect(Object.keys(s.namespaces[hand]!.links).sort()).toEqual(['lo', 'mine0']);
+    expect(Object.keys(s.namespaces[busy]!.links).sort()).toEqual(['br1', 'lo']);
+    expect(s.namespaces[otherLab]!.mark).toBe(`nslab:${other}:ns:A`);
+    expect(s.namespaces['']!.links[rb]).toBeDefined();
+    expect(s.namespaces['']!.links[rv]).toBeUndefined();
+    expect(await tablesIn(hand)).toEqual(['handmade']);
+
+    // Nothing of the lab is left, so a second sweep removes nothing.
+    expect(await sweep({ lab, candidates: [half, busy] })).toEqual([]);
+    // Without a lab, every lab's marked objects go (here: the other lab's namespace).
+    expect(await sweep({})).toEqual(expect.arrayContaining([`namespace ${otherLab} (nslab:${other}:ns:A)`]));
+    expect(await listNetns()).toEqual(expect.arrayContaining([busy, hand]));
+  });
+});
