@@ -1,14 +1,131 @@
 // Wires the in-namespace tools (terminals, node views, ping, rates, capture) onto one
 // authenticated socket. server/main.ts calls this for every socket the gateway accepted.
+// Each handler validates its payload with lib/protocol-tools.ts and acknowledges
+// `{ ok: true, ... }` or `{ ok: false, code, message }`; on 'disconnect' everything the socket
+// started (shells, captures, monitors) is ended by PID.
 import type { Server, Socket } from 'socket.io';
+import { NslabError } from '@/lib/errors';
+import { toolRequestSchemas, type ToolAck, type ToolFailure, type ToolRequestName, type ToolResponseData } from '@/lib/protocol-tools';
+import { formatProblem, zodProblems } from '@/lib/validate';
 import type { LabsService } from '@/server/labs/types';
+import { CaptureRegistry } from './captures';
+import { nodeContext } from './context';
+import { NodeViewWatchers } from './node-views';
+import { runProbe } from './probe';
+import { RatesBroadcaster } from './rates-broadcast';
+import { LimitError, TerminalRegistry } from './terminals';
 
 export interface ToolDeps {
   labs: LabsService;
 }
 
-export function registerToolHandlers(_io: Server, socket: Socket, _deps: ToolDeps): void {
-  socket.on('disconnect', () => {
-    // each tool registers its own cleanup here as it is added
+/** What the tools share across sockets of one server: limits are global. */
+export interface ToolsRuntime {
+  terminals: TerminalRegistry;
+  captures: CaptureRegistry;
+  views: NodeViewWatchers;
+  rates: RatesBroadcaster;
+}
+
+const runtimes = new WeakMap<Server, ToolsRuntime>();
+
+export function toolsRuntime(io: Server, labs: LabsService): ToolsRuntime {
+  let rt = runtimes.get(io);
+  if (!rt) {
+    rt = { terminals: new TerminalRegistry(), captures: new CaptureRegistry(), views: new NodeViewWatchers(), rates: new RatesBroadcaster(io, labs) };
+    runtimes.set(io, rt);
+  }
+  return rt;
+}
+
+type Parsed<E extends ToolRequestName> = ReturnType<(typeof toolRequestSchemas)[E]['parse']>;
+
+export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps): void {
+  const { labs } = deps;
+  const rt = toolsRuntime(io, labs);
+  const owner = socket.id;
+  const views = new Map<string, () => void>();
+  rt.rates.ensureRunning();
+
+  const on = <E extends ToolRequestName>(event: E, fn: (p: Parsed<E>) => Promise<ToolResponseData[E]> | ToolResponseData[E]) => {
+    const name: string = event;
+    socket.on(name, async (payload: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (res: ToolAck<E>) => void) : () => undefined;
+      const parsed = toolRequestSchemas[event].safeParse(payload ?? {});
+      if (!parsed.success) {
+        reply(failure('invalid', `${event}: ${zodProblems(parsed.error).map(formatProblem).join('; ')}`));
+        return;
+      }
+      try {
+        reply({ ok: true, ...(await fn(parsed.data as Parsed<E>)) } as ToolAck<E>);
+      } catch (e) {
+        reply(failureOf(e));
+      }
+    });
+  };
+
+  // --- terminals ---
+  on('term:open', ({ lab, node, cols, rows }) => {
+    const ctx = nodeContext(labs, lab, node);
+    const { id, pid } = rt.terminals.open({
+      owner, node, ns: ctx.ns, cols, rows,
+      onData: (data) => socket.emit('term:data', { id, data }),
+      onExit: (code, reason) => socket.emit('term:exit', { id, code, reason }),
+    });
+    return { id, node, ns: ctx.ns, pid };
   });
+  on('term:input', ({ id, data }) => (rt.terminals.write(owner, id, data), {}));
+  on('term:resize', ({ id, cols, rows }) => (rt.terminals.resize(owner, id, cols, rows), {}));
+  on('term:close', async ({ id }) => (await rt.terminals.close(owner, id), {}));
+
+  // --- node views ---
+  on('node:watch', async ({ lab, node }) => {
+    const ctx = nodeContext(labs, lab, node);
+    const key = `${lab}\0${node}`;
+    views.get(key)?.();
+    const { view, stop } = await rt.views.watch(lab, node, ctx.ns, (v) => socket.emit('node:view', v));
+    views.set(key, stop);
+    return { view };
+  });
+  on('node:unwatch', ({ lab, node }) => {
+    const key = `${lab}\0${node}`;
+    views.get(key)?.();
+    views.delete(key);
+    return {};
+  });
+
+  // --- ping / traceroute ---
+  on('probe:run', async ({ lab, kind, source, target }) => ({
+    result: await runProbe(nodeContext(labs, lab, source), kind, target),
+  }));
+
+  // --- captures ---
+  on('capture:start', async ({ lab, node, iface, filter }) => {
+    const ctx = nodeContext(labs, lab, node);
+    const capture = await rt.captures.start(owner, { lab, node, ns: ctx.ns }, iface, filter, {
+      onPackets: (packets, total, bytes) => socket.emit('capture:packets', { id: capture.id, packets, total, bytes }),
+      onEnded: (info) => socket.emit('capture:ended', info),
+    });
+    return { capture };
+  });
+  on('capture:stop', async ({ id }) => ({ capture: await rt.captures.stop(owner, id) }));
+  on('capture:download', ({ id }) => rt.captures.download(owner, id));
+  on('capture:discard', async ({ id }) => (await rt.captures.discard(owner, id), {}));
+
+  socket.on('disconnect', () => {
+    for (const stop of views.values()) stop();
+    views.clear();
+    void rt.terminals.closeAll(owner);
+    void rt.captures.closeAll(owner);
+  });
+}
+
+function failure(code: ToolFailure['code'], message: string): ToolFailure {
+  return { ok: false, code, message };
+}
+
+function failureOf(e: unknown): ToolFailure {
+  if (e instanceof LimitError) return failure('limit', e.message);
+  if (e instanceof NslabError) return failure(e.code, e.message);
+  return failure('internal', e instanceof Error ? e.message : String(e));
 }

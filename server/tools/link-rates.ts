@@ -1,0 +1,85 @@
+// Live traffic: every second, each link's packet and byte rate from the kernel counters of one of
+// its veth ends. One end per link is enough (what leaves one end enters the other); the end in the
+// host context is preferred, so a lab on a bridge costs one `ip -s link` per second in total.
+import { compile } from '@/lib/compile';
+import type { LabRates } from '@/lib/protocol-tools';
+import { ratesBetween, type CounterSample, type Counters } from '@/lib/rates';
+import type { Topology } from '@/lib/topology';
+import { normalizeLinks } from '@/lib/validate';
+import { inParallel, ipArgv, runArgv } from '@/server/kernel/exec';
+
+/** Which interface in which namespace stands for each link. */
+export interface CounterPlan {
+  /** ns -> (iface -> link id) */
+  byNs: Map<string, Map<string, string>>;
+}
+
+export function counterPlan(topology: Topology, hostNetns: string): CounterPlan {
+  const { nodeNs, hostNs } = compile(topology, { hostNetns });
+  const byNs = new Map<string, Map<string, string>>();
+  for (const l of normalizeLinks(topology)) {
+    const nsA = nodeNs[l.a.node] ?? hostNs;
+    const nsB = nodeNs[l.b.node] ?? hostNs;
+    const [ns, iface] = nsB === hostNs && nsA !== hostNs ? [nsB, l.b.iface] : [nsA, l.a.iface];
+    if (!byNs.has(ns)) byNs.set(ns, new Map());
+    byNs.get(ns)!.set(iface, l.id);
+  }
+  return { byNs };
+}
+
+interface IpStatsLink {
+  ifname: string;
+  stats64?: { rx?: { packets?: number; bytes?: number }; tx?: { packets?: number; bytes?: number } };
+}
+
+/** Reads the chosen counters: link id -> sample. Links whose namespace or interface is missing are left out. */
+export async function readLinkCounters(plan: CounterPlan): Promise<Record<string, CounterSample>> {
+  const out: Record<string, CounterSample> = {};
+  await inParallel([...plan.byNs.entries()], 4, async ([ns, ifaces]) => {
+    const res = await runArgv(ipArgv(ns, '-j', '-s', 'link', 'show'));
+    const at = performance.now();
+    if (res.exitCode !== 0) return;
+    for (const l of JSON.parse(res.stdout) as IpStatsLink[]) {
+      const id = ifaces.get(l.ifname);
+      const s = l.stats64;
+      if (!id || !s) continue;
+      const counters: Counters = {
+        rxPackets: s.rx?.packets ?? 0,
+        txPackets: s.tx?.packets ?? 0,
+        rxBytes: s.rx?.bytes ?? 0,
+        txBytes: s.tx?.bytes ?? 0,
+      };
+      out[id] = { at, counters };
+    }
+  });
+  return out;
+}
+
+/** Samples one lab: each call returns the rates since the previous call. */
+export class LabRateSampler {
+  private prev: Record<string, CounterSample> = {};
+  private planKey = '';
+  private plan: CounterPlan | null = null;
+
+  constructor(readonly lab: string) {}
+
+  async sample(topology: Topology, hostNetns: string, rev: number): Promise<LabRates> {
+    const key = `${rev}:${hostNetns}`;
+    if (key !== this.planKey) {
+      this.plan = counterPlan(topology, hostNetns);
+      this.planKey = key;
+      this.prev = {};
+    }
+    const next = await readLinkCounters(this.plan!);
+    const t0 = Object.values(this.prev)[0]?.at;
+    const t1 = Object.values(next)[0]?.at;
+    const rates = ratesBetween(this.prev, next);
+    this.prev = next;
+    return {
+      lab: this.lab,
+      at: new Date().toISOString(),
+      intervalMs: t0 !== undefined && t1 !== undefined ? Math.round(t1 - t0) : 0,
+      links: rates,
+    };
+  }
+}

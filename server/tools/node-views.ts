@@ -1,0 +1,95 @@
+// Live node views: one `ip -j -batch -` reads a namespace's interfaces, routes and neighbours;
+// one `ip monitor` child per watched namespace says "look again" (debounced), so an ARP entry
+// appears after a ping without a refresh. Watchers are shared and counted; the last one out
+// ends the monitor by its PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { NodeView } from '@/lib/protocol-tools';
+import { ipArgv, runArgv } from '@/server/kernel/exec';
+import { splitBatchJson } from '@/server/kernel/parse';
+import { interfaceRows, neighRows, routeRows, type IpAddrJson, type IpNeighJson, type IpRouteJson } from './node-view-rows';
+import { endProcess } from './processes';
+
+const READ = 'addr show\nroute show table main\nneigh show\n';
+const DEBOUNCE_MS = 150;
+
+export async function readNodeView(lab: string, node: string, ns: string): Promise<NodeView> {
+  const base = { lab, node, ns, at: new Date().toISOString(), interfaces: [], routes: [], neighbours: [] };
+  const res = await runArgv(ipArgv(ns, '-j', '-d', '-batch', '-'), { stdin: READ });
+  if (res.exitCode !== 0) return { ...base, error: res.stderr.trim() || `ip exited with code ${res.exitCode}` };
+  const [links = [], routes = [], neigh = []] = splitBatchJson(res.stdout) as [IpAddrJson[]?, IpRouteJson[]?, IpNeighJson[]?];
+  return { ...base, interfaces: interfaceRows(links), routes: routeRows(routes), neighbours: neighRows(neigh) };
+}
+
+type Listener = (view: NodeView) => void;
+
+interface Watch {
+  lab: string;
+  node: string;
+  ns: string;
+  monitor: ChildProcess | null;
+  listeners: Set<Listener>;
+  timer: NodeJS.Timeout | null;
+}
+
+export class NodeViewWatchers {
+  private readonly watches = new Map<string, Watch>();
+
+  /** PIDs of the running monitors (tests check that none is left). */
+  pids(): number[] {
+    return [...this.watches.values()].map((w) => w.monitor?.pid).filter((p): p is number => !!p);
+  }
+
+  /** Subscribes and returns the current view plus the unsubscribe. */
+  async watch(lab: string, node: string, ns: string, listener: Listener): Promise<{ view: NodeView; stop: () => void }> {
+    const key = `${lab}\0${node}\0${ns}`;
+    let w = this.watches.get(key);
+    if (!w) {
+      w = { lab, node, ns, monitor: null, listeners: new Set(), timer: null };
+      this.watches.set(key, w);
+      this.startMonitor(w);
+    }
+    w.listeners.add(listener);
+    const watch = w;
+    const stop = () => {
+      watch.listeners.delete(listener);
+      if (watch.listeners.size === 0) this.drop(key, watch);
+    };
+    return { view: await readNodeView(lab, node, ns), stop };
+  }
+
+  private startMonitor(w: Watch): void {
+    const [file, ...args] = ipArgv(w.ns, 'monitor', 'neigh', 'link', 'address', 'route');
+    const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    w.monitor = child;
+    child.stdout?.on('data', () => this.schedule(w));
+    child.on('error', () => undefined);
+    child.on('exit', () => {
+      if (w.monitor === child) w.monitor = null;
+    });
+  }
+
+  private schedule(w: Watch): void {
+    if (w.timer) return;
+    w.timer = setTimeout(() => {
+      w.timer = null;
+      if (!w.listeners.size) return;
+      void readNodeView(w.lab, w.node, w.ns).then((view) => {
+        for (const l of w.listeners) l(view);
+      });
+    }, DEBOUNCE_MS);
+  }
+
+  private drop(key: string, w: Watch): void {
+    this.watches.delete(key);
+    if (w.timer) clearTimeout(w.timer);
+    const pid = w.monitor?.pid;
+    w.monitor = null;
+    if (pid) void endProcess(pid, 'SIGTERM', 500);
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.watches.entries()];
+    this.watches.clear();
+    await Promise.all(all.map(([, w]) => (w.timer && clearTimeout(w.timer), w.monitor?.pid ? endProcess(w.monitor.pid, 'SIGTERM', 500) : undefined)));
+  }
+}

@@ -1,0 +1,83 @@
+// Which nodes and links a probe crossed, from the topology and the layer-3 hops: between two
+// hops the packet crosses only bridges (layer 2), and the host context (the host and its
+// bridges) is one router with several faces. Pure: topology in, ids out.
+import type { ProbePath } from '@/lib/protocol-tools';
+import { HOST_ID, type Topology } from '@/lib/topology';
+import { normalizeLinks, type NormLink } from '@/lib/validate';
+
+/** Address (without prefix) -> the node that owns it: link endpoints and bridge addresses. */
+export function addressOwners(t: Topology): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const n of t.nodes) if (n.kind === 'bridge') for (const a of n.addresses ?? []) owners.set(a.split('/')[0]!, n.id);
+  for (const l of normalizeLinks(t)) {
+    for (const e of [l.a, l.b]) for (const a of e.addresses) owners.set(a.split('/')[0]!, e.node);
+  }
+  return owners;
+}
+
+/** The first address of a node: its first link address, or a bridge's own; null if it has none. */
+export function firstAddress(t: Topology, nodeId: string): string | null {
+  const bridge = t.nodes.find((n) => n.id === nodeId && n.kind === 'bridge');
+  if (bridge?.kind === 'bridge' && bridge.addresses?.length) return bridge.addresses[0]!.split('/')[0]!;
+  for (const l of normalizeLinks(t)) {
+    for (const e of [l.a, l.b]) if (e.node === nodeId && e.addresses.length) return e.addresses[0]!.split('/')[0]!;
+  }
+  return null;
+}
+
+function inHostContext(t: Topology, id: string): boolean {
+  return id === HOST_ID || t.nodes.some((n) => n.id === id && n.kind === 'bridge');
+}
+
+/** Shortest walk from `from` to `to` whose inner nodes are bridges; null when there is none. */
+function layer2Walk(t: Topology, links: NormLink[], from: string, to: string): { nodes: string[]; links: string[] } | null {
+  const bridges = new Set(t.nodes.filter((n) => n.kind === 'bridge').map((n) => n.id));
+  const prev = new Map<string, { node: string; link: string } | null>([[from, null]]);
+  const queue = [from];
+  while (queue.length) {
+    const cur = queue.shift()!;
+    if (cur === to) break;
+    if (cur !== from && !bridges.has(cur)) continue;
+    for (const l of links) {
+      const next = l.a.node === cur ? l.b.node : l.b.node === cur ? l.a.node : null;
+      if (next === null || prev.has(next)) continue;
+      prev.set(next, { node: cur, link: l.id });
+      queue.push(next);
+    }
+  }
+  if (!prev.has(to)) return null;
+  const nodes: string[] = [];
+  const walk: string[] = [];
+  for (let cur: string | undefined = to; cur !== undefined; ) {
+    nodes.unshift(cur);
+    const p = prev.get(cur);
+    if (p) walk.unshift(p.link);
+    cur = p?.node;
+  }
+  return { nodes, links: walk };
+}
+
+/**
+ * The path through `hops` (node ids of the layer-3 stops after the source, in order). A stop in
+ * the host context may leave by any of the host's faces: the walk then goes through "host".
+ */
+export function derivePath(t: Topology, lab: string, source: string, hops: string[], reached: boolean): ProbePath {
+  const links = normalizeLinks(t);
+  const nodes = [source];
+  const used: string[] = [];
+  let at = source;
+  for (const next of hops) {
+    if (next === at) continue;
+    let walk = layer2Walk(t, links, at, next);
+    if (!walk && inHostContext(t, at) && at !== HOST_ID) {
+      const viaHost = layer2Walk(t, links, HOST_ID, next);
+      if (viaHost) walk = { nodes: [at, ...viaHost.nodes], links: viaHost.links };
+    }
+    if (!walk && inHostContext(t, at) && inHostContext(t, next)) walk = { nodes: [at, next], links: [] };
+    if (!walk) break;
+    nodes.push(...walk.nodes.slice(1));
+    used.push(...walk.links);
+    at = next;
+  }
+  return { lab, nodes, links: used, reached };
+}

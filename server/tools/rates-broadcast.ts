@@ -1,0 +1,67 @@
+// Sends `lab:rates` to every lab room that has someone in it, once per interval. Rooms are the
+// gateway's (labRoom(name), joined on lab:open), so rates flow exactly while a lab is open.
+import type { Server } from 'socket.io';
+import { labRoom } from '@/lib/protocol';
+import { TOOL_LIMITS } from '@/lib/protocol-tools';
+import type { LabsService } from '@/server/labs/types';
+import { LabRateSampler } from './link-rates';
+
+const ROOM_PREFIX = labRoom('');
+
+export class RatesBroadcaster {
+  private readonly samplers = new Map<string, LabRateSampler>();
+  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+
+  constructor(
+    private readonly io: Server,
+    private readonly labs: LabsService,
+    private readonly intervalMs: number = TOOL_LIMITS.rateIntervalMs,
+  ) {}
+
+  /** Starts the clock (idempotent); it stops itself when no lab is open. */
+  ensureRunning(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.samplers.clear();
+  }
+
+  private openLabs(): string[] {
+    const out: string[] = [];
+    for (const [room, members] of this.io.of('/').adapter.rooms) {
+      if (room.startsWith(ROOM_PREFIX) && members.size > 0) out.push(room.slice(ROOM_PREFIX.length));
+    }
+    return out;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const open = this.openLabs();
+      for (const lab of [...this.samplers.keys()]) if (!open.includes(lab)) this.samplers.delete(lab);
+      if (!open.length && this.io.of('/').sockets.size === 0) return this.stop();
+      for (const lab of open) {
+        let record;
+        try {
+          record = this.labs.get(lab);
+        } catch {
+          continue;
+        }
+        if (record.appliedRev === null && record.state === 'not-applied') continue;
+        let sampler = this.samplers.get(lab);
+        if (!sampler) this.samplers.set(lab, (sampler = new LabRateSampler(lab)));
+        const rates = await sampler.sample(record.topology, record.hostNetns, record.rev);
+        this.io.to(labRoom(lab)).emit('lab:rates', rates);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// Shells inside a node's namespace: a pty (node-pty) running `ip netns exec NS bash`, its output
+// streamed to the browser that opened it. Capped per socket and in total; closing a terminal, or
+// the socket going away, ends the shell's whole session by PID.
+import { randomUUID } from 'node:crypto';
+import * as pty from 'node-pty';
+import { NslabError } from '@/lib/errors';
+import { TOOL_LIMITS } from '@/lib/protocol-tools';
+import { inNamespace } from './context';
+import { endSession } from './processes';
+
+export class LimitError extends NslabError {
+  constructor(message: string) {
+    super('busy', message);
+  }
+}
+
+interface Terminal {
+  id: string;
+  owner: string;
+  node: string;
+  ns: string;
+  proc: pty.IPty;
+  closing: boolean;
+}
+
+export interface OpenTerminal {
+  owner: string;
+  node: string;
+  ns: string;
+  cols: number;
+  rows: number;
+  onData: (data: string) => void;
+  onExit: (code: number | null, reason: string) => void;
+}
+
+/** A clean environment: the server's own (with its access token) never reaches a student's shell. */
+function shellEnv(node: string): Record<string, string> {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    TERM: 'xterm-256color',
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    PS1: `[${node}] \\$ `,
+    NSLAB_NODE: node,
+  };
+}
+
+export class TerminalRegistry {
+  private readonly terms = new Map<string, Terminal>();
+
+  constructor(private readonly limits = { perOwner: TOOL_LIMITS.terminalsPerSocket, total: TOOL_LIMITS.terminalsTotal }) {}
+
+  get size(): number {
+    return this.terms.size;
+  }
+
+  countOf(owner: string): number {
+    let n = 0;
+    for (const t of this.terms.values()) if (t.owner === owner) n++;
+    return n;
+  }
+
+  pids(owner?: string): number[] {
+    return [...this.terms.values()].filter((t) => !owner || t.owner === owner).map((t) => t.proc.pid);
+  }
+
+  open(o: OpenTerminal): { id: string; pid: number } {
+    if (this.countOf(o.owner) >= this.limits.perOwner) {
+      throw new LimitError(`you already have ${this.limits.perOwner} terminals open, the most one browser may have; close one first`);
+    }
+    if (this.terms.size >= this.limits.total) {
+      throw new LimitError(`the server already runs ${this.limits.total} terminals, its limit; close some (in any browser) and retry`);
+    }
+    // --norc: the distribution's bashrc would replace the prompt that names the node.
+    const [file, ...args] = inNamespace(o.ns, ['bash', '--norc', '-i']);
+    const proc = pty.spawn(file!, args, {
+      name: 'xterm-256color',
+      cols: o.cols,
+      rows: o.rows,
+      cwd: '/root',
+      env: shellEnv(o.node),
+    });
+    const id = randomUUID();
+    const term: Terminal = { id, owner: o.owner, node: o.node, ns: o.ns, proc, closing: false };
+    this.terms.set(id, term);
+    proc.onData((d) => o.onData(d));
+    proc.onExit(({ exitCode, signal }) => {
+      this.terms.delete(id);
+      const reason = term.closing ? 'closed' : signal ? `shell ended by signal ${signal}` : `shell exited with code ${exitCode}`;
+      o.onExit(exitCode ?? null, reason);
+      // jobs the shell left behind (e.g. `sleep 100 &` then `exit`) belong to its session
+      void endSession(proc.pid);
+    });
+    return { id, pid: proc.pid };
+  }
+
+  private own(owner: string, id: string): Terminal {
+    const t = this.terms.get(id);
+    if (!t || t.owner !== owner) throw new NslabError('not_found', `terminal ${id} is not open (it was closed or belongs to another browser)`);
+    return t;
+  }
+
+  write(owner: string, id: string, data: string): void {
+    this.own(owner, id).proc.write(data);
+  }
+
+  resize(owner: string, id: string, cols: number, rows: number): void {
+    this.own(owner, id).proc.resize(cols, rows);
+  }
+
+  async close(owner: string, id: string): Promise<void> {
+    const t = this.own(owner, id);
+    t.closing = true;
+    await endSession(t.proc.pid);
+  }
+
+  /** Ends every terminal of one owner (its socket went away). */
+  async closeAll(owner: string): Promise<void> {
+    const mine = [...this.terms.values()].filter((t) => t.owner === owner);
+    for (const t of mine) t.closing = true;
+    await Promise.all(mine.map((t) => endSession(t.proc.pid)));
+  }
+}
