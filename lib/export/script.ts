@@ -66,7 +66,7 @@ function describeSection(section: Section, ops: Op[], names: Namer): { title: st
     case 'namespaces': {
       const nodes = ops.flatMap((o) => (o.type === 'netns.add' && o.ns !== host ? [names.node(o.ns)] : []));
       const hostToo = ops.some((o) => o.type === 'netns.add' && o.ns === host);
-      const what = [hostToo ? `${host}, the isolated host that stands in for this machine` : '', nodes.length ? `the namespace${nodes.length > 1 ? 's' : ''} ${list(nodes)}` : ''].filter(Boolean);
+      const what = [hostToo ? `the isolated host ${host} (it stands in for this machine)` : '', nodes.length ? `the namespace${nodes.length > 1 ? 's' : ''} ${list(nodes)}` : ''].filter(Boolean);
       return {
         title: `Create ${list(what)}`,
         body: [

@@ -170,7 +170,7 @@ describe('toScript of the seed lab', () => {
   it('creates the isolated host first when there is one', () => {
     const calls = runFake(isolated, 'up').calls.map((c) => c.argv.join(' '));
     expect(calls[0]).toBe('ip netns add scriptH');
-    expect(isolated).toMatch(/# 1\. Create scriptH, the isolated host that stands in for this machine and the namespaces A, B, C and remote/);
+    expect(isolated).toMatch(/# 1\. Create the isolated host scriptH \(it stands in for this machine\) and the namespaces A, B, C and remote$/m);
     expect(calls.filter((c) => /^ip (link|addr|route)/.test(c))).toEqual([]); // nothing in this machine's own namespace
   });
 
