@@ -1,0 +1,91 @@
+'use client';
+import { useEffect, useRef } from 'react';
+import type { EditorState } from '../store/editor-store';
+import { useEditorStore, useEditorStoreApi } from '../store/editor-provider';
+import { PlanChangeRow } from './plan-change-row';
+import { useApplyFlow } from './use-apply-flow';
+
+const applySel = (s: EditorState) => s.apply;
+const nameSel = (s: EditorState) => s.name;
+
+/** The plan before it runs, its progress while it runs, and the result after. */
+export function PlanDialog() {
+  const apply = useEditorStore(applySel);
+  const name = useEditorStore(nameSel);
+  const store = useEditorStoreApi();
+  const { run } = useApplyFlow();
+  const ref = useRef<HTMLDivElement>(null);
+  const open = apply.phase === 'planning' || apply.phase === 'review' || apply.phase === 'applying' || (apply.phase === 'done' && (!!apply.result || !!apply.error));
+  useEffect(() => {
+    if (open) ref.current?.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+  }, [open, apply.phase]);
+  if (!open) return null;
+
+  const close = () => store.getState().resetApply();
+  const plan = apply.plan;
+  const destroying = apply.kind === 'destroy';
+  const empty = !!plan && plan.changes.length === 0;
+  const conflicts = plan?.conflicts ?? [];
+  const done = Object.values(apply.progress).filter((s) => s === 'done').length;
+  const result = apply.result;
+
+  return (
+    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && apply.phase !== 'applying' && close()}>
+      <div className="modal" role="dialog" aria-modal="true" aria-labelledby="plan-title" ref={ref} data-phase={apply.phase}>
+        <h2 id="plan-title">{destroying ? `Destroy lab ${name}` : apply.phase === 'done' ? `Apply of ${name}` : `Plan for ${name}`}</h2>
+        {apply.phase === 'planning' && <p className="muted">Reading the kernel and working out the plan…</p>}
+        {destroying && apply.phase === 'review' && <p>Remove every kernel object of this lab (namespaces, links, NAT). The drawing stays.</p>}
+        {plan && (
+          <>
+            {empty ? (
+              <p className="ok-text">No changes: the kernel already matches this lab.</p>
+            ) : (
+              <ol className="plan-list" aria-label="planned changes">
+                {plan.changes.map((c, i) => <PlanChangeRow key={i} change={c} status={apply.progress[i]} />)}
+              </ol>
+            )}
+            <p className="plan-summary" data-testid="plan-summary">
+              Plan: {plan.summary.add} to add, {plan.summary.change} to change, {plan.summary.destroy} to destroy.
+            </p>
+            <details className="plan-text">
+              <summary>As text</summary>
+              <pre>{plan.text}</pre>
+            </details>
+          </>
+        )}
+        {conflicts.length > 0 && (
+          <div className="banner error" role="alert">
+            <strong>Objects that are not this lab&apos;s are in the way; apply is refused:</strong>
+            <ul>{conflicts.map((c) => <li key={`${c.ns}/${c.object}`}>{c.message}</li>)}</ul>
+          </div>
+        )}
+        {apply.phase === 'applying' && <p className="muted" role="status">{destroying ? 'Destroying…' : `Applying… ${done} of ${plan?.changes.length ?? 0} changes done`}</p>}
+        {result?.ok && <p className="ok-text" role="status">{destroying ? 'Destroyed: the lab has no kernel objects left.' : 'Applied: the kernel now matches the lab.'}</p>}
+        {result && !result.ok && result.error && (
+          <div className="banner error" role="alert">
+            <strong>Failed at {result.error.object}:</strong> {result.error.message}
+            <p>{result.error.rolledBack ? 'Everything this apply had changed was rolled back; the kernel is as it was before.' : 'The rollback did not complete: see the command log.'}</p>
+          </div>
+        )}
+        {apply.error && (
+          <div className="banner error" role="alert">
+            {apply.error.message}
+          </div>
+        )}
+        <div className="modal-actions">
+          {apply.phase === 'review' && (
+            <>
+              <button type="button" className="btn ghost" onClick={close}>Cancel</button>
+              <button type="button" className={`btn ${destroying ? 'danger' : 'primary'}`} data-autofocus onClick={() => void run()} disabled={conflicts.length > 0 || (empty && !destroying)}>
+                {destroying ? 'Destroy' : 'Apply'}
+              </button>
+            </>
+          )}
+          {(apply.phase === 'done' || (apply.phase === 'review' && empty && !destroying)) && (
+            <button type="button" className="btn" data-autofocus onClick={close}>Close</button>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+'use client';
+import { updateNode } from '@/lib/editor/edit';
+import { suggestGateway } from '@/lib/editor/suggest';
+import type { NamespaceNode, Topology } from '@/lib/topology';
+import { useEditorStoreApi } from '../store/editor-provider';
+import { CheckField } from './check-field';
+import { NatEditor } from './nat-editor';
+import { NodeIdField } from './node-id-field';
+import { NodeLinks } from './node-links';
+import { RoutesEditor } from './routes-editor';
+import { TextField } from './text-field';
+
+/** A namespace (or "another machine"): name, label, interfaces, routes, forwarding, NAT. */
+export function NamespaceInspector({ topology, node, index }: { topology: Topology; node: NamespaceNode; index: number }) {
+  const store = useEditorStoreApi();
+  const base = `nodes[${index}]`;
+  const edit = (patch: Record<string, unknown>, field: string) => store.getState().edit((t) => updateNode(t, node.id, patch), `${base}.${field}`);
+  const ifaces = topology.links.flatMap((l) => [l.a, l.b]).filter((e) => e.node === node.id && e.iface).map((e) => e.iface!);
+  return (
+    <>
+      <h2 className="panel-title">{node.role === 'machine' ? 'Another machine' : 'Namespace'} {node.id}</h2>
+      <NodeIdField id={node.id} index={index} />
+      <TextField label="Label (shown on the canvas only)" path={`${base}.label`} value={node.label ?? ''} onChange={(v) => edit({ label: v || undefined }, 'label')} />
+      <NodeLinks topology={topology} nodeId={node.id} />
+      <RoutesEditor base={base} routes={node.routes ?? []} onChange={(routes) => edit({ routes }, 'routes')} gateway={suggestGateway(topology, node.id)} />
+      <CheckField label="Forward packets (a router)" path={`${base}.forwarding`} checked={!!node.forwarding} onChange={(v) => edit({ forwarding: v || undefined }, 'forwarding')} help="net.ipv4.ip_forward=1 inside this namespace" />
+      {(node.forwarding || (node.nat?.length ?? 0) > 0) && (
+        <NatEditor base={base} nat={node.nat ?? []} onChange={(nat) => edit({ nat }, 'nat')} ifaces={ifaces} source={null} />
+      )}
+    </>
+  );
+}

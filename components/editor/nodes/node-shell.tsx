@@ -1,0 +1,44 @@
+import { Handle, Position } from '@xyflow/react';
+import type { ReactNode } from 'react';
+import type { FlowKind, FlowNodeData } from '@/lib/editor/flow';
+import { LiveIfaces } from './live-ifaces';
+
+interface Props {
+  id: string;
+  kind: FlowKind;
+  icon: ReactNode;
+  data: FlowNodeData;
+  selected: boolean;
+}
+
+/**
+ * What every canvas node shares: a connect handle above and below (drag from one to another
+ * node to make a veth link), the title, badges for problems and drift, and the kernel's interfaces.
+ */
+export function NodeShell({ id, kind, icon, data, selected }: Props) {
+  const drift = data.live?.drift ?? [];
+  return (
+    <div className={`fnode fnode-${kind}${selected ? ' is-selected' : ''}`} data-node={id} data-kind={kind}>
+      <Handle type="source" position={Position.Top} id="top" className="fhandle" aria-label={`connect ${id}`} />
+      <div className="fnode-head">
+        <span className="fnode-icon" aria-hidden="true">{icon}</span>
+        <span className="fnode-title">{data.title}</span>
+        {data.subtitle && <span className="fnode-sub">{data.subtitle}</span>}
+      </div>
+      {(data.problems > 0 || drift.length > 0) && (
+        <div className="fnode-badges">
+          {data.problems > 0 && <span className="badge state-failed">{data.problems} problem{data.problems > 1 ? 's' : ''}</span>}
+          {drift.length > 0 && <span className="badge state-drifted" title={drift.join('\n')} data-drift="true">drift</span>}
+        </div>
+      )}
+      {drift.length > 0 && (
+        <ul className="fnode-drift">
+          {drift.slice(0, 4).map((line) => <li key={line}>{line}</li>)}
+          {drift.length > 4 && <li>…and {drift.length - 4} more</li>}
+        </ul>
+      )}
+      <LiveIfaces live={data.live} />
+      <Handle type="source" position={Position.Bottom} id="bottom" className="fhandle" aria-label={`connect ${id}`} />
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+'use client';
+import { useEffect } from 'react';
+import { useEditorStoreApi } from './store/editor-provider';
+import { useApplyFlow } from './apply/use-apply-flow';
+
+const isTyping = (el: EventTarget | null) =>
+  el instanceof HTMLElement && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+
+/** Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, Ctrl+S save (inside a text field, the field's own undo wins). */
+export function useEditorKeys(): void {
+  const store = useEditorStoreApi();
+  const { save } = useApplyFlow();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      const key = e.key.toLowerCase();
+      if (key === 's') {
+        e.preventDefault();
+        void save();
+        return;
+      }
+      if (isTyping(e.target) || e.target instanceof HTMLElement && e.target.closest('.dock-panel')) return;
+      if (key === 'z' && !e.shiftKey) {
+        e.preventDefault();
+        store.getState().undo();
+      } else if ((key === 'z' && e.shiftKey) || key === 'y') {
+        e.preventDefault();
+        store.getState().redo();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store, save]);
+}

@@ -1,0 +1,32 @@
+'use client';
+// The "Node" tab: the selected node's interfaces, routing table and neighbour table, live.
+import type { ToolTabProps } from '../index';
+import { shellNodeOf, useShellNodeIds } from '../use-lab-nodes';
+import { InterfacesTable, NeighboursTable, RoutesTable } from './node-tables';
+import { useNodeView } from './use-node-view';
+
+export function NodePanel({ lab, selectedNodeId }: ToolTabProps) {
+  const nodes = useShellNodeIds();
+  const node = shellNodeOf(selectedNodeId, nodes);
+  const { view, error } = useNodeView(lab, node);
+  const context = selectedNodeId && selectedNodeId !== node ? ` (${selectedNodeId} lives in the host context)` : '';
+
+  return (
+    <div className="tool-panel node-panel" data-node={node}>
+      <p className="tool-bar">
+        <strong>{node}</strong>
+        {context}
+        {view && <span className="muted"> · namespace {view.ns || "this machine's own"} · updated {new Date(view.at).toLocaleTimeString()}</span>}
+        {!selectedNodeId && <span className="muted"> · select a node on the canvas to see another</span>}
+      </p>
+      {(error ?? view?.error) && <p className="tool-error" role="alert">{error ?? view?.error}</p>}
+      {view && !view.error && (
+        <div className="node-tables">
+          <InterfacesTable rows={view.interfaces} />
+          <RoutesTable rows={view.routes} />
+          <NeighboursTable rows={view.neighbours} />
+        </div>
+      )}
+    </div>
+  );
+}
