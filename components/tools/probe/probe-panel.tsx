@@ -1,0 +1,77 @@
+'use client';
+// The "Ping" tab: one action for ping or traceroute from a node to a node or an address; the
+// result is shown here and its path is published for the canvas (useProbePath).
+import { useState, type FormEvent } from 'react';
+import type { ToolTabProps } from '../index';
+import { toolRequest, useToolSocket } from '../tool-socket';
+import { shellNodeOf, useLabNodeIds, useShellNodeIds } from '../use-lab-nodes';
+import { useProbeStore } from './probe-path-store';
+
+export function ProbePanel({ lab, selectedNodeId }: ToolTabProps) {
+  const socket = useToolSocket();
+  const sources = useShellNodeIds();
+  const targets = useLabNodeIds();
+  const [source, setSource] = useState<string | null>(null);
+  const [target, setTarget] = useState('');
+  const [running, setRunning] = useState<'ping' | 'traceroute' | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const result = useProbeStore((s) => s.results[lab] ?? null);
+  const setResult = useProbeStore((s) => s.setResult);
+  const clear = useProbeStore((s) => s.clear);
+  const from = source ?? shellNodeOf(selectedNodeId, sources);
+
+  const run = async (kind: 'ping' | 'traceroute') => {
+    if (!target.trim()) {
+      setError('type a target: a node id (e.g. B) or an address (e.g. 10.0.0.3)');
+      return;
+    }
+    setRunning(kind);
+    setError(null);
+    const r = await toolRequest(socket, 'probe:run', { lab, kind, source: from, target: target.trim() });
+    setRunning(null);
+    if (r.ok) setResult(lab, r.result);
+    else setError(r.message);
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void run('ping');
+  };
+
+  return (
+    <div className="tool-panel probe-panel">
+      <form className="tool-bar" onSubmit={onSubmit}>
+        <label>
+          From{' '}
+          <select aria-label="probe source" value={from} onChange={(e) => setSource(e.target.value)}>
+            {sources.map((n) => <option key={n} value={n}>{n}</option>)}
+          </select>
+        </label>
+        <label>
+          to{' '}
+          <input aria-label="probe target" list="probe-targets" placeholder="node or address" value={target} onChange={(e) => setTarget(e.target.value)} size={16} />
+          <datalist id="probe-targets">
+            {targets.map((n) => <option key={n} value={n} />)}
+          </datalist>
+        </label>
+        <button type="submit" className="btn small" disabled={!!running}>{running === 'ping' ? 'Pinging…' : 'Ping'}</button>
+        <button type="button" className="btn small" disabled={!!running} onClick={() => void run('traceroute')}>
+          {running === 'traceroute' ? 'Tracing…' : 'Traceroute'}
+        </button>
+        {result && <button type="button" className="btn small ghost" onClick={() => clear(lab)}>Clear path</button>}
+      </form>
+      {error && <p className="tool-error" role="alert">{error}</p>}
+      {result && (
+        <div className="probe-result" data-ok={result.ok} aria-live="polite">
+          <p className={result.ok ? 'ok-text' : 'danger-text'}>
+            <strong>{result.ok ? '✓ ' : '✗ '}{result.kind} {result.source} → {result.target}</strong>
+            {result.target !== result.address && <> ({result.address})</>}: {result.summary}
+          </p>
+          <p className="muted">Path: {result.path.nodes.join(' → ')}{!result.path.reached && ' (stopped)'}</p>
+          {result.note && <p className="muted">{result.note}</p>}
+          <pre className="tool-output"><span className="muted">$ {result.argv.join(' ')}</span>{'\n'}{result.output}</pre>
+        </div>
+      )}
+    </div>
+  );
+}
