@@ -179,6 +179,10 @@ export class CaptureRegistry {
     this.captures.delete(id);
   }
 
+  async closeEverything(): Promise<void> {
+    await Promise.all([...new Set([...this.captures.values()].map((c) => c.owner))].map((o) => this.closeAll(o)));
+  }
+
   /** Ends and forgets every capture of one owner (its socket went away). */
   async closeAll(owner: string): Promise<void> {
     const mine = [...this.captures.values()].filter((c) => c.owner === owner);

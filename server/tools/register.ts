@@ -38,6 +38,15 @@ export function toolsRuntime(io: Server, labs: LabsService): ToolsRuntime {
   return rt;
 }
 
+/** Ends every shell, capture and monitor of this server (call on shutdown, after io.close()). */
+export async function closeToolsRuntime(io: Server): Promise<void> {
+  const rt = runtimes.get(io);
+  if (!rt) return;
+  runtimes.delete(io);
+  rt.rates.stop();
+  await Promise.all([rt.terminals.closeEverything(), rt.captures.closeEverything(), rt.views.closeAll()]);
+}
+
 type Parsed<E extends ToolRequestName> = ReturnType<(typeof toolRequestSchemas)[E]['parse']>;
 
 export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps): void {

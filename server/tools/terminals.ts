@@ -114,6 +114,10 @@ export class TerminalRegistry {
     await endSession(t.proc.pid);
   }
 
+  async closeEverything(): Promise<void> {
+    await Promise.all([...new Set([...this.terms.values()].map((t) => t.owner))].map((o) => this.closeAll(o)));
+  }
+
   /** Ends every terminal of one owner (its socket went away). */
   async closeAll(owner: string): Promise<void> {
     const mine = [...this.terms.values()].filter((t) => t.owner === owner);
