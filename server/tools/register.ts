@@ -93,7 +93,9 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
     const key = `${lab}\0${node}`;
     views.get(key)?.();
     const { view, stop } = await rt.views.watch(lab, node, ctx.ns, (v) => socket.emit('node:view', v));
-    views.set(key, stop);
+    // the browser may have gone while the view was read: nothing may outlive it
+    if (socket.disconnected) stop();
+    else views.set(key, stop);
     return { view };
   });
   on('node:unwatch', ({ lab, node }) => {
@@ -115,6 +117,7 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
       onPackets: (packets, total, bytes) => socket.emit('capture:packets', { id: capture.id, packets, total, bytes }),
       onEnded: (info) => socket.emit('capture:ended', info),
     });
+    if (socket.disconnected) await rt.captures.discard(owner, capture.id);
     return { capture };
   });
   on('capture:stop', async ({ id }) => ({ capture: await rt.captures.stop(owner, id) }));
