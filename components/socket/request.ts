@@ -9,8 +9,9 @@ const TIMEOUT_MS: Partial<Record<RequestName, number>> = { 'lab:apply': 300_000,
 export async function request<E extends RequestName>(socket: NslabClientSocket, event: E, payload: RequestPayload<E>): Promise<Ack<E>> {
   const timeout = TIMEOUT_MS[event] ?? 30_000;
   try {
-    const emit = socket.timeout(timeout).emitWithAck as unknown as (e: E, p: RequestPayload<E>) => Promise<Ack<E>>;
-    return await emit(event, payload);
+    // socket.io's typed emitWithAck cannot follow a generic event name; payloads are checked server-side
+    const timed = socket.timeout(timeout) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<E>> };
+    return await timed.emitWithAck(event, payload);
   } catch {
     return { ok: false, code: 'internal', message: socket.connected ? `the server did not answer ${event} in ${timeout / 1000} s` : 'not connected to the nslab server; is it still running?' };
   }
