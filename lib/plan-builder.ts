@@ -46,6 +46,15 @@ export class PlanBuilder {
     return this.changes.length - 1;
   }
 
+  actionOf(change: number): Action | undefined {
+    return this.changes[change]?.action;
+  }
+
+  /** Adds a line to a change's details. */
+  detail(change: number, line: string): void {
+    this.changes[change]?.details.push(line);
+  }
+
   step(change: number, phase: Phase, op: Op, undo: Op[]): void {
     this.pending.push({ op, undo, change, phase, seq: this.pending.length });
   }

@@ -27,7 +27,8 @@ export class PlanContext {
   /** `ns/name` of links this plan deletes (a veth's peer included) */
   readonly deleted = new Set<string>();
   /** `ns/name` of links whose routes the kernel drops during this plan (deleted, down, last address gone) */
-  readonly disrupted = new Set<string>();
+  /** links whose routes the kernel drops (re-created, down, or losing their last address), with the change that does it */
+  readonly disrupted = new Map<string, number>();
   /** `ns/name` of ports that leave their bridge in the deletion phase */
   readonly released = new Set<string>();
 
@@ -58,9 +59,9 @@ export class PlanContext {
   }
 
   /** A link goes away: routes through it go with it. */
-  gone(key: string): void {
+  gone(key: string, change: number): void {
     this.deleted.add(key);
-    this.disrupted.add(key);
+    this.disrupted.set(key, change);
   }
 
   private statusOf(want: KNamespace | undefined, have: KNamespace | undefined): NsStatus {

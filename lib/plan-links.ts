@@ -189,9 +189,9 @@ function deleteEnds(ctx: PlanContext, change: number, have: End[]): void {
         done.add(keyOf(peer));
         gone.push(peer);
       }
-      if (e.link.peer) ctx.gone(endKey(e.link.peer.ns, e.link.peer.name));
+      if (e.link.peer) ctx.gone(endKey(e.link.peer.ns, e.link.peer.name), change);
     }
-    for (const g of gone) ctx.gone(keyOf(g));
+    for (const g of gone) ctx.gone(keyOf(g), change);
     const op: Op = { type: 'link.del', ns: e.ns, name: e.link.name };
     const mark = e.link.mark ?? '';
     if (e.link.kind === 'bridge') ctx.builder.step(change, Phase.deleteBridge, op, [...createOps(ctx, [e], mark), ...portsOf(ctx, e)]);
@@ -227,6 +227,7 @@ function updateEnds(ctx: PlanContext, want: End[], have: End[]): void {
   const bridge = resourceOf(want) === 'bridge';
   const steps: { phase: Phase; op: Op; undo: Op[] }[] = [];
   const details: string[] = [];
+  const disrupted: string[] = [];
   for (const w of displayOrder(ctx, want)) {
     const h = have.find((x) => keyOf(x) === keyOf(w))!;
     const { ns } = w;
@@ -239,7 +240,7 @@ function updateEnds(ctx: PlanContext, want: End[], have: End[]): void {
       for (const cidr of removed) steps.push({ phase: Phase.linkUpdate, op: { type: 'addr.del', ns, dev: name, cidr }, undo: [{ type: 'addr.add', ns, dev: name, cidr }] });
       for (const cidr of added) steps.push({ phase: Phase.linkUpdate, op: { type: 'addr.add', ns, dev: name, cidr }, undo: [{ type: 'addr.del', ns, dev: name, cidr }] });
       // The kernel drops a link's routes when its last address goes.
-      if (h.link.addresses.length && removed.length === h.link.addresses.length) ctx.disrupted.add(keyOf(w));
+      if (h.link.addresses.length && removed.length === h.link.addresses.length) disrupted.push(keyOf(w));
     }
     const was = h.link.master ?? null;
     const wanted = w.link.master ?? null;
@@ -254,10 +255,11 @@ function updateEnds(ctx: PlanContext, want: End[], have: End[]): void {
     if (h.link.up !== w.link.up) {
       details.push(`${prefix}up: ${h.link.up} -> ${w.link.up}`);
       steps.push({ phase: Phase.linkUpdate, op: { type: 'link.set', ns, name, up: w.link.up }, undo: [{ type: 'link.set', ns, name, up: h.link.up }] });
-      if (h.link.up && !w.link.up) ctx.disrupted.add(keyOf(w)); // and when it goes down
+      if (h.link.up && !w.link.up) disrupted.push(keyOf(w)); // and when it goes down
     }
   }
   if (!steps.length) return;
   const c = b.change('update', resourceOf(want), addressOf(ctx, want), displayOrder(ctx, want)[0]!.ns, details);
   for (const s of steps) b.step(c, s.phase, s.op, s.undo);
+  for (const key of disrupted) ctx.disrupted.set(key, c);
 }

@@ -113,9 +113,16 @@ function planRoutes(ctx: PlanContext, v: NsView): void {
     }
     used.add(i);
     const o = have[i]!;
-    if (o.dev && ctx.disrupted.has(`${ns}/${o.dev}`)) {
+    const cause = o.dev !== undefined ? ctx.disrupted.get(`${ns}/${o.dev}`) : undefined;
+    if (cause !== undefined) {
       // The kernel drops this route with its link; take it down explicitly so undo can restore it.
-      const c = b.change('replace', 'route', address(d), ns, [`${o.dev} is re-created or loses its addresses: the route is set again`]);
+      // When the link is updated or replaced, that is part of the same change.
+      const kept = b.actionOf(cause) === 'update' || b.actionOf(cause) === 'replace';
+      const c = kept ? cause : b.change('replace', 'route', address(d), ns, [`${o.dev} is re-created or loses its addresses: the route is set again`]);
+      if (kept) {
+        const why = b.actionOf(cause) === 'update' ? `with ${o.dev}'s old address` : `when ${o.dev} is re-created`;
+        b.detail(c, `route ${routeText(d)} is set again (the kernel drops it ${why})`);
+      }
       b.step(c, Phase.deleteRoute, { type: 'route.del', ns, route: o }, [{ type: 'route.replace', ns, route: o }]);
       b.step(c, Phase.route, create, undoCreate);
     } else if (!sameRoute(d, o)) {

@@ -9,9 +9,9 @@ export function progressLine(plan: PlanView, p: ApplyProgress): string | null {
   const step = `[${p.step + 1}/${p.total}]`;
   if (p.status === 'failed') return `${step} failed: ${change.address}: ${p.message ?? ''}`;
   if (p.status === 'undone') return `${step} rolled back: ${change.address}`;
-  // One line per change, when its last step is done.
-  const last = plan.steps.findLastIndex((s) => s.change === p.change);
-  if (p.status === 'done' && last === p.step) return `${step} ${SYMBOL[change.action]} ${change.address}`;
+  // One line per change, when its first step is done.
+  const first = plan.steps.findIndex((s) => s.change === p.change);
+  if (p.status === 'done' && first === p.step) return `${step} ${SYMBOL[change.action]} ${change.address}`;
   return null;
 }
 

@@ -130,6 +130,7 @@ program
   .argument('<command...>', 'the command and its arguments, after --')
   .passThroughOptions()
   .action(async (lab: string, node: string, command: string[]) => {
+    if (command[0] === '--') command = command.slice(1);
     process.exitCode = await execInNode(service(), lab, node, command);
   });
 

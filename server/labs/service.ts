@@ -65,6 +65,8 @@ export class Labs implements LabsService {
   }
 
   close(): Promise<void> {
+    for (const t of this.liveTimers.values()) clearTimeout(t);
+    this.liveTimers.clear();
     const closing = [...this.watchers.values()].map((w) => w.close());
     this.watchers.clear();
     return Promise.all(closing).then(() => this.store.close());
@@ -139,7 +141,14 @@ export class Labs implements LabsService {
     const scope = new Set<string>([...Object.keys(desired.namespaces), hostNs]);
     for (const ns of await listNetns()) if (ns.startsWith(`${lab}-`)) scope.add(ns);
     for (const ns of this.store.journaledNetns(lab)) scope.add(ns);
-    return observe([...scope], { lab });
+    // NAT tables are read (one nft process each) only where the lab has or had NAT.
+    const natIn = new Set<string>([hostNs]);
+    const nats = (s: KernelState) => Object.values(s.namespaces).filter((n) => n.nat).map((n) => n.name);
+    for (const ns of nats(desired)) natIn.add(ns);
+    const row = this.store.getLab(lab);
+    const applied = row && row.appliedRev !== null ? this.store.getRevision(lab, row.appliedRev) : null;
+    if (applied) for (const ns of nats(compile(applied, { hostNetns: row!.hostNetns }).desired)) natIn.add(ns);
+    return observe([...scope], { lab, natIn: [...natIn] });
   }
 
   private async computePlan(row: LabRow, topology: Topology) {
@@ -264,7 +273,6 @@ export class Labs implements LabsService {
           this.store.journal(lock.id, name, index, step.op);
           if (stepDelayMs > 0) await new Promise((r) => setTimeout(r, stepDelayMs));
         },
-        ...(stepDelayMs > 0 ? { stepByStep: true } : {}),
         onCommand: this.commandSink(name, () => (rollingBack ? 'rollback' : phase)),
         onStep: (p) => {
           if (p.status === 'failed') rollingBack = true;
@@ -344,7 +352,8 @@ export class Labs implements LabsService {
   /** Emits fresh live state soon (coalescing bursts of kernel events). */
   private pushLive(name: string): void {
     this.watchers.get(name)?.refresh();
-    if (this.liveTimers.has(name)) return;
+    // Nobody listening (the CLI): no need to read the kernel again.
+    if (this.liveTimers.has(name) || this.events.listenerCount('live') === 0) return;
     this.liveTimers.set(
       name,
       setTimeout(() => {

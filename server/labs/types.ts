@@ -78,7 +78,7 @@ export interface LiveState {
   at: string;
   observed: KernelState;
   /** the plan from observed to the lab's saved topology (empty when in sync) */
-  plan: Plan;
+  plan: PlanView;
   nodes: Record<string, LiveNode>;
 }
 

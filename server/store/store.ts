@@ -94,6 +94,12 @@ export class Store {
     return ok ? this.getLab(topology.name) : null;
   }
 
+  /** The topology of one saved revision, or null. */
+  getRevision(lab: string, rev: number): Topology | null {
+    const r = this.db.prepare('SELECT topology FROM revisions WHERE lab = ? AND rev = ?').get(lab, rev) as { topology: string } | undefined;
+    return r ? (JSON.parse(r.topology) as Topology) : null;
+  }
+
   setState(name: string, state: LabState, appliedRev?: number | null): void {
     if (appliedRev === undefined) this.db.prepare('UPDATE labs SET state = ? WHERE name = ?').run(state, name);
     else this.db.prepare('UPDATE labs SET state = ?, applied_rev = ? WHERE name = ?').run(state, appliedRev, name);

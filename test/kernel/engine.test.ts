@@ -82,7 +82,11 @@ describe('the seed lab with an isolated host', () => {
     expect(plan.stdout).toMatch(/seed-C\/eth0/);
     expect(plan.stdout).toMatch(/10\.0\.0\.3\/24 -> 10\.0\.0\.33\/24|10\.0\.0\.33\/24/);
     expect(plan.stdout).not.toMatch(/seed-A/);
-    expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 2 to destroy\./);
+    expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 3 to destroy\./); // C's namespace, veth and route
+    const destroyed = plan.stdout.split('\n').filter((l) => /^\s*- /.test(l));
+    expect(destroyed.length).toBe(3);
+    for (const l of destroyed) expect(l).toMatch(/seed-C/);
+    expect(plan.stdout).toMatch(/~ veth seed-B\/eth0/);
 
     const r = await nslab('apply', file);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -123,8 +127,13 @@ describe('the seed lab with an isolated host', () => {
       (doc.links as object[]).push({ a: { node: 'D', iface: 'eth0', addresses: ['10.0.0.5/24'] }, b: { node: 'br0', iface: 'veth-D' } });
     });
     const apply = nslab('apply', file, '--step-delay', '300');
-    await waitFor(async () => netnsList().includes('seed-D'));
-    expect((await sh('ip', '-n', 'H', 'link', 'add', 'veth-D', 'type', 'dummy')).exitCode).toBe(0);
+    try {
+      await waitFor(async () => netnsList().includes('seed-D'));
+    } catch (e) {
+      await apply;
+      throw e;
+    }
+    expect((await sh('ip', '-n', 'H', 'link', 'add', 'veth-D', 'type', 'bridge')).exitCode).toBe(0);
     const r = await apply;
     await sh('ip', '-n', 'H', 'link', 'del', 'veth-D');
     expect(r.exitCode).toBe(1);
