@@ -27,17 +27,24 @@ async function selectNode(page: Page, id: string) {
 test('build the seed lab by hand, apply it, and see the kernel answer', async ({ page }) => {
   await login(page);
   await expect(page.getByText('No labs yet.')).toBeVisible();
-  await page.getByLabel('Name').fill(LAB);
+  await page.getByRole('textbox', { name: /^Lab name/ }).fill(LAB);
   await page.getByRole('button', { name: 'Create and open' }).click();
   await expect(page).toHaveURL(/\/labs\/seed$/);
   await expect(page.getByText('Drag a namespace here')).toBeVisible();
 
   // The palette: a bridge under the host, three namespaces under it, another machine aside.
-  await dropFromPalette(page, 'bridge', { x: 300, y: 330 });
-  await dropFromPalette(page, 'namespace', { x: 90, y: 470 });
-  await dropFromPalette(page, 'namespace', { x: 300, y: 470 });
-  await dropFromPalette(page, 'namespace', { x: 510, y: 470 });
-  await dropFromPalette(page, 'machine', { x: 560, y: 120 });
+  // (zoomed out first, so the nodes have room on a 1280x800 screen)
+  for (let i = 0; i < 3; i++) await page.locator('.react-flow__controls-zoomout').click();
+  const pane = await page.locator('.canvas .react-flow__pane').boundingBox();
+  const host = await page.locator('.react-flow__node[data-id="host"]').boundingBox();
+  if (!pane || !host) throw new Error('the canvas is not on screen');
+  const hx = host.x - pane.x + host.width / 2;
+  const hy = host.y - pane.y + host.height / 2;
+  await dropFromPalette(page, 'bridge', { x: hx, y: hy + 110 });
+  await dropFromPalette(page, 'namespace', { x: hx - 200, y: hy + 230 });
+  await dropFromPalette(page, 'namespace', { x: hx, y: hy + 230 });
+  await dropFromPalette(page, 'namespace', { x: hx + 200, y: hy + 230 });
+  await dropFromPalette(page, 'machine', { x: hx + 230, y: hy - 90 });
   for (const id of ['br0', 'A', 'B', 'C', 'remote']) await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
   await page.locator('.react-flow__controls-fitview').click();
 

@@ -33,7 +33,7 @@ export function CreateLabForm() {
   return (
     <form onSubmit={(e) => void submit(e)} className="form" noValidate>
       <label className="field">
-        <span>Name</span>
+        <span>Lab name</span>
         <input name="name" value={name} onChange={(e) => setName(e.target.value.trim())} placeholder="seed" aria-invalid={!!nameError} aria-describedby="lab-name-help" autoComplete="off" />
         <small id="lab-name-help" className={nameError ? 'error-text' : 'muted'}>{nameError ?? 'Becomes part of the namespace names, e.g. seed-A.'}</small>
       </label>

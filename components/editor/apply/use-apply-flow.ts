@@ -19,7 +19,7 @@ export function useApplyFlow() {
       store.getState().setApply({ phase: 'idle', error: { code: res.code, message: res.message } });
       return false;
     }
-    store.getState().markSaved(res.lab);
+    store.getState().markSaved(res.lab, s.topology);
     store.getState().setApply({ phase: 'idle' });
     return true;
   }, [socket, store]);

@@ -9,7 +9,7 @@ export const PALETTE_MIME = 'application/nslab-node';
 const ITEMS: { kind: PaletteKind; title: string; help: string; icon: string }[] = [
   { kind: 'namespace', title: 'Namespace', help: 'its own interfaces, addresses and routes (ip netns add)', icon: '▢' },
   { kind: 'bridge', title: 'Bridge', help: 'a switch on the host; plug namespaces into it', icon: '≡' },
-  { kind: 'machine', title: 'Another machine', help: 'a namespace beyond the host, reached through NAT', icon: '🖥' },
+  { kind: 'machine', title: 'Another machine', help: 'a namespace beyond the host, reached through NAT', icon: '▦' },
 ];
 
 /** Drag an item onto the canvas, or press it (keyboard) to add it in the middle of the view. */

@@ -57,7 +57,8 @@ export interface EditorState {
   select(nodes: string[], edges: string[]): void;
   setSize(id: string, size: { width: number; height: number }): void;
   loadRecord(record: LabRecord): void;
-  markSaved(record: LabRecord): void;
+  /** sent: the topology that was saved; when nothing changed since, take the server's form of it */
+  markSaved(record: LabRecord, sent?: Topology): void;
   receiveSaved(record: LabRecord): void;
   receiveLive(live: LiveState | null, error?: string): void;
   receiveCommands(entries: CommandLogEntry[]): void;
@@ -187,7 +188,12 @@ export function createEditorStore(record: LabRecord) {
           staleRev: null,
         }),
 
-      markSaved: (rec) => set({ rev: rec.rev, saved: rec.topology, staleRev: null }),
+      markSaved: (rec, sent) => {
+        // the server returns the topology normalized (key order, host.netns filled in): adopt it
+        // when the user has not edited since, so "unsaved changes" means real changes
+        if (sent && get().topology === sent) set({ topology: rec.topology, problems: problemsOf(rec.topology) });
+        set({ rev: rec.rev, saved: rec.topology, staleRev: null });
+      },
 
       receiveSaved: (rec) => {
         const { rev, topology, saved } = get();

@@ -1,0 +1,161 @@
+// Issue 4 acceptance: inside the namespaces from the browser (terminal, node views, ping,
+// live traffic, capture) on the real kernel, in Debian's Chromium.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { call, createSeedLab, deleteLab, login, sh } from './helpers';
+
+const LAB = 'e2etools';
+const ns = (node: string) => `${LAB}-${node}`;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  await deleteLab(LAB);
+  await createSeedLab(LAB);
+  const lab = await call('lab:open', { name: LAB });
+  if (!lab.ok) throw new Error(lab.message);
+  const applied = await call('lab:apply', { name: LAB, rev: lab.snapshot.lab.rev });
+  if (!applied.ok || !applied.result.ok) throw new Error(`apply failed: ${JSON.stringify(applied)}`);
+});
+
+test.afterAll(async () => {
+  await deleteLab(LAB);
+});
+
+async function openEditor(page: Page): Promise<void> {
+  await login(page, `/labs/${LAB}`);
+  await expect(page.locator('.react-flow__node[data-id="A"]')).toBeVisible();
+}
+
+async function dockTab(page: Page, title: string): Promise<void> {
+  await page.getByRole('tab', { name: title, exact: true }).click();
+}
+
+async function openTerminal(page: Page, node: string): Promise<void> {
+  await dockTab(page, 'Terminal');
+  await page.getByLabel('terminal node').selectOption(node);
+  const before = await page.locator('.term-tab').count();
+  await page.getByRole('button', { name: 'Open terminal' }).click();
+  await expect(page.locator('.term-tab')).toHaveCount(before + 1);
+  await expect(page.locator('.term-screen .xterm-rows')).toContainText(`[${node}]`);
+}
+
+/** PIDs of live processes named `name` (the server runs in this same sandbox). */
+function pidsOf(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/comm`, 'utf8').trim() === name && !readFileSync(`/proc/${e}/stat`, 'utf8').includes(') Z ');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test('1. a terminal in A: `ip route` shows default via 10.0.0.1', async ({ page }) => {
+  await openEditor(page);
+  await openTerminal(page, 'A');
+  await page.locator('.term-screen .xterm').click();
+  await page.keyboard.type('ip route');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.term-screen .xterm-rows')).toContainText('default via 10.0.0.1');
+});
+
+test("2. ping B from A with the UI action; A's neighbour view then lists the neighbour without a reload", async ({ page }) => {
+  await sh('ip', ['-n', ns('A'), 'neigh', 'flush', 'all']);
+  await openEditor(page);
+  await page.locator('.react-flow__node[data-id="A"]').click();
+  await dockTab(page, 'Node');
+  const neighbours = page.getByRole('table', { name: 'neighbour table' });
+  await expect(neighbours).toBeVisible();
+  await expect(neighbours).not.toContainText('10.0.0.3');
+  await expect(page.getByRole('table', { name: 'routing table' })).toContainText('10.0.0.1');
+
+  await dockTab(page, 'Ping');
+  await page.getByLabel('probe source').selectOption('A');
+  await page.getByLabel('probe target').fill('B');
+  await page.getByRole('button', { name: 'Ping', exact: true }).click();
+  const result = page.locator('.probe-result');
+  await expect(result).toHaveAttribute('data-ok', 'true', { timeout: 15_000 });
+  await expect(result).toContainText('3 received');
+  await expect(result).toContainText('A → br0 → B');
+
+  await dockTab(page, 'Node');
+  await expect(neighbours).toContainText(/10\.0\.0\.(1|3)\b/);
+
+  // and live: a ping made outside the UI shows up in the open view by itself
+  await expect(neighbours).not.toContainText('10.0.0.4');
+  await sh('ip', ['netns', 'exec', ns('A'), 'ping', '-c1', '-W1', '10.0.0.4']);
+  await expect(neighbours).toContainText('10.0.0.4');
+});
+
+test("3. while A floods B, the A-br0 link's rate rises above zero on the canvas, then returns to zero", async ({ page }) => {
+  await openEditor(page);
+  const edge = page.locator('[data-testid="rf__edge-A-br0"]');
+  await expect(edge).toContainText(/pkt\/s/, { timeout: 15_000 });
+  const ping = sh('ip', ['netns', 'exec', ns('A'), 'ping', '-c', '300', '-i', '0.01', '10.0.0.3']);
+  await expect(edge).toContainText(/(^|[^.\d])([1-9][\d.]*k?|0\.[1-9]) pkt\/s/, { timeout: 8000 });
+  expect((await ping).code).toBe(0);
+  await expect(edge).toContainText(/(^|\D)0 pkt\/s/, { timeout: 8000 });
+});
+
+test('4. a capture on A with filter icmp shows requests and replies; the .pcap reads back with the same count', async ({ page }) => {
+  await openEditor(page);
+  await dockTab(page, 'Capture');
+  await page.getByLabel('capture node').selectOption('A');
+  await page.getByLabel('capture interface').selectOption('eth0');
+  await page.getByLabel('capture filter').fill('icmp');
+  await page.getByRole('button', { name: 'Start capture' }).click();
+  await expect(page.locator('.capture-view')).toContainText('capturing');
+  expect((await sh('ip', ['netns', 'exec', ns('A'), 'ping', '-c', '3', '-i', '0.2', '10.0.0.3'])).code).toBe(0);
+  const list = page.getByRole('table', { name: 'captured packets' });
+  await expect(list.locator('tbody tr')).toHaveCount(6);
+  await expect(list).toContainText('echo request');
+  await expect(list).toContainText('echo reply');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('capture-count')).toHaveText('6');
+
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download .pcap' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^e2etools-A-eth0-.*\.pcap$/);
+  const dir = mkdtempSync(join(tmpdir(), 'nslab-e2e-pcap-'));
+  try {
+    const file = join(dir, 'capture.pcap');
+    await download.saveAs(file);
+    const read = await sh('tcpdump', ['-n', '-r', file]);
+    expect(read.code, read.stderr).toBe(0);
+    const lines = read.stdout.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.filter((l) => l.includes('ICMP echo request'))).toHaveLength(3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('5. closing the browser ends its shells and captures: no stray bash or tcpdump remains', async ({ browser }) => {
+  const bashBefore = pidsOf('bash');
+  const tcpdumpBefore = pidsOf('tcpdump');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await openEditor(page);
+  await openTerminal(page, 'A');
+  await openTerminal(page, 'host');
+  await dockTab(page, 'Capture');
+  await page.getByLabel('capture node').selectOption('B');
+  await page.getByRole('button', { name: 'Start capture' }).click();
+  await expect(page.locator('.capture-view')).toContainText('capturing');
+  const newBash = pidsOf('bash').filter((p) => !bashBefore.includes(p));
+  const newTcpdump = pidsOf('tcpdump').filter((p) => !tcpdumpBefore.includes(p));
+  expect(newBash.length).toBeGreaterThanOrEqual(2);
+  expect(newTcpdump).toHaveLength(1);
+
+  await context.close();
+  await expect.poll(() => [...newBash, ...newTcpdump].filter((p) => pidsOf('bash').includes(p) || pidsOf('tcpdump').includes(p)), { timeout: 10_000 }).toEqual([]);
+  expect(pidsOf('bash').filter((p) => !bashBefore.includes(p))).toEqual([]);
+  expect(pidsOf('tcpdump').filter((p) => !tcpdumpBefore.includes(p))).toEqual([]);
+});
