@@ -20,8 +20,9 @@ const TIMEOUT_MS: Partial<Record<ToolRequestName, number>> = { 'probe:run': 60_0
 export async function toolRequest<E extends ToolRequestName>(socket: ToolSocket, event: E, payload: ToolRequestPayload<E>): Promise<ToolAck<E>> {
   const timeout = TIMEOUT_MS[event] ?? 15_000;
   try {
-    const emit = socket.timeout(timeout).emitWithAck as unknown as (e: E, p: ToolRequestPayload<E>) => Promise<ToolAck<E>>;
-    return await emit(event, payload);
+    // emitWithAck needs its socket as `this`: call it on the timed socket, do not detach it
+    const timed = socket.timeout(timeout) as unknown as { emitWithAck(e: E, p: ToolRequestPayload<E>): Promise<ToolAck<E>> };
+    return await timed.emitWithAck(event, payload);
   } catch {
     return {
       ok: false,
