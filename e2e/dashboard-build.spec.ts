@@ -11,7 +11,7 @@ test.afterEach(async () => {
 });
 
 async function dropFromPalette(page: Page, kind: string, at: { x: number; y: number }) {
-  await page.locator(`.palette-item[data-kind=${kind}]`).dragTo(page.locator('.canvas .react-flow__pane'), { targetPosition: at });
+  await page.locator(`.palette-item[data-kind=${kind}]`).dragTo(page.locator('.canvas .react-flow__pane'), { targetPosition: at, force: true });
 }
 
 async function connect(page: Page, from: string, fromHandle: 'top' | 'bottom', to: string, toHandle: 'top' | 'bottom') {
@@ -33,18 +33,16 @@ test('build the seed lab by hand, apply it, and see the kernel answer', async ({
   await expect(page.getByText('Drag a namespace here')).toBeVisible();
 
   // The palette: a bridge under the host, three namespaces under it, another machine aside.
-  // (zoomed out first, so the nodes have room on a 1280x800 screen)
-  for (let i = 0; i < 3; i++) await page.locator('.react-flow__controls-zoomout').click();
   const pane = await page.locator('.canvas .react-flow__pane').boundingBox();
   const host = await page.locator('.react-flow__node[data-id="host"]').boundingBox();
   if (!pane || !host) throw new Error('the canvas is not on screen');
   const hx = host.x - pane.x + host.width / 2;
   const hy = host.y - pane.y + host.height / 2;
-  await dropFromPalette(page, 'bridge', { x: hx, y: hy + 110 });
-  await dropFromPalette(page, 'namespace', { x: hx - 200, y: hy + 230 });
-  await dropFromPalette(page, 'namespace', { x: hx, y: hy + 230 });
-  await dropFromPalette(page, 'namespace', { x: hx + 200, y: hy + 230 });
-  await dropFromPalette(page, 'machine', { x: hx + 230, y: hy - 90 });
+  await dropFromPalette(page, 'bridge', { x: hx, y: hy + 120 });
+  await dropFromPalette(page, 'namespace', { x: hx - 240, y: hy + 240 });
+  await dropFromPalette(page, 'namespace', { x: hx, y: hy + 240 });
+  await dropFromPalette(page, 'namespace', { x: hx + 240, y: hy + 240 });
+  await dropFromPalette(page, 'machine', { x: hx + 250, y: hy - 130 });
   for (const id of ['br0', 'A', 'B', 'C', 'remote']) await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
   await page.locator('.react-flow__controls-fitview').click();
 
