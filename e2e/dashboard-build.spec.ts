@@ -49,7 +49,8 @@ test('build the seed lab by hand, apply it, and see the kernel answer', async ({
   // Give the bridge the host's address, then plug A, B and C into it.
   await selectNode(page, 'br0');
   await page.locator('[data-path="nodes[0].addresses[0]"]').fill('10.0.0.1/24');
-  for (const id of ['A', 'B', 'C']) await connect(page, id, 'top', 'br0', 'bottom');
+  // (from the bridge's dot down to each namespace: C may sit near the minimap's corner)
+  for (const id of ['A', 'B', 'C']) await connect(page, 'br0', 'bottom', id, 'top');
   // the next free address of the bridge's subnet is filled in; A's is typed over by hand
   await expect(page.locator('[data-path="links[2].a.addresses[0]"]')).toHaveValue('10.0.0.4/24');
   await selectNode(page, 'A');
