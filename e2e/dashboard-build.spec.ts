@@ -38,10 +38,10 @@ test('build the seed lab by hand, apply it, and see the kernel answer', async ({
   if (!pane || !host) throw new Error('the canvas is not on screen');
   const hx = host.x - pane.x + host.width / 2;
   const hy = host.y - pane.y + host.height / 2;
-  await dropFromPalette(page, 'bridge', { x: hx, y: hy + 120 });
-  await dropFromPalette(page, 'namespace', { x: hx - 240, y: hy + 240 });
-  await dropFromPalette(page, 'namespace', { x: hx, y: hy + 240 });
-  await dropFromPalette(page, 'namespace', { x: hx + 240, y: hy + 240 });
+  await dropFromPalette(page, 'bridge', { x: hx, y: hy + 95 });
+  await dropFromPalette(page, 'namespace', { x: hx - 240, y: hy + 250 });
+  await dropFromPalette(page, 'namespace', { x: hx, y: hy + 250 });
+  await dropFromPalette(page, 'namespace', { x: hx + 240, y: hy + 250 });
   await dropFromPalette(page, 'machine', { x: hx + 250, y: hy - 130 });
   for (const id of ['br0', 'A', 'B', 'C', 'remote']) await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
   await page.locator('.react-flow__controls-fitview').click();
