@@ -1,5 +1,6 @@
 'use client';
 // The "Node" tab: the selected node's interfaces, routing table and neighbour table, live.
+import { useEffect, useState } from 'react';
 import type { ToolTabProps } from '../index';
 import { shellNodeOf, useShellNodeIds } from '../use-lab-nodes';
 import { InterfacesTable, NeighboursTable, RoutesTable } from './node-tables';
@@ -7,17 +8,24 @@ import { useNodeView } from './use-node-view';
 
 export function NodePanel({ lab, selectedNodeId }: ToolTabProps) {
   const nodes = useShellNodeIds();
-  const node = shellNodeOf(selectedNodeId, nodes);
+  const [picked, setPicked] = useState<string | null>(null);
+  // a new selection on the canvas wins over an earlier pick in the list
+  useEffect(() => setPicked(null), [selectedNodeId]);
+  const node = picked ?? shellNodeOf(selectedNodeId, nodes);
   const { view, error } = useNodeView(lab, node);
   const context = selectedNodeId && selectedNodeId !== node ? ` (${selectedNodeId} lives in the host context)` : '';
 
   return (
     <div className="tool-panel node-panel" data-node={node}>
       <p className="tool-bar">
-        <strong>{node}</strong>
-        {context}
+        <label>
+          Node{' '}
+          <select aria-label="view node" value={node} onChange={(e) => setPicked(e.target.value)}>
+            {nodes.map((n) => <option key={n} value={n}>{n}</option>)}
+          </select>
+        </label>
+        {!picked && context}
         {view && <span className="muted"> · namespace {view.ns || "this machine's own"} · updated {new Date(view.at).toLocaleTimeString()}</span>}
-        {!selectedNodeId && <span className="muted"> · select a node on the canvas to see another</span>}
       </p>
       {(error ?? view?.error) && <p className="tool-error" role="alert">{error ?? view?.error}</p>}
       {view && !view.error && (
