@@ -63,6 +63,8 @@ export interface KNamespace {
 
 export interface KernelState {
   namespaces: Record<string, KNamespace>;
+  /** net.ipv4.ip_forward that a namespace gets when it is created (copied from the init namespace); unknown when absent */
+  newNamespaceForwarding?: boolean;
 }
 
 export function emptyState(): KernelState {

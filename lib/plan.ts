@@ -39,9 +39,10 @@ function planNamespace(ctx: PlanContext, v: NsView): void {
     case 'create': {
       const c = b.change('create', 'namespace', address, name, want!.forwarding ? ['forwarding: on'] : []);
       b.step(c, Phase.namespace, { type: 'netns.add', ns: name, mark: want!.mark ?? '' }, [{ type: 'netns.del', ns: name }]);
-      // A new namespace copies ip_forward from the machine's, so set it either way. Undoing the
-      // namespace's creation discards it, so the step needs no undo of its own.
-      b.step(c, Phase.forwarding, forwardingOp(name, want!.forwarding), []);
+      // A new namespace copies ip_forward from the machine's (init) namespace: set it unless
+      // the observer says the copy is already what we want. Undoing the namespace's creation
+      // discards it, so the step needs no undo of its own.
+      if (ctx.observed.newNamespaceForwarding !== want!.forwarding) b.step(c, Phase.forwarding, forwardingOp(name, want!.forwarding), []);
       return;
     }
     case 'delete': {

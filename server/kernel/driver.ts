@@ -1,7 +1,7 @@
 // The kernel driver: runs a plan's steps with as few processes as their order allows, treats
 // "exists and is ours" and "already gone" as success, and on a real failure undoes what it did,
 // newest first, naming the object and quoting the kernel.
-import { commandsFor, type Op, type PlanStep } from '@/lib/ops';
+import { commandsFor, type Command, type Op, type PlanStep } from '@/lib/ops';
 import { runBatch } from './batch';
 import { judgeError } from './benign';
 import { failureMessage, objectOf } from './describe';
@@ -73,11 +73,41 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
 
 function jobsOf(steps: { op: PlanStep['op']; step: number }[]): Job[] {
   let id = 0;
-  return steps.flatMap(({ op, step }) => commandsFor(op).map((cmd) => ({ id: id++, step, op, cmd })));
+  return steps.flatMap(({ op, step }) => commandsFor(op).map((cmd) => ({ id: id++, step, op, cmd: viaBatch(cmd) })));
+}
+
+/**
+ * A sysctl inside a namespace becomes an `ip -batch` line of the machine's own namespace:
+ * `netns exec NS sysctl ...` (ip forks it), so 200 namespaces cost one ip process, not 200.
+ */
+function viaBatch(cmd: Command): Command {
+  if (cmd.tool !== 'sysctl' || !cmd.ns) return cmd;
+  return { tool: 'ip', ns: '', args: ['netns', 'exec', cmd.ns, 'sysctl', ...cmd.args] };
+}
+
+/** Deletions that a later `netns del` of the same namespace does anyway. */
+const ELIDABLE = new Set<Op['type']>(['route.del', 'addr.del', 'link.del', 'nft.del', 'link.set']);
+
+/**
+ * Steps the driver need not run because a later step deletes their namespace (with everything
+ * in it), mapped to that step. They still count as done, and are undone if that deletion is.
+ */
+function elisions(steps: PlanStep[]): Map<number, number> {
+  const deletedAt = new Map<string, number>();
+  steps.forEach((s, i) => {
+    if (s.op.type === 'netns.del') deletedAt.set(s.op.ns, i);
+  });
+  const out = new Map<number, number>();
+  steps.forEach((s, i) => {
+    const at = 'ns' in s.op && s.op.ns ? deletedAt.get(s.op.ns) : undefined;
+    if (at !== undefined && at > i && ELIDABLE.has(s.op.type)) out.set(i, at);
+  });
+  return out;
 }
 
 export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise<RunResult> {
-  const jobs = jobsOf(steps.map((s, i) => ({ op: s.op, step: i })));
+  const elided = elisions(steps);
+  const jobs = jobsOf(steps.flatMap((s, i) => (elided.has(i) ? [] : [{ op: s.op, step: i }])));
   const left = steps.map((_, i) => jobs.filter((j) => j.step === i).length);
   const started = new Set<number>();
   const accepted = new Set<number>();
@@ -117,11 +147,13 @@ export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise
     });
     if (failures.length === 0) for (let i = 0; i < steps.length; i++) await startStep(i);
   } catch (e) {
+    for (const [i, by] of elided) if (changed.has(by)) changed.add(i);
     await rollback(steps, started, changed, hooks);
     throw e;
   }
   const first = failures[0];
   if (!first) return { ok: true };
+  for (const [i, by] of elided) if (changed.has(by)) changed.add(i);
 
   hooks.onStep?.({ step: first.job.step, status: 'failed', message: first.message });
   const rollbackErrors = await rollback(steps, started, changed, hooks);

@@ -33,6 +33,7 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
   const [file, ...args] = argv;
   if (!file) throw new Error('runArgv: empty argv');
   started += 1;
+  if (process.env.NSLAB_TRACE_PROCESSES) process.stderr.write(`[proc] ${argv.join(" ")}\n`);
   const t0 = performance.now();
   const res = await execa(file, args, {
     reject: false,

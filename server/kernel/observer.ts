@@ -70,6 +70,8 @@ export async function observe(namespaces: string[], opts: ObserveOptions = {}): 
   const read = await inParallel(targets, PARALLEL, (ns) => readNamespace(ns, opts.sink));
   const state: KernelState = { namespaces: {} };
   for (const n of read) if (n) state.namespaces[n.name] = n;
+  const inherited = await newNamespaceForwarding();
+  if (inherited !== null) state.newNamespaceForwarding = inherited;
   if (opts.lab) {
     const table = natTable(opts.lab);
     const where = (opts.natIn ?? targets).filter((ns) => state.namespaces[ns]);
@@ -81,4 +83,14 @@ export async function observe(namespaces: string[], opts: ObserveOptions = {}): 
   }
   pairVeths(state.namespaces);
   return state;
+}
+
+/**
+ * ip_forward as a namespace created now would get it: the kernel copies it from the init
+ * namespace, which is not always this one (the test sandbox), so ask a fresh one.
+ */
+export async function newNamespaceForwarding(): Promise<boolean | null> {
+  const res = await runArgv(['unshare', '--net', 'cat', '/proc/sys/net/ipv4/ip_forward']);
+  const v = res.stdout.trim();
+  return res.exitCode === 0 && (v === '0' || v === '1') ? v === '1' : null;
 }

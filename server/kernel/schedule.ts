@@ -32,6 +32,8 @@ interface Touch {
   peerNs: string | null;
   peerName: string | null;
   barrier: boolean;
+  /** `netns exec NS sysctl` (forwarding): independent of links, addresses and routes in NS */
+  sysctlIn: string | null;
 }
 
 function touchOf(cmd: Command): Touch {
@@ -40,7 +42,12 @@ function touchOf(cmd: Command): Touch {
   let peerNs: string | null = null;
   let peerName: string | null = null;
   let barrier = false;
+  let sysctlIn: string | null = null;
   if (cmd.tool === 'ip') {
+    if (a[0] === 'netns' && a[1] === 'exec' && a[2]) {
+      ns.add(a[2]);
+      if (a[3] === 'sysctl') sysctlIn = a[2];
+    }
     if (a[0] === 'netns' && (a[1] === 'add' || a[1] === 'del') && a[2]) {
       ns.add(a[2]);
       barrier = a[1] === 'del';
@@ -56,7 +63,7 @@ function touchOf(cmd: Command): Touch {
       }
     }
   }
-  return { ns, peerNs, peerName, barrier };
+  return { ns, peerNs, peerName, barrier, sysctlIn };
 }
 
 /** Must `later` run after `earlier`? */
@@ -64,6 +71,14 @@ function conflicts(earlier: Job, e: Touch, later: Job, l: Touch): boolean {
   if (e.barrier || l.barrier) return true;
   const shared = [...l.ns].filter((x) => e.ns.has(x));
   if (shared.length === 0) return false;
+  // A forwarding sysctl in NS waits only for NS to exist (and for other sysctls there): the
+  // kernel applies ip_forward to every interface, whenever it was made.
+  const sys = e.sysctlIn ?? l.sysctlIn;
+  if (sys !== null && e.sysctlIn !== l.sysctlIn) {
+    const other = (e.sysctlIn !== null ? later : earlier).cmd;
+    const addsOrDeletesNs = other.tool === 'ip' && other.args[0] === 'netns' && (other.args[1] === 'add' || other.args[1] === 'del') && other.args[2] === sys;
+    if (!addsOrDeletesNs) return false;
+  }
   // A veth created into P waits only for P's existence and for commands about its peer's name;
   // veths created into P from elsewhere with other peer names are independent of each other.
   const aboutOtherNames = !earlier.cmd.args.includes(l.peerName ?? '') && (e.peerNs === null || e.peerName !== l.peerName);
@@ -115,5 +130,11 @@ export function nextRound(pending: Job[], deps: number[][], done: Set<number>): 
     if (b) b.jobs.push(job);
     else batches.set(key, { key, jobs: [job] });
   }
-  return [...batches.values()];
+  // A namespace whose later commands are still waiting (say, for a veth created into it from
+  // the host) waits with them, so that all its commands share one process; unless nothing
+  // else could run.
+  const waiting = new Set(pending.filter((j) => !placed.has(j.id) && batchable(j.cmd)).map((j) => `ip:${j.cmd.ns}`));
+  const all = [...batches.values()];
+  const now = all.filter((b) => !waiting.has(b.key));
+  return now.length > 0 ? now : all;
 }
