@@ -58,6 +58,25 @@ function layer2Walk(t: Topology, links: NormLink[], from: string, to: string): {
 }
 
 /**
+ * The shortest layer-2 walk from `at` to `next`. A node in the host context (the host or a
+ * bridge) may also leave through any other face of the host: the walk then starts there.
+ */
+function bestWalk(t: Topology, links: NormLink[], at: string, next: string): { nodes: string[]; links: string[] } | null {
+  const starts = inHostContext(t, at)
+    ? [...new Set([at, HOST_ID, ...t.nodes.filter((n) => n.kind === 'bridge').map((n) => n.id)])]
+    : [at];
+  let best: { nodes: string[]; links: string[] } | null = null;
+  for (const start of starts) {
+    const w = layer2Walk(t, links, start, next);
+    if (!w) continue;
+    const walk = start === at ? w : { nodes: [at, ...w.nodes], links: w.links };
+    if (!best || walk.links.length < best.links.length) best = walk;
+  }
+  if (!best && inHostContext(t, at) && inHostContext(t, next)) best = { nodes: [at, next], links: [] };
+  return best;
+}
+
+/**
  * The path through `hops` (node ids of the layer-3 stops after the source, in order). A stop in
  * the host context may leave by any of the host's faces: the walk then goes through "host".
  */
@@ -68,12 +87,7 @@ export function derivePath(t: Topology, lab: string, source: string, hops: strin
   let at = source;
   for (const next of hops) {
     if (next === at) continue;
-    let walk = layer2Walk(t, links, at, next);
-    if (!walk && inHostContext(t, at) && at !== HOST_ID) {
-      const viaHost = layer2Walk(t, links, HOST_ID, next);
-      if (viaHost) walk = { nodes: [at, ...viaHost.nodes], links: viaHost.links };
-    }
-    if (!walk && inHostContext(t, at) && inHostContext(t, next)) walk = { nodes: [at, next], links: [] };
+    const walk = bestWalk(t, links, at, next);
     if (!walk) break;
     nodes.push(...walk.nodes.slice(1));
     used.push(...walk.links);
