@@ -80,6 +80,8 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
       owner, node, ns: ctx.ns, cols, rows,
       onData: (data) => socket.emit('term:data', { id, data }),
       onExit: (code, reason) => socket.emit('term:exit', { id, code, reason }),
+      // engine.io keeps what the client has not taken yet in writeBuffer
+      isCongested: () => (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > 64,
     });
     return { id, node, ns: ctx.ns, pid };
   });

@@ -31,7 +31,13 @@ export interface OpenTerminal {
   rows: number;
   onData: (data: string) => void;
   onExit: (code: number | null, reason: string) => void;
+  /** the browser has not taken the output sent so far (e.g. `yes` is running): pause the shell */
+  isCongested?: () => boolean;
 }
+
+/** Output is sent in batches: one socket message per burst rather than one per read. */
+const BATCH_MS = 8;
+const BATCH_BYTES = 64 * 1024;
 
 /** A clean environment: the server's own (with its access token) never reaches a student's shell. */
 function shellEnv(node: string): Record<string, string> {
@@ -83,8 +89,33 @@ export class TerminalRegistry {
     const id = randomUUID();
     const term: Terminal = { id, owner: o.owner, node: o.node, ns: o.ns, proc, closing: false };
     this.terms.set(id, term);
-    proc.onData((d) => o.onData(d));
+    let pending = '';
+    let timer: NodeJS.Timeout | null = null;
+    let paused = false;
+    const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (pending) o.onData(pending);
+      pending = '';
+      if (!paused && o.isCongested?.()) {
+        // back pressure: the shell blocks on its next write until the browser catches up
+        paused = true;
+        proc.pause();
+        const wait = setInterval(() => {
+          if (o.isCongested?.() && this.terms.has(id)) return;
+          clearInterval(wait);
+          paused = false;
+          if (this.terms.has(id)) proc.resume();
+        }, 50);
+      }
+    };
+    proc.onData((d) => {
+      pending += d;
+      if (pending.length >= BATCH_BYTES) flush();
+      else timer ??= setTimeout(flush, BATCH_MS);
+    });
     proc.onExit(({ exitCode, signal }) => {
+      flush();
       this.terms.delete(id);
       const reason = term.closing ? 'closed' : signal ? `shell ended by signal ${signal}` : `shell exited with code ${exitCode}`;
       o.onExit(exitCode ?? null, reason);

@@ -70,6 +70,15 @@ describe('terminals', () => {
     expect([alive(t.pid), alive(job)]).toEqual([false, false]);
   });
 
+  it('streams a flood of output in order and stays closable', async () => {
+    const t = await openTerminal(s, 'C');
+    await request(s, 'term:input', { id: t.id, data: 'seq 1 200000; echo END-$((6*7))\r' });
+    await until(() => t.output().includes('END-42'), 20_000, 'the end of the flood');
+    expect(t.output()).toMatch(/199999\r\n200000\r\nEND-42/);
+    await request(s, 'term:close', { id: t.id });
+    expect(alive(t.pid)).toBe(false);
+  });
+
   it('refuses a ninth terminal of one browser with a clear limit error', async () => {
     const other = await client(server.url);
     try {
