@@ -96,7 +96,8 @@ export class CaptureRegistry {
         cap.info.running = false;
         cap.info.stoppedBecause ??= lastLine(cap.stderr) || 'tcpdump ended';
       }
-      ev.onEnded({ ...cap.info });
+      // a tcpdump that never started was answered by the start request's error instead
+      if (this.captures.has(id)) ev.onEnded({ ...cap.info });
     });
 
     try {

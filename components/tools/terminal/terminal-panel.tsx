@@ -37,7 +37,7 @@ export function TerminalPanel({ lab, selectedNodeId }: ToolTabProps) {
             ))}
           </select>
         </label>
-        <button type="button" className="btn small" onClick={open} disabled={opening || mine.length >= TOOL_LIMITS.terminalsPerSocket}>
+        <button type="button" className="btn small" onClick={open} disabled={opening || sessions.filter((s) => !s.ended).length >= TOOL_LIMITS.terminalsPerSocket}>
           Open terminal
         </button>
         <div className="term-tabs" role="tablist" aria-label="open terminals">
