@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { call, createSeedLab, deleteLab, login, sh } from './helpers';
+import { io } from 'socket.io-client';
+import { BASE, call, createSeedLab, deleteLab, login, sh } from './helpers';
 
 const LAB = 'e2etools';
 const ns = (node: string) => `${LAB}-${node}`;
@@ -159,4 +160,20 @@ test('5. closing the browser ends its shells and captures: no stray bash or tcpd
   await expect.poll(() => [...newBash, ...newTcpdump].filter((p) => pidsOf('bash').includes(p) || pidsOf('tcpdump').includes(p)), { timeout: 10_000 }).toEqual([]);
   expect(pidsOf('bash').filter((p) => !bashBefore.includes(p))).toEqual([]);
   expect(pidsOf('tcpdump').filter((p) => !tcpdumpBefore.includes(p))).toEqual([]);
+});
+
+test('terminals only for clients holding the access token', async () => {
+  const bashBefore = pidsOf('bash');
+  const socket = io(BASE, { transports: ['polling', 'websocket'], reconnection: false });
+  try {
+    const outcome = await new Promise<string>((resolve) => {
+      socket.once('connect', () => resolve('connected'));
+      socket.once('connect_error', (e) => resolve(`refused: ${e.message}`));
+    });
+    expect(outcome).toMatch(/^refused/);
+    // nothing was started for it
+    expect(pidsOf('bash').filter((p) => !bashBefore.includes(p))).toEqual([]);
+  } finally {
+    socket.close();
+  }
 });
