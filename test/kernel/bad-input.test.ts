@@ -13,7 +13,7 @@ interface Seed {
   name: string;
   host: { netns: string; forwarding: boolean; nat: { source: string; out: string }[] };
   nodes: { id: string; kind: string; addresses?: string[]; routes?: { to: string; via: string }[]; [k: string]: unknown }[];
-  links: { a: { node: string; iface?: string; addresses?: string[] }; b: { node: string; iface?: string } }[];
+  links: { a: { node: string; iface?: string; addresses?: string[] }; b: { node: string; iface?: string; addresses?: string[] } }[];
   [k: string]: unknown;
 }
 
@@ -47,7 +47,7 @@ const cases: [string, () => string, string, RegExp][] = [
   ['a gateway off every subnet', edit((s) => { node(s, 'B').routes![0]!.via = '192.0.2.1'; }), 'nodes[2].routes[0].via', /not on any subnet/],
   ['NAT out of a missing interface', edit((s) => { s.host.nat[0]!.out = 'eth9'; }), 'host.nat[0].out', /no interface "eth9"/],
   ['NAT without forwarding', edit((s) => { s.host.forwarding = false; }), 'host.nat[0]', /needs forwarding/],
-  ['an address on a bridge port', edit((s) => { (s.links[0]!.b as { node: string; addresses?: string[] }).addresses = ['10.0.0.9/24']; }), 'links[0].b.addresses', /bridge port carries no address/],
+  ['an address on a bridge port', edit((s) => { s.links[0]!.b.addresses = ['10.0.0.9/24']; }), 'links[0].b.addresses', /bridge port carries no address/],
   ['a link from a node to itself', edit((s) => { s.links[0]!.b = { node: 'A', iface: 'eth5' }; }), 'links[0].b.node', /two different nodes/],
   ['an unknown key', edit((s) => { s.colour = 'red'; }), '', /unknown key "colour"/],
   ['an unknown node kind', edit((s) => { s.nodes[0]!.kind = 'router'; }), 'nodes[0].kind', /must be "namespace" or "bridge"/],
