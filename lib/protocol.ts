@@ -4,7 +4,7 @@
 // acknowledged `{ ok: true, ... }` or `{ ok: false, code, message }`.
 import { z } from 'zod';
 import type { ErrorCode } from './errors';
-import type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState } from '@/server/labs/types';
+import type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState } from './labs-types';
 import { labNameSchema, netnsNameSchema } from './topology';
 
 // The wire types are declared next to the labs service (types only, nothing runs from server/).
