@@ -24,6 +24,7 @@ export function formatStatus(rec: LabRecord, live: LiveState): string {
     out.push(`${node.id}  (${node.ns ? `netns ${node.ns}` : 'this machine'})${node.exists ? '' : '  MISSING'}`);
     const bridge = rec.topology.nodes.find((n) => n.id === node.id && n.kind === 'bridge');
     const links = Object.values(ns?.links ?? {}).filter((l) => {
+      if (l.kind === 'loopback') return false;
       if (bridge) return l.name === node.id || l.master === node.id;
       if (node.id === 'host') return l.mark?.startsWith(`nslab:${rec.name}:`) && !l.master && l.kind !== 'bridge';
       return true;
