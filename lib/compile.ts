@@ -26,7 +26,12 @@ export function nodeNamespace(topology: Topology, nodeId: string, hostNetns?: st
   if (nodeId === HOST_ID) return hostNamespace(topology, hostNetns);
   const node = topology.nodes.find((n) => n.id === nodeId);
   if (!node) return undefined;
-  return node.kind === 'namespace' ? netnsName(topology.name, node.id) : hostNamespace(topology, hostNetns);
+  return node.kind === 'namespace' ? namespaceOf(topology.name, node) : hostNamespace(topology, hostNetns);
+}
+
+/** A namespace node's kernel namespace: its explicit `netns` (adopted labs), else `<lab>-<id>`. */
+export function namespaceOf(lab: string, node: { id: string; netns?: string | undefined }): string {
+  return node.netns ?? netnsName(lab, node.id);
 }
 
 /** Addresses as the kernel prints them, in numeric order. */
@@ -71,10 +76,12 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
   host.nat = compileNat(lab, topology.host?.nat);
   namespaces[hostNs] = host;
 
+  const adopt = topology.adopt === true;
   for (const node of topology.nodes) {
     if (node.kind === 'bridge') {
       nodeNs[node.id] = hostNs;
       host.links[node.id] = {
+        ...(adopt ? { adopt } : {}),
         name: node.id,
         kind: 'bridge',
         mark: bridgeMark(lab, node.id),
@@ -84,12 +91,13 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
       };
       continue;
     }
-    const ns = netnsName(lab, node.id);
+    const ns = namespaceOf(lab, node);
     if (ns === hostNs) {
       throw new NslabError('invalid', `host.netns "${hostNs}" is also the namespace of node "${node.id}"; choose another name for the isolated host`);
     }
     nodeNs[node.id] = ns;
     const k = namespace(ns, netnsMark(lab, node.id), true);
+    if (adopt) k.adopt = true;
     k.routes = compileRoutes(node.routes);
     k.forwarding = node.forwarding ?? false;
     k.nat = compileNat(lab, node.nat);
@@ -107,6 +115,7 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
       master: e.kind === 'bridge' ? e.node : null,
       addresses: sortAddresses(e.addresses),
       peer: { ns: where(other), name: other.iface },
+      ...(adopt ? { adopt } : {}),
     });
     for (const [e, other] of [[link.a, link.b], [link.b, link.a]] as const) {
       const ns = namespaces[where(e)];

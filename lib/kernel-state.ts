@@ -17,6 +17,8 @@ export interface KLink {
   addresses: string[];
   /** veth only: the other end. Desired: always set. Observed: set when the peer is found. */
   peer?: { ns: string; name: string };
+  /** desired only: an existing unmarked link of this name and kind is taken over, not a conflict */
+  adopt?: boolean;
   // Observed only:
   ifindex?: number;
   /** operational state as the kernel says it: UP, DOWN, LOWERLAYERDOWN, UNKNOWN */
@@ -59,6 +61,8 @@ export interface KNamespace {
   forwarding: boolean;
   /** this lab's nft NAT table here, if any */
   nat: KNat | null;
+  /** desired only: an existing unmarked namespace of this name is taken over (marked), not a conflict */
+  adopt?: boolean;
 }
 
 export interface KernelState {

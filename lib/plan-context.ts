@@ -66,7 +66,9 @@ export class PlanContext {
 
   private statusOf(want: KNamespace | undefined, have: KNamespace | undefined): NsStatus {
     const ours = !!have && this.ours(have.mark);
-    if (want?.owned) return !have ? 'create' : ours ? 'keep' : 'conflict';
+    // An adopted lab takes over a namespace nobody marked (made by hand); another lab's stays a conflict.
+    const adoptable = !!want?.adopt && !!have && markLab(have.mark) === null;
+    if (want?.owned) return !have ? 'create' : ours || adoptable ? 'keep' : 'conflict';
     if (want) return 'shared';
     return ours && have?.name !== '' ? 'delete' : 'shared';
   }

@@ -46,6 +46,10 @@ function groupByMark(ctx: PlanContext, side: 'desired' | 'observed'): Map<string
 
 function planGroup(ctx: PlanContext, mark: string, want: End[], have: End[]): void {
   const b = ctx.builder;
+  if (!have.length) {
+    const found = adoptable(ctx, want);
+    if (found) return updateEnds(ctx, want, found, mark);
+  }
   if (want.length && !placeable(ctx, want)) return;
   if (!want.length) {
     const c = b.change('delete', resourceOf(have), addressOf(ctx, have), displayOrder(ctx, have)[0]!.ns);
@@ -69,6 +73,25 @@ function planGroup(ctx: PlanContext, mark: string, want: End[], have: End[]): vo
     return;
   }
   updateEnds(ctx, want, have);
+}
+
+/**
+ * An adopted lab's link that exists already, unmarked (made by hand): the observed ends to take
+ * over, when every end is there with the right kind and, where the observer paired it, the right peer.
+ */
+function adoptable(ctx: PlanContext, want: End[]): End[] | null {
+  if (!want.length || !want.every((w) => w.link.adopt)) return null;
+  const found: End[] = [];
+  for (const w of want) {
+    const view = ctx.views.get(w.ns);
+    if (view?.status !== 'keep' && view?.status !== 'shared') return null;
+    const there = ctx.observed.namespaces[w.ns]?.links[w.link.name];
+    if (!there || there.kind !== w.link.kind || markLab(there.mark) !== null) return null;
+    const p = there.peer;
+    if (p && w.link.peer && (p.ns !== w.link.peer.ns || p.name !== w.link.peer.name)) return null;
+    found.push({ ns: w.ns, link: there });
+  }
+  return found;
 }
 
 /** A desired link can be made only where no foreign interface holds its name. */
@@ -222,7 +245,8 @@ function portsOf(ctx: PlanContext, bridge: End): Op[] {
 // ---------------------------------------------------------------------------------------------
 // Updating, end by end: addresses (removals first), bridge membership, up.
 
-function updateEnds(ctx: PlanContext, want: End[], have: End[]): void {
+/** `mark`: the ends are adopted, so each one gets the lab's mark as well. */
+function updateEnds(ctx: PlanContext, want: End[], have: End[], mark?: string): void {
   const b = ctx.builder;
   const bridge = resourceOf(want) === 'bridge';
   const steps: { phase: Phase; op: Op; undo: Op[] }[] = [];
@@ -233,6 +257,10 @@ function updateEnds(ctx: PlanContext, want: End[], have: End[]): void {
     const { ns } = w;
     const name = w.link.name;
     const prefix = bridge ? '' : `${endName(ns, name)} `;
+    if (mark !== undefined && h.link.mark !== mark) {
+      details.push(`${prefix}mark: ${h.link.mark ?? '(none)'} -> ${mark}`);
+      steps.push({ phase: Phase.linkUpdate, op: { type: 'link.set', ns, name, mark }, undo: [{ type: 'link.set', ns, name, mark: h.link.mark ?? '' }] });
+    }
     const removed = h.link.addresses.filter((a) => !w.link.addresses.includes(a));
     const added = w.link.addresses.filter((a) => !h.link.addresses.includes(a));
     if (!sameSet(h.link.addresses, w.link.addresses)) {

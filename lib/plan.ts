@@ -56,10 +56,13 @@ function planNamespace(ctx: PlanContext, v: NsView): void {
     case 'keep': {
       const lo = have!.links['lo'];
       const mark = want!.mark ?? '';
-      if (!lo || (lo.up && lo.mark === mark)) return;
-      const details = [...(lo.up ? [] : ['lo up: false -> true']), ...(lo.mark === mark ? [] : [`lo mark: ${lo.mark ?? '(none)'} -> ${mark}`])];
+      // Taking over a hand-made namespace changes only its mark; lo stays as its maker left it.
+      if (!lo) return;
+      const up = want!.adopt ? lo.up : true;
+      if (lo.up === up && lo.mark === mark) return;
+      const details = [...(lo.up === up ? [] : ['lo up: false -> true']), ...(lo.mark === mark ? [] : [`lo mark: ${lo.mark ?? '(none)'} -> ${mark}`])];
       const c = b.change('update', 'namespace', address, name, details);
-      b.step(c, Phase.namespace, { type: 'link.set', ns: name, name: 'lo', up: true, mark }, [
+      b.step(c, Phase.namespace, { type: 'link.set', ns: name, name: 'lo', up, mark }, [
         { type: 'link.set', ns: name, name: 'lo', up: lo.up, mark: lo.mark ?? '' },
       ]);
       return;

@@ -79,6 +79,8 @@ export const namespaceNodeSchema = z.strictObject({
   kind: z.literal('namespace'),
   /** cosmetic: how the canvas draws it ("machine" = another machine reached through NAT) */
   role: z.enum(['namespace', 'router', 'machine']).optional(),
+  /** the kernel namespace this node is (default `<lab>-<id>`); adopted labs keep the names they found */
+  netns: netnsNameSchema.optional(),
   forwarding: z.boolean().optional(),
   routes: z.array(routeSchema).optional(),
   nat: z.array(natSchema).optional(),
@@ -133,6 +135,11 @@ export const topologySchema = z.strictObject({
   name: labNameSchema,
   description: z.string().max(2000).optional(),
   host: hostSchema.optional(),
+  /**
+   * made from what the kernel had (nslab adopt): namespaces, bridges and veths of this lab that
+   * exist without any nslab mark are taken over (marked on apply) instead of being conflicts
+   */
+  adopt: z.boolean().optional(),
   nodes: z.array(nodeSchema).default([]),
   links: z.array(linkSchema).default([]),
   /** cosmetic: never reaches the kernel */

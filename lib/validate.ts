@@ -5,7 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { contains, isNetworkOrBroadcast, overlaps, parseCidr, type Cidr } from './addr';
 import { IFACE_NAME, HOST_ID, RESERVED_NAMES, topologySchema, type Nat, type Route, type Topology } from './topology';
-import { shortHash } from './names';
+import { netnsName, shortHash } from './names';
 
 export interface Problem {
   /** where, e.g. "links[2].a.addresses[0]" ("" for the whole document) */
@@ -151,9 +151,16 @@ function semanticProblems(t: Topology): Problem[] {
   });
   const kinds = nodeKinds(t);
   // Namespaces are global: an isolated host must not take the name of one of the lab's own.
-  t.nodes.forEach((n) => {
-    if (n.kind === 'namespace' && t.host?.netns && t.host.netns === `${t.name}-${n.id}`)
+  // A node's namespace is its `netns` (adopted labs) or `<lab>-<id>`; two nodes cannot share one.
+  const namespaces = new Map<string, number>();
+  t.nodes.forEach((n, i) => {
+    if (n.kind !== 'namespace') return;
+    const ns = n.netns ?? netnsName(t.name, n.id);
+    if (t.host?.netns && t.host.netns === ns)
       add('host.netns', `namespace "${t.host.netns}" is node "${n.id}"'s own namespace; choose another name for the isolated host`);
+    const prev = namespaces.get(ns);
+    if (prev !== undefined) add(`nodes[${i}].netns`, `namespace "${ns}" is also node "${t.nodes[prev]!.id}"'s (nodes[${prev}]); each node needs its own`);
+    else namespaces.set(ns, i);
   });
 
   // Links: endpoints exist, differ, and bridge ends carry no addresses.
