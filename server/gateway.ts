@@ -27,11 +27,14 @@ export function broadcastLabEvents(io: NslabServer, labs: LabsService): () => vo
   const onProgress: Parameters<typeof labs.events.on<'progress'>>[1] = (p) => io.to(labRoom(p.lab)).emit('lab:progress', p);
   const onLive: Parameters<typeof labs.events.on<'live'>>[1] = (l) => io.to(labRoom(l.lab)).emit('lab:live', l);
   const onChanged: Parameters<typeof labs.events.on<'changed'>>[1] = (c) => io.to(LABS_ROOM).emit('labs:changed', c);
+  const onSaved: Parameters<typeof labs.events.on<'saved'>>[1] = (r) => io.to(labRoom(r.name)).emit('lab:saved', r);
   labs.events.on('command', onCommand);
   labs.events.on('progress', onProgress);
   labs.events.on('live', onLive);
   labs.events.on('changed', onChanged);
+  labs.events.on('saved', onSaved);
   return () => {
+    labs.events.off('saved', onSaved);
     labs.events.off('command', onCommand);
     labs.events.off('progress', onProgress);
     labs.events.off('live', onLive);

@@ -47,6 +47,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   const labs = createLabsService({ home: opts.home ?? process.env.NSLAB_HOME });
+  // Labs applied or edited with the CLI show here too.
+  labs.watchStore();
   // Next attaches its own 'upgrade' listener to the server it is given; give it a hub instead,
   // so only authorized non-socket.io upgrades (the dev reloader) ever reach it.
   const nextUpgrades = new EventEmitter();

@@ -64,7 +64,53 @@ export class Labs implements LabsService {
     this.events.setMaxListeners(0);
   }
 
+  private storeWatch: { timer: NodeJS.Timeout; version: number; labs: Map<string, string>; lastCommand: number; own: Set<number> } | null = null;
+
+  /**
+   * Notices what other processes (the CLI) write to the store: labs created, saved, applied or
+   * deleted, and the commands they ran, and emits them as if they happened here. The server
+   * calls this; the CLI does not need it.
+   */
+  watchStore(intervalMs = 500): void {
+    if (this.storeWatch) return;
+    const key = (l: LabRow) => `${l.rev}/${l.appliedRev}/${l.state}/${l.hostNetns}`;
+    const w = {
+      version: this.store.dataVersion(),
+      labs: new Map(this.store.listLabs().map((l) => [l.name, key(l)])),
+      lastCommand: this.store.lastCommandId(),
+      own: new Set<number>(),
+      timer: setInterval(() => {
+        const v = this.store.dataVersion();
+        if (v === w.version) return;
+        w.version = v;
+        const rows = this.store.listLabs();
+        for (const row of rows) {
+          const before = w.labs.get(row.name);
+          if (before === key(row)) continue;
+          const revChanged = before?.split('/')[0] !== String(row.rev);
+          w.labs.set(row.name, key(row));
+          this.events.emit('changed', summary(row));
+          if (revChanged) this.events.emit('saved', { ...summary(row), topology: row.topology });
+        }
+        for (const name of [...w.labs.keys()]) {
+          if (!rows.some((r) => r.name === name)) {
+            w.labs.delete(name);
+            this.events.emit('changed', { name, deleted: true });
+          }
+        }
+        for (const c of this.store.commandsAfter(w.lastCommand)) {
+          w.lastCommand = Math.max(w.lastCommand, c.seq);
+          if (!w.own.delete(c.seq)) this.events.emit('command', c);
+        }
+      }, intervalMs),
+    };
+    w.timer.unref();
+    this.storeWatch = w;
+  }
+
   close(): Promise<void> {
+    if (this.storeWatch) clearInterval(this.storeWatch.timer);
+    this.storeWatch = null;
     for (const t of this.liveTimers.values()) clearTimeout(t);
     this.liveTimers.clear();
     const closing = [...this.watchers.values()].map((w) => w.close());
@@ -91,7 +137,7 @@ export class Labs implements LabsService {
     this.checkHostFree(t.name, hostNetns);
     this.store.insertLab(withHost(t, hostNetns), hostNetns);
     const rec = this.get(t.name);
-    this.events.emit('changed', summary(this.store.getLab(t.name)!));
+    this.emitChanged(this.store.getLab(t.name)!);
     return rec;
   }
 
@@ -116,7 +162,7 @@ export class Labs implements LabsService {
     if (!saved) {
       throw new NslabError('version_mismatch', `lab "${t.name}" was changed elsewhere (now revision ${row.rev}, you edited ${expectedRev}); reload it and make your change again`);
     }
-    this.events.emit('changed', summary(saved));
+    this.emitChanged(saved);
     return this.get(t.name);
   }
 
@@ -127,6 +173,7 @@ export class Labs implements LabsService {
       if (!res.ok) throw new NslabError('kernel', `could not destroy lab "${name}" before deleting it: ${res.error?.message}`);
     }
     this.store.deleteLab(name);
+    this.storeWatch?.labs.delete(name);
     this.events.emit('changed', { name, deleted: true });
   }
 
@@ -370,6 +417,7 @@ export class Labs implements LabsService {
   private commandSink(lab: string, phase: () => CommandLogEntry['phase']): CommandSink {
     return (e) => {
       const entry = this.store.addCommand({ lab, at: new Date().toISOString(), argv: e.argv, ...(e.stdin ? { stdin: e.stdin } : {}), exitCode: e.exitCode, stderr: e.stderr, durationMs: e.durationMs, phase: phase() });
+      this.storeWatch?.own.add(entry.seq);
       this.events.emit('command', entry);
     };
   }
@@ -383,7 +431,13 @@ export class Labs implements LabsService {
   private setState(name: string, state: LabRow['state'], appliedRev?: number | null): void {
     this.store.setState(name, state, appliedRev);
     const row = this.store.getLab(name);
-    if (row) this.events.emit('changed', summary(row));
+    if (row) this.emitChanged(row);
+  }
+
+  /** Emits a lab's new summary, and remembers it so the store watch does not emit it again. */
+  private emitChanged(row: LabRow): void {
+    this.storeWatch?.labs.set(row.name, `${row.rev}/${row.appliedRev}/${row.state}/${row.hostNetns}`);
+    this.events.emit('changed', summary(row));
   }
 
   /** An isolated host belongs to one lab. */

@@ -23,6 +23,8 @@ export interface LabsEvents {
   changed: [LabSummary | { name: string; deleted: true }];
   /** fresh kernel truth for a lab (after an apply, or a kernel change seen by the monitor) */
   live: [LiveState];
+  /** a new revision of a lab was saved by another process (the CLI, another server) */
+  saved: [LabRecord];
 }
 
 export interface LabsService {

@@ -189,22 +189,46 @@ export class Store {
     return { ...e, seq };
   }
 
-  commands(lab: string, limit = 500): CommandLogEntry[] {
-    const rows = this.db
-      .prepare('SELECT * FROM commands WHERE lab = ? ORDER BY id DESC LIMIT ?')
-      .all(lab, limit) as { id: number; lab: string; at: string; argv: string; stdin: string | null; exit_code: number; stderr: string; duration_ms: number; phase: CommandLogEntry['phase'] }[];
-    return rows.reverse().map((r) => ({
-      lab: r.lab,
-      seq: r.id,
-      at: r.at,
-      argv: JSON.parse(r.argv) as string[],
-      ...(r.stdin !== null ? { stdin: r.stdin } : {}),
-      exitCode: r.exit_code,
-      stderr: r.stderr,
-      durationMs: r.duration_ms,
-      phase: r.phase,
-    }));
+  lastCommandId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM commands').get() as { id: number }).id;
   }
+
+  /** Commands logged after this id, by any process, oldest first. */
+  commandsAfter(id: number): CommandLogEntry[] {
+    const rows = this.db.prepare('SELECT * FROM commands WHERE id > ? ORDER BY id LIMIT 2000').all(id) as RawCommand[];
+    return rows.map(toCommand);
+  }
+
+  commands(lab: string, limit = 500): CommandLogEntry[] {
+    const rows = this.db.prepare('SELECT * FROM commands WHERE lab = ? ORDER BY id DESC LIMIT ?').all(lab, limit) as RawCommand[];
+    return rows.reverse().map(toCommand);
+  }
+}
+
+interface RawCommand {
+  id: number;
+  lab: string;
+  at: string;
+  argv: string;
+  stdin: string | null;
+  exit_code: number;
+  stderr: string;
+  duration_ms: number;
+  phase: CommandLogEntry['phase'];
+}
+
+function toCommand(r: RawCommand): CommandLogEntry {
+  return {
+    lab: r.lab,
+    seq: r.id,
+    at: r.at,
+    argv: JSON.parse(r.argv) as string[],
+    ...(r.stdin !== null ? { stdin: r.stdin } : {}),
+    exitCode: r.exit_code,
+    stderr: r.stderr,
+    durationMs: r.duration_ms,
+    phase: r.phase,
+  };
 }
 
 export function pidAlive(pid: number): boolean {
