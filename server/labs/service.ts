@@ -62,6 +62,19 @@ export class Labs implements LabsService {
 
   constructor(readonly store: Store) {
     this.events.setMaxListeners(0);
+    this.recoverCrashed();
+  }
+
+  /**
+   * An apply that died halfway (kill -9, power loss) left its lab 'applying'. The kernel is
+   * read again on the next plan, so the lab is simply marked as not matching: the next apply
+   * converges, and `nslab clean` can sweep what the journal says was being made.
+   */
+  private recoverCrashed(): void {
+    for (const name of this.store.reapCrashedApplies()) {
+      const row = this.store.getLab(name);
+      if (row && row.state === 'applying') this.store.setState(name, row.appliedRev !== null ? 'drifted' : 'failed');
+    }
   }
 
   private storeWatch: { timer: NodeJS.Timeout; version: number; labs: Map<string, string>; lastCommand: number; own: Set<number> } | null = null;

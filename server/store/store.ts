@@ -138,6 +138,16 @@ export class Store {
     }).immediate();
   }
 
+  /** Marks applies whose process died as crashed; returns the labs they were for. */
+  reapCrashedApplies(): string[] {
+    return this.db.transaction(() => {
+      const running = this.db.prepare(`SELECT id, lab, pid FROM applies WHERE status = 'running'`).all() as { id: number; lab: string; pid: number }[];
+      const dead = running.filter((r) => r.pid !== process.pid && !pidAlive(r.pid));
+      for (const r of dead) this.db.prepare(`UPDATE applies SET status = 'crashed', finished_at = ? WHERE id = ?`).run(now(), r.id);
+      return [...new Set(dead.map((r) => r.lab))];
+    }).immediate();
+  }
+
   finishApply(id: number, status: 'done' | 'failed', error?: string): void {
     this.db.prepare('UPDATE applies SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error ?? null, now(), id);
   }

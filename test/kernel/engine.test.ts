@@ -211,6 +211,9 @@ describe('a crash in the middle of an apply', () => {
     child.kill('SIGKILL');
     await child;
     expect(netnsList().length).toBeGreaterThan(0);
+    // The next nslab process sees the dead apply: the lab is no longer "applying".
+    const st = await nslab('status', '--json');
+    expect((JSON.parse(st.stdout) as { name: string; state: string }[]).find((l) => l.name === 'seed')?.state).toBe('failed');
     const c = await nslab('clean');
     expect(c.exitCode, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/removed/);
