@@ -51,9 +51,9 @@ export interface AdoptDraft {
 export interface DraftOptions {
   lab?: string;
   /** kernel names (namespaces, bridges) to leave out */
-  exclude?: string[];
+  exclude?: readonly string[];
   /** when given, only these kernel names (namespaces, bridges) are adopted */
-  only?: string[];
+  only?: readonly string[];
 }
 
 const isOurs = (mark: string | null | undefined) => !!mark && mark.startsWith(MARK_PREFIX);

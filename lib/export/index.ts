@@ -1,14 +1,15 @@
 // One entry point for every text export (`nslab export`, the editor's export menu).
-// SVG and PNG are drawn from the canvas in the browser, so they are not here.
+// The editor draws SVG and PNG from its canvas; `svg` here is the same diagram drawn without a browser.
 import type { Topology } from '../topology';
 import { toDrawio } from './drawio';
 import { toMermaid } from './mermaid';
 import { toScript } from './script';
+import { toSvg } from './svg';
 import { toJson, toYaml } from './topology-file';
 
-export type ExportFormat = 'yaml' | 'json' | 'mermaid' | 'drawio' | 'script';
+export type ExportFormat = 'yaml' | 'json' | 'mermaid' | 'drawio' | 'script' | 'svg';
 
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['yaml', 'json', 'mermaid', 'drawio', 'script'];
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['yaml', 'json', 'mermaid', 'drawio', 'script', 'svg'];
 
 export interface ExportOptions {
   /** script only: where the host side lives ('' this machine, a name an isolated namespace) */
@@ -22,6 +23,7 @@ export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = {
   mermaid: 'mmd',
   drawio: 'drawio',
   script: 'sh',
+  svg: 'svg',
 };
 
 export function exportTopology(topology: Topology, format: ExportFormat, opts: ExportOptions = {}): string {
@@ -36,10 +38,12 @@ export function exportTopology(topology: Topology, format: ExportFormat, opts: E
       return toDrawio(topology);
     case 'script':
       return toScript(topology, opts);
+    case 'svg':
+      return toSvg(topology);
     default:
       throw new Error(`unknown export format "${String(format)}": use one of ${EXPORT_FORMATS.join(', ')}`);
   }
 }
 
-export { toDrawio, toJson, toMermaid, toScript, toYaml };
+export { toDrawio, toJson, toMermaid, toScript, toSvg, toYaml };
 export { fromText, updateYamlText } from './topology-file';

@@ -138,7 +138,7 @@ program
   .command('export')
   .description('write the lab as a topology file, a diagram or a runnable script')
   .argument('<lab>', 'lab name')
-  .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json', 'mermaid', 'drawio', 'script']).makeOptionMandatory())
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json', 'mermaid', 'drawio', 'script', 'svg']).makeOptionMandatory())
   .option('-o, --output <file>', 'write to this file instead of standard output')
   .action(async (lab: string, opts: { format: string; output?: string }) => {
     const { exportTopology } = await import('@/lib/export/index');
