@@ -1,0 +1,5 @@
+import { AdoptPage } from '@/components/adopt/adopt-page';
+
+export default function Page() {
+  return <AdoptPage />;
+}
