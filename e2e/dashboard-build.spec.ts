@@ -27,22 +27,27 @@ async function selectNode(page: Page, id: string) {
 test('build the seed lab by hand, apply it, and see the kernel answer', async ({ page }) => {
   await login(page);
   await expect(page.getByText('No labs yet.')).toBeVisible();
+  await page.screenshot({ path: 'test-results/dashboard-labs-empty-1280x800.png' });
   await page.getByRole('textbox', { name: /^Lab name/ }).fill(LAB);
   await page.getByRole('button', { name: 'Create and open' }).click();
   await expect(page).toHaveURL(/\/labs\/seed$/);
   await expect(page.getByText('Drag a namespace here')).toBeVisible();
+  await page.screenshot({ path: 'test-results/dashboard-empty-canvas-1280x800.png' });
 
   // The palette: a bridge under the host, three namespaces under it, another machine aside.
+  // (zoomed out first, so that there is room between them for the links' interface labels)
+  for (let i = 0; i < 3; i++) await page.locator('.react-flow__controls-zoomout').click();
+  await page.waitForTimeout(300);
   const pane = await page.locator('.canvas .react-flow__pane').boundingBox();
   const host = await page.locator('.react-flow__node[data-id="host"]').boundingBox();
   if (!pane || !host) throw new Error('the canvas is not on screen');
   const hx = host.x - pane.x + host.width / 2;
   const hy = host.y - pane.y + host.height / 2;
-  await dropFromPalette(page, 'bridge', { x: hx, y: hy + 95 });
-  await dropFromPalette(page, 'namespace', { x: hx - 240, y: hy + 250 });
-  await dropFromPalette(page, 'namespace', { x: hx, y: hy + 250 });
-  await dropFromPalette(page, 'namespace', { x: hx + 240, y: hy + 250 });
-  await dropFromPalette(page, 'machine', { x: hx + 250, y: hy - 130 });
+  await dropFromPalette(page, 'bridge', { x: hx, y: hy + 85 });
+  await dropFromPalette(page, 'namespace', { x: hx - 190, y: hy + 220 });
+  await dropFromPalette(page, 'namespace', { x: hx, y: hy + 220 });
+  await dropFromPalette(page, 'namespace', { x: hx + 190, y: hy + 220 });
+  await dropFromPalette(page, 'machine', { x: hx + 200, y: hy - 110 });
   for (const id of ['br0', 'A', 'B', 'C', 'remote']) await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
   await page.locator('.react-flow__controls-fitview').click();
 

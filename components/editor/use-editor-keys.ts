@@ -6,12 +6,20 @@ import { useApplyFlow } from './apply/use-apply-flow';
 const isTyping = (el: EventTarget | null) =>
   el instanceof HTMLElement && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
 
-/** Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, Ctrl+S save (inside a text field, the field's own undo wins). */
+/**
+ * Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, Ctrl+S save (inside a text field, the field's own
+ * undo wins); Escape on the canvas clears the selection. Delete/Backspace is React Flow's own
+ * (deleteKeyCode on the canvas), which leaves text fields alone.
+ */
 export function useEditorKeys(): void {
   const store = useEditorStoreApi();
   const { save } = useApplyFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && e.target instanceof HTMLElement && e.target.closest('.canvas')) {
+        store.getState().select([], []);
+        return;
+      }
       if (!(e.ctrlKey || e.metaKey)) return;
       const key = e.key.toLowerCase();
       if (key === 's') {

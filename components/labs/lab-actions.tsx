@@ -25,7 +25,12 @@ export function LabActions({ lab }: { lab: LabSummary }) {
 
   if (confirm) {
     return (
-      <div className="row-actions" role="group" aria-label={`confirm ${confirm} ${lab.name}`}>
+      <div
+        className="row-actions"
+        role="group"
+        aria-label={`confirm ${confirm} ${lab.name}`}
+        onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}
+      >
         <span>{confirm === 'destroy' ? 'Remove its kernel objects?' : 'Delete the lab and its kernel objects?'}</span>
         <button type="button" className="btn danger" onClick={() => void run(confirm)} autoFocus>
           Yes, {confirm}

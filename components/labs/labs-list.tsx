@@ -35,7 +35,7 @@ export function LabsList({ labs }: { labs: LabSummary[] | null }) {
             </td>
             <td><StateBadge state={lab.state} /></td>
             <td>{lab.hostNetns ? <>isolated host <code>{lab.hostNetns}</code></> : 'this machine'}</td>
-            <td className="muted">{lab.nodes} nodes, {lab.links} links</td>
+            <td className="muted nowrap">{lab.nodes} nodes, {lab.links} links</td>
             <td><LabActions lab={lab} /></td>
           </tr>
         ))}

@@ -19,6 +19,16 @@ export function PlanDialog() {
   useEffect(() => {
     if (open) ref.current?.querySelector<HTMLElement>('[data-autofocus]')?.focus();
   }, [open, apply.phase]);
+  // Escape closes the dialog wherever the focus is, except while the kernel is being changed
+  const closable = open && apply.phase !== 'applying';
+  useEffect(() => {
+    if (!closable) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') store.getState().resetApply();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [closable, store]);
   if (!open) return null;
 
   const close = () => store.getState().resetApply();
@@ -30,7 +40,7 @@ export function PlanDialog() {
   const result = apply.result;
 
   return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && apply.phase !== 'applying' && close()}>
+    <div className="modal-backdrop">
       <div className="modal" role="dialog" aria-modal="true" aria-labelledby="plan-title" ref={ref} data-phase={apply.phase}>
         <h2 id="plan-title">{destroying ? `Destroy lab ${name}` : apply.phase === 'done' ? `Apply of ${name}` : `Plan for ${name}`}</h2>
         {apply.phase === 'planning' && <p className="muted">Reading the kernel and working out the plan…</p>}

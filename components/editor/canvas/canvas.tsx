@@ -3,29 +3,54 @@ import {
   Background,
   ConnectionMode,
   Controls,
-  MiniMap,
   ReactFlow,
   useReactFlow,
   type Connection,
+  type FitViewOptions,
   type EdgeChange,
   type NodeChange,
   type OnDelete,
 } from '@xyflow/react';
-import { useCallback, type DragEvent } from 'react';
+import { useCallback, useEffect, useRef, type DragEvent } from 'react';
+import { useLargeText } from '@/components/shell/use-large-text';
 import type { PaletteKind } from '@/lib/editor/names';
+import { edgeTypes } from '../edges/edge-types';
 import { nodeTypes } from '../nodes/node-types';
 import type { AppNode } from '../nodes/types';
 import { useEditorStoreApi } from '../store/editor-provider';
 import { PALETTE_MIME } from '../palette/palette';
 import { CanvasHint } from './canvas-hint';
+import { CanvasMinimap, MinimapButton, useMinimap } from './minimap-toggle';
 import { useFlowElements } from './use-flow-elements';
+
+/**
+ * Room around the lab when fitting it: the controls on the left, the minimap (when shown) on
+ * the right. In large text the nodes keep their size and the canvas may zoom in further instead.
+ */
+const fitOptions = (minimap: boolean, large: boolean): FitViewOptions => ({
+  padding: { top: '56px', bottom: '40px', left: '64px', right: minimap ? '170px' : '48px' },
+  maxZoom: large ? 1.7 : 1.2,
+  duration: 0,
+});
 
 const PALETTE_KINDS = new Set<string>(['namespace', 'bridge', 'machine']);
 
 export function Canvas() {
   const store = useEditorStoreApi();
   const { nodes, edges } = useFlowElements();
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
+  const wrapper = useRef<HTMLDivElement>(null);
+  const minimap = useMinimap(wrapper);
+  const large = useLargeText();
+  const fit = fitOptions(minimap.shown, large);
+  // switching large text re-fits the lab, so the projector gets the bigger view at once (the
+  // first fit is React Flow's own, once the nodes are measured)
+  const fitted = useRef(large);
+  useEffect(() => {
+    if (fitted.current === large) return;
+    fitted.current = large;
+    void fitView(fitOptions(minimap.shown, large));
+  }, [large, minimap.shown, fitView]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<AppNode>[]) => {
@@ -86,11 +111,12 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} aria-label="lab canvas">
+    <div className="canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} aria-label="lab canvas">
       <ReactFlow<AppNode>
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
@@ -100,14 +126,16 @@ export function Canvas() {
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         fitView
-        fitViewOptions={{ padding: 0.3, maxZoom: 1.2 }}
+        fitViewOptions={fit}
         minZoom={0.2}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={24} />
-        <Controls position="bottom-left" />
-        <MiniMap position="bottom-right" pannable zoomable ariaLabel="minimap of the lab" />
+        <Controls position="bottom-left" fitViewOptions={fit}>
+          <MinimapButton {...minimap} />
+        </Controls>
+        {minimap.shown && <CanvasMinimap />}
       </ReactFlow>
       <CanvasHint />
     </div>

@@ -1,14 +1,17 @@
 'use client';
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { rateLevel, useLinkRates, useProbePath } from '@/components/tools';
 import { toFlow } from '@/lib/editor/flow';
 import { liveViews } from '@/lib/editor/live-view';
 import type { EditorState } from '../store/editor-store';
+import { useLabState } from '../use-lab-state';
 import { useEditorStore } from '../store/editor-provider';
+import type { LinkFlowEdge } from '../edges/types';
 import type { AppNode } from '../nodes/types';
-import type { Edge } from '@xyflow/react';
 
 const flowInputs = (s: EditorState) => ({
+  name: s.name,
   topology: s.topology,
   problems: s.problems,
   live: s.live,
@@ -17,20 +20,39 @@ const flowInputs = (s: EditorState) => ({
   sizes: s.sizes,
 });
 
-/** The canvas nodes and edges, derived from the topology, the selection and the live state. */
-export function useFlowElements(): { nodes: AppNode[]; edges: Edge[] } {
+/**
+ * The canvas nodes and edges, derived from the topology, the selection and the live state;
+ * edges also carry the tools' live link rates and the last probe's path.
+ */
+export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
   const input = useEditorStore(useShallow(flowInputs));
-  return useMemo(() => {
+  const rates = useLinkRates(input.name);
+  const probe = useProbePath(input.name);
+  // a lab never applied has nothing in the kernel yet: that is not drift, so no drift badges
+  const applied = useLabState(input.name) !== 'not-applied';
+  const flow = useMemo(() => {
     const views = liveViews(input.topology, input.live);
-    const { nodes, edges } = toFlow({ ...input, live: views, observed: !!input.live });
+    if (!applied) for (const v of Object.values(views)) v.drift = [];
+    return toFlow({ ...input, live: views, observed: !!input.live });
+  }, [input, applied]);
+  return useMemo(() => {
+    const onPath = new Set(probe?.links ?? []);
     return {
-      nodes: nodes as AppNode[],
-      edges: edges.map((e) => ({
-        ...e,
-        className: e.data.problems ? 'has-problem' : undefined,
-        labelBgPadding: [6, 3] as [number, number],
-        labelBgBorderRadius: 4,
-      })),
+      nodes: flow.nodes as AppNode[],
+      edges: flow.edges.map((e) => {
+        // rates only mean something while the kernel has the lab
+        const rate = input.live ? rates[e.id] : undefined;
+        return {
+          ...e,
+          className: e.data.problems ? 'has-problem' : undefined,
+          data: {
+            ...e.data,
+            ...(rate ? { rate } : {}),
+            level: rateLevel(rate),
+            ...(onPath.has(e.id) ? { probe: probe?.reached ? ('reached' as const) : ('failed' as const) } : {}),
+          },
+        };
+      }),
     };
-  }, [input]);
+  }, [flow, rates, probe, input.live]);
 }

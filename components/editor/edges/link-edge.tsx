@@ -1,0 +1,77 @@
+import { BaseEdge, EdgeLabelRenderer, EdgeText, type EdgeProps } from '@xyflow/react';
+import { curvePath, linkCurve, pointOnCurve, type HandleSide } from '@/lib/editor/edge-geometry';
+import type { FlowEdgeEnd } from '@/lib/editor/flow';
+import type { LinkFlowEdge } from './types';
+
+/** below this height between the nodes an end label would cover a node: shown only while the link is selected */
+const ROOM_FOR_LABELS = 34;
+
+/** "0 pkt/s", "4.5 pkt/s", "120 pkt/s", "1.2k pkt/s": short enough for the middle of a link */
+function ppsText(pps: number): string {
+  if (pps >= 1000) return `${(pps / 1000).toFixed(1)}k pkt/s`;
+  return `${pps >= 10 ? Math.round(pps) : Math.round(pps * 10) / 10} pkt/s`;
+}
+
+const side = (p: string): HandleSide => (p === 'top' ? 'top' : 'bottom');
+
+/**
+ * A veth link: each end's interface name (and address, small) next to its own end, and the
+ * middle kept for the live rate, which also thickens and animates the line while traffic flows.
+ * The rate is SVG text inside the edge (under the nodes); the end labels are HTML above it.
+ */
+export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected }: EdgeProps<LinkFlowEdge>) {
+  if (!data) return null;
+  const curve = linkCurve(
+    { x: sourceX + data.source.offset, y: sourceY },
+    side(sourcePosition),
+    { x: targetX + data.target.offset, y: targetY },
+    side(targetPosition),
+  );
+  const mid = pointOnCurve(curve, 0.5);
+  // links run between top and bottom handles: the room for labels is the height between the nodes
+  const showEnds = Math.abs(targetY - sourceY) >= ROOM_FOR_LABELS || !!selected;
+  const classes = ['link-path', `rate-${data.level}`, data.probe ? `probe-${data.probe}` : ''].filter(Boolean).join(' ');
+  return (
+    <>
+      <BaseEdge id={id} path={curvePath(curve)} className={classes} interactionWidth={16} />
+      {data.rate && (
+        <EdgeText
+          x={mid.x}
+          y={mid.y}
+          label={ppsText(data.rate.pps)}
+          className={`link-rate rate-${data.level}`}
+          labelBgPadding={[5, 2]}
+          labelBgBorderRadius={4}
+        />
+      )}
+      {showEnds && (
+        <EdgeLabelRenderer>
+          <EndLabel end={data.source} at={curve[0]} handle={side(sourcePosition)} beside="left" selected={!!selected} />
+          <EndLabel end={data.target} at={curve[3]} handle={side(targetPosition)} beside="right" selected={!!selected} />
+        </EdgeLabelRenderer>
+      )}
+    </>
+  );
+}
+
+interface EndLabelProps {
+  end: FlowEdgeEnd;
+  /** where the link leaves the node */
+  at: { x: number; y: number };
+  handle: HandleSide;
+  /** which side of the line: the source's label left of it, the target's right, so two ends of a short straight link never meet */
+  beside: 'left' | 'right';
+  selected: boolean;
+}
+
+/** An interface name (and its address, small) tucked against its own end of the link, outside the node. */
+function EndLabel({ end, at, handle, beside, selected }: EndLabelProps) {
+  const x = beside === 'left' ? 'calc(-100% - 5px)' : '5px';
+  const y = handle === 'bottom' ? '4px' : 'calc(-100% - 4px)';
+  return (
+    <div className={`link-end beside-${beside}${selected ? ' is-selected' : ''}`} style={{ transform: `translate(${at.x}px, ${at.y}px) translate(${x}, ${y})` }}>
+      <span className="link-end-iface">{end.iface}</span>
+      {end.address && <span className="link-end-addr">{end.address}</span>}
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { removeElements, setPosition } from '@/lib/editor/edit';
+import { toFlow, type FlowInput } from '@/lib/editor/flow';
+import { linkIds, linkIndexOf } from '@/lib/editor/ids';
+import type { Topology } from '@/lib/topology';
+import { seed } from './editor-fixtures';
+
+const input = (t: Topology, extra: Partial<FlowInput> = {}): FlowInput => ({
+  topology: t, problems: [], live: {}, selectedNodes: [], selectedEdges: [], sizes: {}, observed: false, ...extra,
+});
+
+describe('toFlow: one canvas node per topology node plus the host, one edge per link', () => {
+  const { nodes, edges } = toFlow(input(seed()));
+  it.each([
+    { id: 'host', type: 'host', x: 0, y: 0 },
+    { id: 'br0', type: 'bridge', x: 0, y: 160 },
+    { id: 'A', type: 'namespace', x: -260, y: 320 },
+    { id: 'remote', type: 'machine', x: 320, y: 0 },
+  ])('$id is a $type node at ($x, $y)', ({ id, type, x, y }) => {
+    const n = nodes.find((m) => m.id === id);
+    expect(n?.type).toBe(type);
+    expect(n?.position).toEqual({ x, y });
+  });
+  it('the host cannot be deleted, the others can', () => {
+    expect(nodes.filter((n) => !n.deletable).map((n) => n.id)).toEqual(['host']);
+  });
+  it.each([
+    { id: 'A-br0', source: 'A', target: 'br0', sourceHandle: 'top', targetHandle: 'bottom', a: 'eth0 10.0.0.2/24', b: 'veth-A ' },
+    { id: 'host-remote', source: 'host', target: 'remote', sourceHandle: 'top', targetHandle: 'top', a: 'to-remote 203.0.113.1/24', b: 'eth0 203.0.113.2/24' },
+  ])('link $id: $source.$sourceHandle -> $target.$targetHandle, ends "$a" / "$b"', ({ id, source, target, sourceHandle, targetHandle, a, b }) => {
+    const e = edges.find((x) => x.id === id);
+    expect(e).toMatchObject({ type: 'link', source, target, sourceHandle, targetHandle });
+    expect(`${e?.data.source.iface} ${e?.data.source.address}`).toBe(a);
+    expect(`${e?.data.target.iface} ${e?.data.target.address}`).toBe(b);
+  });
+  it.each([
+    { dy: 160, handles: ['bottom', 'top'], why: 'the other node is below' },
+    { dy: -160, handles: ['top', 'bottom'], why: 'the other node is above' },
+    { dy: 30, handles: ['top', 'top'], why: 'side by side: an arch over both, not an S through them' },
+  ])('$why: $handles', ({ dy, handles }) => {
+    const t = setPosition(setPosition(seed(), 'host', { x: 0, y: 0 }), 'remote', { x: 320, y: dy });
+    const e = toFlow(input(t)).edges.find((x) => x.id === 'host-remote')!;
+    expect([e.sourceHandle, e.targetHandle]).toEqual(handles);
+  });
+  it('links sharing the bridge handle fan out left to right in the order of their other ends (A, B, C)', () => {
+    const off = ['A-br0', 'B-br0', 'C-br0'].map((id) => edges.find((e) => e.id === id)!.data.target.offset);
+    expect(off[0]).toBeLessThan(off[1]!);
+    expect(off[1]).toBe(0);
+    expect(off[2]).toBeGreaterThan(off[1]!);
+    // a handle with one link keeps it centred
+    expect(edges.find((e) => e.id === 'A-br0')!.data.source.offset).toBe(0);
+  });
+});
+
+describe('toFlow: selection, problems and live state', () => {
+  it('marks the selected nodes and edges', () => {
+    const { nodes, edges } = toFlow(input(seed(), { selectedNodes: ['B'], selectedEdges: ['C-br0'] }));
+    expect(nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['B']);
+    expect(edges.filter((e) => e.selected).map((e) => e.id)).toEqual(['C-br0']);
+  });
+  it('counts a bad address on its link and on the node of that end', () => {
+    const problems = [{ path: 'links[1].a.addresses[0]', message: 'bad' }];
+    const { nodes, edges } = toFlow(input(seed(), { problems }));
+    expect(nodes.find((n) => n.id === 'B')?.data.problems).toBe(1);
+    expect(edges.find((e) => e.id === 'B-br0')?.data.problems).toBe(1);
+    expect(nodes.find((n) => n.id === 'A')?.data.problems).toBe(0);
+  });
+  it.each([
+    { observed: false, live: null, why: 'never observed: no live section' },
+    { observed: true, live: { exists: false, ifaces: [], drift: [] }, why: 'observed but absent: "not in the kernel yet"' },
+  ])('$why', ({ observed, live }) => {
+    const { nodes } = toFlow(input(seed(), { observed }));
+    expect(nodes.find((n) => n.id === 'A')?.data.live).toEqual(live);
+  });
+});
+
+describe('round trip: what the canvas does comes back as the same topology', () => {
+  it('a node moved on the canvas is drawn where it was dropped, and nothing else changes', () => {
+    const t = seed();
+    const moved = setPosition(t, 'B', { x: 12.4, y: 401.6 });
+    const { nodes } = toFlow(input(moved));
+    expect(nodes.find((n) => n.id === 'B')?.position).toEqual({ x: 12, y: 402 });
+    expect({ ...moved, layout: undefined }).toEqual({ ...t, layout: undefined });
+    expect(t.layout?.nodes?.B).toEqual({ x: 0, y: 320 });
+  });
+  it('every edge id leads back to its link: data.index, linkIndexOf and linkIds agree', () => {
+    const t = seed();
+    const { edges } = toFlow(input(t));
+    expect(edges.map((e) => e.id)).toEqual(linkIds(t));
+    for (const e of edges) expect(linkIndexOf(t, e.id)).toBe(e.data.index);
+  });
+  it('deleting an edge on the canvas removes exactly that link', () => {
+    const t = seed();
+    const after = removeElements(t, [], ['B-br0']);
+    expect(toFlow(input(after)).edges.map((e) => e.id)).toEqual(['A-br0', 'C-br0', 'host-remote']);
+    expect(after.nodes).toEqual(t.nodes);
+  });
+});
