@@ -9,9 +9,9 @@ type PlainMap = { [key: string]: Plain };
 
 /** Key order per kind of mapping, so files diff well and read top-down like examples/seed.yaml. */
 const KEY_ORDER = {
-  topology: ['name', 'description', 'host', 'nodes', 'links', 'layout'],
+  topology: ['name', 'description', 'adopt', 'host', 'nodes', 'links', 'layout'],
   host: ['netns', 'forwarding', 'routes', 'nat'],
-  node: ['id', 'kind', 'role', 'label', 'forwarding', 'addresses', 'routes', 'nat'],
+  node: ['id', 'kind', 'netns', 'role', 'label', 'forwarding', 'addresses', 'routes', 'nat'],
   link: ['id', 'a', 'b'],
   endpoint: ['node', 'iface', 'addresses'],
   route: ['to', 'via', 'dev'],
