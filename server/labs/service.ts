@@ -207,7 +207,10 @@ export class Labs implements LabsService {
     for (const ns of nats(desired)) natIn.add(ns);
     const row = this.store.getLab(lab);
     const applied = row && row.appliedRev !== null ? this.store.getRevision(lab, row.appliedRev) : null;
-    if (applied) for (const ns of nats(compile(applied, { hostNetns: row!.hostNetns }).desired)) natIn.add(ns);
+    const was = applied ? compile(applied, { hostNetns: row!.hostNetns }).desired : null;
+    if (was) for (const ns of nats(was)) natIn.add(ns);
+    // Namespaces with a name of their own (`netns`, adopted labs) do not start with `<lab>-`.
+    for (const t of [applied, row?.topology]) if (t) for (const n of t.nodes) if (n.kind === 'namespace' && n.netns) scope.add(n.netns);
     return observe([...scope], { lab, natIn: [...natIn] });
   }
 

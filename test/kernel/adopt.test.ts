@@ -116,5 +116,11 @@ describe('adopt from the kernel', () => {
     const again = await adoptFromKernel();
     expect(Object.values(again.names)).not.toContain(k.red);
     expect(Object.values(again.names)).not.toContain(k.br);
+    // And destroying the lab removes them, namespaces with names of their own included.
+    const gone = await labs.destroy(draft.topology.name);
+    expect(gone.ok, JSON.stringify(gone.error)).toBe(true);
+    expect(await listNetns()).not.toEqual(expect.arrayContaining([k.red]));
+    expect(await listNetns()).not.toEqual(expect.arrayContaining([k.blue]));
+    expect((await sh('ip', 'link', 'show', k.br)).exitCode).not.toBe(0);
   });
 });
