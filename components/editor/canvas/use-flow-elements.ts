@@ -37,6 +37,7 @@ export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
   }, [input, applied]);
   return useMemo(() => {
     const onPath = new Set(probe?.links ?? []);
+    const listed = new Set(flow.nodes.filter((n) => (n.data.live?.ifaces.length ?? 0) > 0).map((n) => n.id));
     return {
       nodes: flow.nodes as AppNode[],
       edges: flow.edges.map((e) => {
@@ -49,6 +50,7 @@ export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
             ...e.data,
             ...(rate ? { rate } : {}),
             level: rateLevel(rate),
+            endsListed: listed.has(e.source) && listed.has(e.target),
             ...(onPath.has(e.id) ? { probe: probe?.reached ? ('reached' as const) : ('failed' as const) } : {}),
           },
         };

@@ -3,8 +3,10 @@ import { curvePath, linkCurve, pointOnCurve, type HandleSide } from '@/lib/edito
 import type { FlowEdgeEnd } from '@/lib/editor/flow';
 import type { LinkFlowEdge } from './types';
 
-/** below this height between the nodes an end label would cover a node: shown only while the link is selected */
+/** below this height between the nodes the end labels would cover a node: shown only while the link is selected */
 const ROOM_FOR_LABELS = 34;
+/** below this height the end labels and the rate crowd each other: when the nodes list their live interfaces anyway, the labels step aside */
+const ROOM_FOR_ALL = 80;
 
 /** "0 pkt/s", "4.5 pkt/s", "120 pkt/s", "1.2k pkt/s": short enough for the middle of a link */
 function ppsText(pps: number): string {
@@ -29,7 +31,8 @@ export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePositio
   );
   const mid = pointOnCurve(curve, 0.5);
   // links run between top and bottom handles: the room for labels is the height between the nodes
-  const showEnds = Math.abs(targetY - sourceY) >= ROOM_FOR_LABELS || !!selected;
+  const room = Math.abs(targetY - sourceY);
+  const showEnds = !!selected || room >= ROOM_FOR_ALL || (room >= ROOM_FOR_LABELS && !data.endsListed);
   const classes = ['link-path', `rate-${data.level}`, data.probe ? `probe-${data.probe}` : ''].filter(Boolean).join(' ');
   return (
     <>

@@ -7,6 +7,8 @@ export interface LinkEdgeData extends Record<string, unknown>, Pick<FlowEdge['da
   /** the link's live rate, once the server sends rates for this lab */
   rate?: LinkRate;
   level: RateLevel;
+  /** both end nodes list their live interfaces (with addresses) already */
+  endsListed: boolean;
   /** on the path of the last ping/traceroute: 'failed' when it did not get through */
   probe?: 'reached' | 'failed';
 }
