@@ -62,8 +62,14 @@ async function expectedCssSize(page: Page): Promise<{ width: number; height: num
 
 test('PNG and SVG of the seed lab from the canvas; YAML and JSON import back to the same lab', async ({ page }) => {
   await createSeedLab(LAB);
+  // Applied (with its isolated host), so the canvas shows every interface with its address, UP.
+  const opened = await call('lab:open', { name: LAB });
+  if (!opened.ok) throw new Error(opened.message);
+  const applied = await call('lab:apply', { name: LAB, rev: opened.snapshot.lab.rev });
+  if (!applied.ok || !applied.result.ok) throw new Error(`could not apply ${LAB}: ${JSON.stringify(applied)}`);
   await login(page, `/labs/${LAB}`);
   for (const id of ['host', 'br0', 'A', 'B', 'C', 'remote']) await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
+  await expect(page.locator('.react-flow__node[data-id="A"]')).toContainText('10.0.0.2/24');
   await page.waitForTimeout(500); // let the live interfaces settle into the nodes
 
   const png = await download(page, 'png');

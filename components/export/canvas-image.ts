@@ -15,6 +15,25 @@ function keep(node: HTMLElement): boolean {
   return !classes || !CHROME.some((c) => classes.contains(c));
 }
 
+/** What draws an SVG shape or text; html-to-image copies computed styles of HTML elements only. */
+const SVG_PROPS = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opacity', 'stroke-dasharray', 'stroke-linecap', 'opacity', 'font-size', 'font-family', 'font-weight', 'visibility', 'display'];
+
+/**
+ * Writes the computed look of every SVG element under root (edge paths, edge text) into its
+ * style attribute, so the picture shows them as the canvas does; the returned function puts
+ * the original attributes back.
+ */
+function inlineSvgStyles(root: HTMLElement): () => void {
+  const restore: Array<() => void> = [];
+  for (const el of root.querySelectorAll<SVGElement>('svg *')) {
+    const computed = getComputedStyle(el);
+    const before = el.getAttribute('style');
+    for (const p of SVG_PROPS) el.style.setProperty(p, computed.getPropertyValue(p));
+    restore.push(() => (before === null ? el.removeAttribute('style') : el.setAttribute('style', before)));
+  }
+  return () => restore.forEach((r) => r());
+}
+
 export interface CanvasImage {
   dataUrl: string;
   /** CSS pixels (a PNG has PNG_PIXEL_RATIO times as many) */
@@ -38,6 +57,11 @@ export async function canvasImage(rf: ReactFlowInstance<Node>, format: 'png' | '
     skipFonts: true,
     style: { width: `${width}px`, height: `${height}px`, transform: `translate(${MARGIN - bounds.x}px, ${MARGIN - bounds.y}px) scale(1)` },
   };
-  const dataUrl = format === 'png' ? await toPng(viewport, { ...options, pixelRatio: PNG_PIXEL_RATIO }) : await toSvg(viewport, options);
-  return { dataUrl, width, height };
+  const restore = inlineSvgStyles(viewport);
+  try {
+    const dataUrl = format === 'png' ? await toPng(viewport, { ...options, pixelRatio: PNG_PIXEL_RATIO }) : await toSvg(viewport, options);
+    return { dataUrl, width, height };
+  } finally {
+    restore();
+  }
 }
