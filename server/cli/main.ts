@@ -138,11 +138,15 @@ program
   .command('export')
   .description('write the lab as a topology file, a diagram or a runnable script')
   .argument('<lab>', 'lab name')
-  .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json', 'mermaid', 'drawio', 'script', 'svg']).makeOptionMandatory())
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json', 'mermaid', 'drawio', 'script', 'svg', 'png']).makeOptionMandatory())
   .option('-o, --output <file>', 'write to this file instead of standard output')
   .action(async (lab: string, opts: { format: string; output?: string }) => {
     const { exportTopology } = await import('@/lib/export/index');
     const rec = service().get(lab);
+    if (opts.format === 'png') {
+      const png = await (await import('@/server/export/png')).pngOfTopology(rec.topology);
+      return void (opts.output ? writeFileSync(opts.output, png) : process.stdout.write(png));
+    }
     const text = exportTopology(rec.topology, opts.format as never, { hostNetns: rec.hostNetns });
     if (opts.output) writeFileSync(opts.output, text, { mode: opts.format === 'script' ? 0o755 : 0o644 });
     else process.stdout.write(text);

@@ -8,6 +8,7 @@ import { exportTopology } from '@/lib/export/index';
 import { toSvg } from '@/lib/export/svg';
 import { HOST_ID } from '@/lib/topology';
 import { assertTopology } from '@/lib/validate';
+import { PNG_SCALE, pngOfTopology } from '@/server/export/png';
 import { CHROMIUM_ARGS } from './export-chromium';
 import { sampleLabs, seedLab } from './export-fixtures';
 
@@ -108,6 +109,14 @@ describe('toSvg', () => {
     const r = await render(toSvg(t));
     expect(r.error).toBeNull();
     expect(r.texts).toContain('A <&> "B"');
+  });
+
+  it('becomes a PNG at twice its size for nslab export --format png', async () => {
+    const svg = toSvg(seedLab());
+    const [, w, h] = /width="(\d+)" height="(\d+)"/.exec(svg)!;
+    const png = await pngOfTopology(seedLab());
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([PNG_SCALE * Number(w), PNG_SCALE * Number(h)]);
   });
 
   it('is the svg format of exportTopology (nslab export --format svg)', () => {
