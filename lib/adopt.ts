@@ -131,8 +131,9 @@ function draftRoutes(routes: KRoute[], ifaces: Set<string>, where: string, notes
 export function draftFromScan(scan: KernelScan, opts: DraftOptions = {}): AdoptDraft {
   const lab = opts.lab ?? 'adopted';
   const only = opts.only ? new Set(opts.only) : null;
-  const skipped = new Set(opts.exclude ?? []);
-  const exclude = { has: (name: string) => skipped.has(name) || (only !== null && !only.has(name)) };
+  const excluded = new Set(opts.exclude ?? []);
+  /** left out by the user's choice */
+  const leftOut = (name: string) => excluded.has(name) || (only !== null && !only.has(name));
   const notes: string[] = [];
   const names: Record<string, string> = {};
   const taken = new Set<string>([HOST_ID]);
@@ -143,7 +144,7 @@ export function draftFromScan(scan: KernelScan, opts: DraftOptions = {}): AdoptD
   // Bridges of the host context (their node id is their kernel name, so it must be a valid id).
   const bridgeNode = new Set<string>();
   for (const l of host?.links ?? []) {
-    if (l.kind !== 'bridge' || isOurs(l.mark) || exclude.has(l.name)) continue;
+    if (l.kind !== 'bridge' || isOurs(l.mark) || leftOut(l.name)) continue;
     if (!NODE_ID.test(l.name) || RESERVED_NAMES.has(l.name.toLowerCase()) || l.name === HOST_ID) {
       notes.push(`bridge ${l.name} was left out: its name is not a valid node id (1-15 of A-Z a-z 0-9 _ -, starting with a letter)`);
       continue;
@@ -156,7 +157,7 @@ export function draftFromScan(scan: KernelScan, opts: DraftOptions = {}): AdoptD
 
   // Namespaces in /run/netns that are not nslab's.
   for (const ns of scan.namespaces) {
-    if (ns.name === '' || exclude.has(ns.name)) continue;
+    if (ns.name === '' || leftOut(ns.name)) continue;
     if (isNslabNamespace(ns)) continue;
     if (!NETNS_NAME.test(ns.name)) {
       notes.push(`namespace ${ns.name} was left out: nslab only takes names of A-Z a-z 0-9 _ - (up to 64)`);
@@ -190,7 +191,7 @@ export function draftFromScan(scan: KernelScan, opts: DraftOptions = {}): AdoptD
   const shown = (e: PairEnd) => `${e.ns || '(host)'}/${e.link.name}`;
   for (const [a, b] of pairVethEnds(scan)) {
     if (isOurs(a.link.mark) || isOurs(b.link.mark)) continue;
-    if ([a, b].some((e) => e.ns !== '' && !nsNode.has(e.ns) && (exclude.has(e.ns) || isNslabNs(scan, e.ns)))) continue;
+    if ([a, b].some((e) => e.ns !== '' && !nsNode.has(e.ns) && (leftOut(e.ns) || isNslabNs(scan, e.ns)))) continue;
     const ea = endpoint(a);
     const eb = endpoint(b);
     const why = typeof ea === 'string' ? ea : typeof eb === 'string' ? eb : a.ns === b.ns ? `both ends are in ${a.ns || 'the host context'}` : null;
