@@ -70,7 +70,9 @@ test('PNG and SVG of the seed lab from the canvas; YAML and JSON import back to 
   await login(page, `/labs/${LAB}`);
   for (const id of ['host', 'br0', 'A', 'B', 'C', 'remote']) await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
   await expect(page.locator('.react-flow__node[data-id="A"]')).toContainText('10.0.0.2/24');
-  await page.waitForTimeout(500); // let the live interfaces settle into the nodes
+  // The first packets of new interfaces (IPv6 neighbour discovery) pass: the links go quiet.
+  await expect(page.locator('.react-flow__edge-path.rate-low, .react-flow__edge-path.rate-busy')).toHaveCount(0, { timeout: 20_000 });
+  await page.waitForTimeout(500);
 
   const png = await download(page, 'png');
   expect(png.name).toBe(`${LAB}.png`);
@@ -96,6 +98,8 @@ test('PNG and SVG of the seed lab from the canvas; YAML and JSON import back to 
   }
   expect(svgText).not.toContain('react-flow__minimap');
   expect(svgText).not.toContain('react-flow__controls');
+  // the live packet rate is not part of the diagram: hidden wherever the canvas had one
+  for (const g of svgText.match(/<g[^>]*class="[^"]*link-rate[^"]*"[^>]*>/g) ?? []) expect(g).toMatch(/display: none/);
 
   const saved = await call('lab:open', { name: LAB });
   if (!saved.ok) throw new Error(saved.message);

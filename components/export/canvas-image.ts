@@ -8,7 +8,8 @@ import { toPng, toSvg } from 'html-to-image';
 const MARGIN = 48;
 export const PNG_PIXEL_RATIO = 2;
 
-const CHROME = ['react-flow__minimap', 'react-flow__controls', 'react-flow__panel', 'react-flow__handle', 'react-flow__attribution', 'react-flow__nodesselection'];
+/** Editor chrome, and the live packet rate on links (a passing number, not part of the diagram). */
+const CHROME = ['react-flow__minimap', 'react-flow__controls', 'react-flow__panel', 'react-flow__handle', 'react-flow__attribution', 'react-flow__nodesselection', 'link-rate'];
 
 function keep(node: HTMLElement): boolean {
   const classes = node.classList;
@@ -20,8 +21,9 @@ const SVG_PROPS = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opa
 
 /**
  * Writes the computed look of every SVG element under root (edge paths, edge text) into its
- * style attribute, so the picture shows them as the canvas does; the returned function puts
- * the original attributes back.
+ * style attribute, so the picture shows them as the canvas does (html-to-image clones SVG
+ * without its styles and without asking the filter); the returned function puts the original
+ * attributes back.
  */
 function inlineSvgStyles(root: HTMLElement): () => void {
   const restore: Array<() => void> = [];
@@ -29,6 +31,8 @@ function inlineSvgStyles(root: HTMLElement): () => void {
     const computed = getComputedStyle(el);
     const before = el.getAttribute('style');
     for (const p of SVG_PROPS) el.style.setProperty(p, computed.getPropertyValue(p));
+    // the filter below does not reach inside SVG: hide chrome there the same way
+    if (!keep(el as unknown as HTMLElement)) el.style.setProperty('display', 'none');
     restore.push(() => (before === null ? el.removeAttribute('style') : el.setAttribute('style', before)));
   }
   return () => restore.forEach((r) => r());
