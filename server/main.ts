@@ -13,6 +13,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@/lib/protocol'
 import { createLabsService } from '@/server/labs/service';
 import type { LabsService } from '@/server/labs/types';
 import { registerToolHandlers } from '@/server/tools/register';
+import { registerAdoptHandlers } from '@/server/adopt/register';
 import { chooseToken, guardHttp, isAuthorized, isSameOrigin } from './auth';
 import { broadcastLabEvents, registerLabHandlers } from './gateway';
 
@@ -77,6 +78,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   io.on('connection', (socket) => {
     registerLabHandlers(io, socket, labs);
     registerToolHandlers(io as unknown as Server, socket as unknown as Parameters<typeof registerToolHandlers>[1], { labs });
+    registerAdoptHandlers(io as unknown as Server, socket as unknown as Parameters<typeof registerAdoptHandlers>[1], { labs });
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { useShallow } from 'zustand/react/shallow';
 import { LargeTextToggle } from '@/components/shell/large-text-toggle';
 import { StateBadge } from '@/components/labs/state-badge';
+import { ExportMenu } from '@/components/export/export-menu';
 import type { EditorState } from './store/editor-store';
 import { useEditorStore, useEditorStoreApi } from './store/editor-provider';
 import { useApplyFlow } from './apply/use-apply-flow';
@@ -34,6 +35,7 @@ export function Toolbar() {
       <span className="spacer" />
       <button type="button" className="btn ghost" onClick={() => store.getState().undo()} disabled={!t.canUndo} title="Undo (Ctrl+Z)">Undo</button>
       <button type="button" className="btn ghost" onClick={() => store.getState().redo()} disabled={!t.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
+      <ExportMenu />
       <LargeTextToggle />
       <button type="button" className="btn ghost" onClick={() => void preview('destroy')} disabled={t.busy || state === 'not-applied'} title="Remove the lab's kernel objects">Destroy</button>
       <button type="button" className="btn" onClick={() => void save()} disabled={!t.dirty || t.busy} title="Save (Ctrl+S)">Save</button>

@@ -1,4 +1,6 @@
 'use client';
+import Link from 'next/link';
+import { ImportDrop } from '@/components/import/import-drop';
 import { ConnectionBanner } from '@/components/shell/connection-banner';
 import { LargeTextToggle } from '@/components/shell/large-text-toggle';
 import { CreateLabForm } from './create-lab-form';
@@ -25,6 +27,9 @@ export function LabsPage() {
         <section aria-labelledby="create-heading" className="card">
           <h2 id="create-heading">New lab</h2>
           <CreateLabForm />
+          <h3>Or import</h3>
+          <ImportDrop />
+          <p className="small"><Link href="/adopt">Adopt namespaces and bridges this machine already has…</Link></p>
         </section>
       </main>
     </div>

@@ -19,6 +19,7 @@ import { nodeTypes } from '../nodes/node-types';
 import type { AppNode } from '../nodes/types';
 import { useEditorStoreApi } from '../store/editor-provider';
 import { PALETTE_MIME } from '../palette/palette';
+import { CanvasFileDrop } from '@/components/import/canvas-file-drop';
 import { CanvasHint } from './canvas-hint';
 import { CanvasMinimap, MinimapButton, useMinimap } from './minimap-toggle';
 import { useFlowElements } from './use-flow-elements';
@@ -137,6 +138,7 @@ export function Canvas() {
         </Controls>
         {minimap.shown && <CanvasMinimap />}
       </ReactFlow>
+      <CanvasFileDrop />
       <CanvasHint />
     </div>
   );
