@@ -2,17 +2,12 @@
 // 1280x800 and 1920x1080, and the labs page with a lab. The screenshots are looked at by a person;
 // the checks here only catch what a person would call broken (text cut off, panels overlapping).
 import { expect, test, type Page } from '@playwright/test';
-import { call, createSeedLab, deleteLab, login } from './helpers';
+import { call, createAppliedSeedLab, deleteLab, login } from './helpers';
 
 const LAB = 'look';
 
 test.beforeAll(async () => {
-  await deleteLab(LAB);
-  await createSeedLab(LAB);
-  const lab = await call('lab:open', { name: LAB });
-  if (!lab.ok) throw new Error(lab.message);
-  const applied = await call('lab:apply', { name: LAB, rev: lab.snapshot.lab.rev });
-  if (!applied.ok || !applied.result.ok) throw new Error(`apply failed: ${JSON.stringify(applied)}`);
+  await createAppliedSeedLab(LAB);
 });
 
 test.afterAll(async () => {

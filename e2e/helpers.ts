@@ -83,3 +83,13 @@ export async function centerOf(page: Page, selector: string): Promise<{ x: numbe
   if (!box) throw new Error(`${selector} is not on screen`);
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
 }
+
+/** A fresh seed lab with this name, applied on the real kernel (its host side isolated). */
+export async function createAppliedSeedLab(name: string): Promise<void> {
+  await deleteLab(name);
+  await createSeedLab(name);
+  const lab = await call('lab:open', { name });
+  if (!lab.ok) throw new Error(lab.message);
+  const applied = await call('lab:apply', { name, rev: lab.snapshot.lab.rev });
+  if (!applied.ok || !applied.result.ok) throw new Error(`apply failed: ${JSON.stringify(applied)}`);
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { io } from 'socket.io-client';
-import { BASE, call, createSeedLab, deleteLab, login, sh } from './helpers';
+import { BASE, createAppliedSeedLab, deleteLab, login, sh } from './helpers';
 
 const LAB = 'e2etools';
 const ns = (node: string) => `${LAB}-${node}`;
@@ -13,12 +13,7 @@ const ns = (node: string) => `${LAB}-${node}`;
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  await deleteLab(LAB);
-  await createSeedLab(LAB);
-  const lab = await call('lab:open', { name: LAB });
-  if (!lab.ok) throw new Error(lab.message);
-  const applied = await call('lab:apply', { name: LAB, rev: lab.snapshot.lab.rev });
-  if (!applied.ok || !applied.result.ok) throw new Error(`apply failed: ${JSON.stringify(applied)}`);
+  await createAppliedSeedLab(LAB);
 });
 
 test.afterAll(async () => {
