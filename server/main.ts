@@ -12,7 +12,7 @@ import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@/lib/protocol';
 import { createLabsService } from '@/server/labs/service';
 import type { LabsService } from '@/server/labs/types';
-import { registerToolHandlers } from '@/server/tools/register';
+import { registerToolHandlers, closeToolsRuntime } from '@/server/tools/register';
 import { registerAdoptHandlers } from '@/server/adopt/register';
 import { chooseToken, guardHttp, isAuthorized, isSameOrigin } from './auth';
 import { broadcastLabEvents, registerLabHandlers } from './gateway';
@@ -93,6 +93,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const close = () =>
     (closing ??= (async () => {
       stopBroadcast();
+      // Shells, captures and monitors started for browsers end with the server.
+      await closeToolsRuntime(io);
       await new Promise<void>((r) => io.close(() => r()));
       await app.close?.().catch(() => undefined);
       await closeLabs(labs);

@@ -172,8 +172,11 @@ program
   .option('--dev', 'run Next.js in development mode')
   .action(async (opts: { host: string; port: number; dev?: boolean }) => {
     const { startServer } = await import('@/server/main');
-    await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev });
+    const server = await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev });
     keepRunning = true;
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => void server.close().finally(() => process.exit(0)));
+    }
   });
 
 let keepRunning = false;
