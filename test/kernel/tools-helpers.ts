@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { assertTopology } from '@/lib/validate';
 import { registerLabHandlers, type NslabServer, type NslabSocket } from '@/server/gateway';
 import { createLabsService } from '@/server/labs/service';
+import { isAlive as alive } from '@/server/tools/processes';
 import { registerToolHandlers } from '@/server/tools/register';
 import { SEED, sh } from './cli-helpers';
 
@@ -91,13 +92,8 @@ export function waitForEvent<T>(s: ClientSocket, event: string, test: (e: T) => 
   });
 }
 
-export function alive(pid: number): boolean {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-}
+/** A live (not zombie) process: the same check the server uses when it ends a session. */
+export { isAlive as alive } from '@/server/tools/processes';
 
 /** PIDs of live processes whose command is `name` (to check nothing of ours is left). */
 export function pidsOf(name: string): number[] {
