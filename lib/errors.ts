@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'busy'               // another apply of this lab is running
   | 'conflict'           // a foreign object is in the way
   | 'kernel'             // a kernel command failed (the apply was rolled back)
+  | 'confirm'            // the request needs the user's explicit confirmation (e.g. adopting objects)
   | 'unauthorized'
   | 'internal';
 

@@ -20,6 +20,8 @@ export interface KLink {
   /** desired only: an existing unmarked link of this name and kind is taken over, not a conflict */
   adopt?: boolean;
   // Observed only:
+  /** the interface group; nslab's links carry their lab's (lib/names.ts labGroup) from creation */
+  group?: number;
   ifindex?: number;
   /** operational state as the kernel says it: UP, DOWN, LOWERLAYERDOWN, UNKNOWN */
   oper?: string;
@@ -44,6 +46,8 @@ export interface KNat {
   /** nft table (family ip) holding this lab's NAT in this namespace */
   table: string;
   rules: KNatRule[];
+  /** observed only: the table's comment, nslab's ownership mark (null on a table nslab did not make) */
+  mark?: string | null;
 }
 
 export interface KNamespace {

@@ -35,7 +35,7 @@ export interface CommandLogEntry {
   /** kernel's message on failure */
   stderr: string;
   durationMs: number;
-  phase: 'apply' | 'rollback' | 'destroy' | 'clean' | 'exec';
+  phase: 'apply' | 'rollback' | 'destroy' | 'clean' | 'recover' | 'exec';
 }
 
 export interface ApplyProgress {
@@ -72,6 +72,8 @@ export interface PlanView extends Plan {
   fingerprint: string;
   /** the plan rendered Terraform-style */
   text: string;
+  /** objects nslab did not make that this plan takes over (an `adopt: true` lab): applying needs the user's confirmation */
+  takeovers: string[];
 }
 
 export interface LiveState {

@@ -34,18 +34,28 @@ export function natTable(lab: string): string {
   return `nslab_${lab.replace(/-/g, '_')}`;
 }
 
-export function isNatTable(name: string): boolean {
-  return name.startsWith('nslab_');
+/**
+ * The interface group of a lab's links (`ip link add … group N`): the one mark the kernel sets
+ * in the same step as it creates a bridge or a veth pair (the alias is a second step), so a
+ * link nslab was creating when it was killed is still provably its own. 0x6e5lab: the high byte
+ * 0x6e ('n') keeps clear of the small numbers people give groups by hand.
+ */
+export function labGroup(lab: string): number {
+  return 0x6e000000 + (fnv1a(lab) & 0x00ffffff);
 }
 
 /** 32-bit FNV-1a, as 7 base-36 characters: short, stable names for long combinations. */
 export function shortHash(text: string): string {
+  return fnv1a(text).toString(36).padStart(7, '0');
+}
+
+function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h.toString(36).padStart(7, '0');
+  return h;
 }
 
 /** Comment written on a lab's nft table, so a sweep can tell its tables from anyone else's. */

@@ -2,6 +2,7 @@
 // each one becomes. The driver runs these commands (batched); the command log and the script
 // exporter show them. Namespace '' is the machine's own namespace.
 import type { KNatRule, KRoute } from './kernel-state';
+import { labGroup, markLab } from './names';
 
 export const FORWARDING_KEY = 'net.ipv4.ip_forward';
 
@@ -57,6 +58,12 @@ export function nftScript(table: string, rules: KNatRule[], mark: string): strin
   return lines.join('\n') + '\n';
 }
 
+/** `group N`: the lab's interface group, set by the same command that creates the link. */
+function groupOf(mark: string): string[] {
+  const lab = markLab(mark);
+  return lab ? ['group', String(labGroup(lab))] : [];
+}
+
 /** The commands an operation runs, in order. */
 export function commandsFor(op: Op): Command[] {
   switch (op.type) {
@@ -70,7 +77,7 @@ export function commandsFor(op: Op): Command[] {
       return [ip('', 'netns', 'del', op.ns)];
     case 'bridge.add':
       return [
-        ip(op.ns, 'link', 'add', 'name', op.name, 'type', 'bridge'),
+        ip(op.ns, 'link', 'add', 'name', op.name, ...groupOf(op.mark), 'type', 'bridge'),
         ip(op.ns, 'link', 'set', 'dev', op.name, 'alias', op.mark),
       ];
     case 'veth.add': {
@@ -80,7 +87,7 @@ export function commandsFor(op: Op): Command[] {
       const [ns, name, peerNs, peerName] = flip
         ? [op.peerNs, op.peerName, op.ns, op.name]
         : [op.ns, op.name, op.peerNs, op.peerName];
-      const add = ['link', 'add', 'name', name, 'type', 'veth', 'peer', 'name', peerName];
+      const add = ['link', 'add', 'name', name, ...groupOf(op.mark), 'type', 'veth', 'peer', 'name', peerName, ...groupOf(op.mark)];
       if (peerNs !== ns) add.push('netns', peerNs);
       return [
         ip(ns, ...add),
@@ -94,7 +101,7 @@ export function commandsFor(op: Op): Command[] {
       const out: Command[] = [];
       if (op.master !== undefined)
         out.push(op.master === null ? ip(op.ns, 'link', 'set', 'dev', op.name, 'nomaster') : ip(op.ns, 'link', 'set', 'dev', op.name, 'master', op.master));
-      if (op.mark !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, 'alias', op.mark));
+      if (op.mark !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, ...groupOf(op.mark), 'alias', op.mark));
       if (op.up !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, op.up ? 'up' : 'down'));
       return out;
     }

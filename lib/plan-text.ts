@@ -1,5 +1,6 @@
 // A plan as text, Terraform-style: one line per change with its symbol, details indented,
 // conflicts listed, and a last line that sums it up.
+import type { KernelState } from './kernel-state';
 import type { Action, Plan } from './ops';
 
 export const ACTION_SYMBOL: Record<Action, string> = { create: '+', update: '~', delete: '-', replace: '-/+' };
@@ -29,4 +30,20 @@ export function renderPlan(plan: Plan): string {
   }
   out.push(summaryLine(plan));
   return out.join('\n');
+}
+
+/**
+ * What a plan takes over: objects without any nslab mark that it marks as the lab's own (an
+ * adopted lab). One line each, e.g. `namespace web1` or `interface veth0 in namespace web1`.
+ */
+export function takeovers(plan: Plan, observed: KernelState): string[] {
+  const out: string[] = [];
+  for (const { op } of plan.steps) {
+    if (op.type !== 'link.set' || op.mark === undefined) continue;
+    const have = observed.namespaces[op.ns]?.links[op.name];
+    if (!have || have.mark !== null) continue;
+    const where = op.ns ? `namespace ${op.ns}` : "this machine's own namespace";
+    out.push(op.name === 'lo' ? `namespace ${op.ns}` : `interface ${op.name} in ${where}`);
+  }
+  return out;
 }

@@ -173,8 +173,14 @@ function planNat(ctx: PlanContext, v: NsView): void {
   const ns = v.name;
   const want = v.want?.nat ?? null;
   const found = v.status === 'create' ? null : (v.have?.nat ?? null);
-  const have = found && found.table === natTable(ctx.lab) ? found : null; // another lab's table is not ours to touch
   const mark = natMark(ctx.lab);
+  // Ownership is the table's mark, never its name: an unmarked table of this name is in the way.
+  const named = found && found.table === natTable(ctx.lab) ? found : null;
+  const have = named && (named.mark === undefined || markLab(named.mark) === ctx.lab) ? named : null;
+  if (named && !have) {
+    if (want) b.conflict(ns, `nft table ip ${named.table}`, `nft table ip ${named.table} ${inNs(ns)} exists and is not this lab's (${named.mark ? `its mark is "${named.mark}"` : 'it has no nslab mark'}); rename or delete it`);
+    return;
+  }
   const load = (n: KNamespace['nat'] & object): Op => ({ type: 'nft.load', ns, table: n.table, rules: n.rules, mark });
   const del = (n: KNamespace['nat'] & object): Op => ({ type: 'nft.del', ns, table: n.table });
   if (have && (!want || want.table !== have.table)) {

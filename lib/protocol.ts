@@ -25,7 +25,8 @@ export const requestSchemas = {
   /** without topology: the plan for the saved topology */
   'lab:plan': z.strictObject({ name: labNameSchema, topology: topologyPayload.optional() }),
   /** fingerprint: the plan the user previewed; apply refuses if the kernel's plan differs */
-  'lab:apply': z.strictObject({ name: labNameSchema, rev, fingerprint: z.string().max(64).optional() }),
+  /** adopt: the user confirmed taking over what the plan lists in `takeovers` */
+  'lab:apply': z.strictObject({ name: labNameSchema, rev, fingerprint: z.string().max(64).optional(), adopt: z.literal(true).optional() }),
   'lab:destroy': z.strictObject({ name: labNameSchema }),
   'lab:delete': z.strictObject({ name: labNameSchema }),
 } as const;

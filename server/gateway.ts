@@ -84,8 +84,8 @@ export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: 
     plan: await labs.plan(name, topology === undefined ? undefined : checked(topology)),
   }));
 
-  on('lab:apply', async ({ name, rev, fingerprint }) => ({
-    result: await labs.apply(name, { expectedRev: rev, ...(fingerprint ? { fingerprint } : {}) }),
+  on('lab:apply', async ({ name, rev, fingerprint, adopt }) => ({
+    result: await labs.apply(name, { expectedRev: rev, ...(fingerprint ? { fingerprint } : {}), ...(adopt ? { adopt } : {}) }),
   }));
 
   on('lab:destroy', async ({ name }) => ({ result: await labs.destroy(name) }));

@@ -50,6 +50,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const labs = createLabsService({ home: opts.home ?? process.env.NSLAB_HOME });
   // Labs applied or edited with the CLI show here too.
   labs.watchStore();
+  // What a crashed apply (of this server, or of the CLI) left half-marked is recovered now.
+  void labs.recoverAll().catch((e: unknown) => console.error(`nslab: crash recovery failed: ${e instanceof Error ? e.message : String(e)}`));
   // Next attaches its own 'upgrade' listener to the server it is given; give it a hub instead,
   // so only authorized non-socket.io upgrades (the dev reloader) ever reach it.
   const nextUpgrades = new EventEmitter();

@@ -5,8 +5,8 @@ import { NslabError } from '@/lib/errors';
 import { netnsNameSchema } from '@/lib/topology';
 import { formatProblem, parseTopologyText, TopologyError } from '@/lib/validate';
 import { createLabsService, type Labs } from '@/server/labs/service';
+import type { PlanView } from '@/server/labs/types';
 import { DEFAULT_HOME } from '@/server/store/db';
-import { cleanAll } from './clean';
 import { execInNode } from './exec';
 import { formatStatus, progressLine } from './format';
 
@@ -58,22 +58,28 @@ program
     if (!Number.isInteger(n) || n < 0 || n > 60_000) throw new NslabError('invalid', `--step-delay: "${v}" is not a number of milliseconds (0-60000)`);
     return n;
   })
-  .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean; stepDelay?: number }) => {
+  .option('--adopt', 'the file has `adopt: true`: take over the objects it names that nslab did not make (they are listed first)')
+  .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean; stepDelay?: number; adopt?: boolean }) => {
     const t = readTopology(file);
     const labs = service();
-    const rec = labs.upsert(t, opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {});
-    const planned = await labs.plan(rec.name);
-    if (!opts.quiet) process.stdout.write(planned.text + '\n');
-    if (planned.steps.length === 0) {
-      await labs.apply(rec.name, { expectedRev: rec.rev });
-      return;
-    }
-    if (!opts.quiet) labs.events.on('progress', (p) => { const l = progressLine(planned, p); if (l) process.stderr.write(l + '\n'); });
-    const res = await labs.apply(rec.name, { expectedRev: rec.rev, fingerprint: planned.fingerprint, ...(opts.stepDelay ? { stepDelayMs: opts.stepDelay } : {}) });
+    let planned: PlanView | undefined;
+    const res = await labs.applyTopology(t, {
+      ...(opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {}),
+      ...(opts.stepDelay ? { stepDelayMs: opts.stepDelay } : {}),
+      ...(opts.adopt ? { adopt: true } : {}),
+      onPlan: (p) => {
+        planned = p;
+        if (opts.quiet) return;
+        process.stdout.write(p.text + '\n');
+        if (p.takeovers.length) process.stdout.write(`Takes over (made without nslab): ${p.takeovers.join(', ')}\n`);
+        labs.events.on('progress', (e) => { const l = progressLine(p, e); if (l) process.stderr.write(l + '\n'); });
+      },
+    });
     if (!res.ok) {
       const e = res.error!;
       throw new NslabError('kernel', `${e.message}\n${e.rolledBack ? 'The apply was rolled back: the kernel is as it was before.' : 'The rollback was incomplete; run `nslab plan` to see what is left.'}`);
     }
+    if (!planned?.steps.length) return;
     const s = res.plan.summary;
     process.stdout.write(`Apply complete! ${s.add} added, ${s.change} changed, ${s.destroy} destroyed.\n`);
   });
@@ -110,6 +116,7 @@ program
   .option('--json', 'print JSON')
   .action(async (lab: string | undefined, opts: { json?: boolean }) => {
     const labs = service();
+    await labs.recoverAll();
     if (!lab) {
       const list = labs.list();
       if (opts.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
@@ -156,7 +163,7 @@ program
   .command('clean')
   .description('remove every leftover nslab object from the kernel (all labs), e.g. after a crash; never touches anything else')
   .action(async () => {
-    const removed = await cleanAll(service());
+    const removed = await service().clean();
     process.stdout.write(removed.length ? removed.map((r) => `removed ${r}`).join('\n') + '\n' : 'Nothing to clean.\n');
   });
 

@@ -23,6 +23,22 @@ export type CommandSink = (e: CommandEvent) => void;
 
 let started = 0;
 
+/**
+ * Every kernel command dies with nslab (`setpriv --pdeathsig SIGKILL`): a `kill -9` of the CLI
+ * or the server stops the kernel work at that point, and nothing goes on changing the kernel
+ * while crash recovery or `nslab clean` runs.
+ */
+const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'SIGKILL', '--'];
+
+/**
+ * Fault injection for the crash tests: NSLAB_FAULT=N kills this process (SIGKILL) just before it
+ * starts its Nth kernel process; NSLAB_FAULT=N:during, just after it started it.
+ */
+const FAULT = /^(\d+)(:during)?$/.exec(process.env.NSLAB_FAULT ?? '');
+function faultAt(n: number, when: 'before' | 'during'): void {
+  if (FAULT && Number(FAULT[1]) === n && (FAULT[2] ? 'during' : 'before') === when) process.kill(process.pid, 'SIGKILL');
+}
+
 /** How many processes the kernel layer has started (tests and benchmarks count with it). */
 export function processCount(): number {
   return started;
@@ -32,15 +48,18 @@ export function processCount(): number {
 export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('runArgv: empty argv');
-  started += 1;
-  if (process.env.NSLAB_TRACE_PROCESSES) process.stderr.write(`[proc] ${argv.join(" ")}\n`);
+  const n = (started += 1);
+  if (process.env.NSLAB_TRACE_PROCESSES) process.stderr.write(`[proc] ${argv.join(' ')}\n`);
+  faultAt(n, 'before');
   const t0 = performance.now();
-  const res = await execa(file, args, {
+  const child = execa(DIE_WITH_PARENT[0]!, [...DIE_WITH_PARENT.slice(1), file, ...args], {
     reject: false,
     stripFinalNewline: false,
     timeout: opts.timeoutMs ?? 60_000,
     ...(opts.stdin !== undefined ? { input: opts.stdin } : { stdin: 'ignore' }),
   });
+  if (FAULT) setTimeout(() => faultAt(n, 'during'), 2).unref();
+  const res = await child;
   const durationMs = Math.round((performance.now() - t0) * 10) / 10;
   const exitCode = typeof res.exitCode === 'number' ? res.exitCode : res.failed ? 127 : 0;
   const stderr = String(res.stderr ?? '') || (res.failed && exitCode === 127 ? String(res.message ?? '') : '');

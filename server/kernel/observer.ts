@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import type { KernelState, KLink, KNamespace } from '@/lib/kernel-state';
 import { MARK_PREFIX, natTable } from '@/lib/names';
 import { inParallel, ipArgv, runArgv, type CommandSink } from './exec';
-import { forwardingFrom, linkFrom, natFrom, pairVeths, routesFrom, splitBatchJson, type IpLink, type IpNetconf, type IpRoute } from './parse';
+import { forwardingFrom, linkFrom, natFromText, pairVeths, routesFrom, splitBatchJson, type IpLink, type IpNetconf, type IpRoute } from './parse';
 
 const NETNS_DIR = '/run/netns';
 const PARALLEL = 4;
@@ -50,14 +50,14 @@ async function readNamespace(ns: string, sink?: CommandSink): Promise<KNamespace
   };
 }
 
-/** `nft -j list table ip T` in a namespace; null when the table is not there. */
+/** `nft list table ip T` in a namespace: its mark and rules; null when the table is not there. */
 export async function readNat(ns: string, table: string, sink?: CommandSink) {
-  const nft = ['nft', '-j', 'list', 'table', 'ip', table];
+  const nft = ['nft', 'list', 'table', 'ip', table];
   const argv = ns ? ['ip', 'netns', 'exec', ns, ...nft] : nft;
   const res = await runArgv(argv);
   sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
   if (res.exitCode !== 0) return null;
-  return natFrom(table, JSON.parse(res.stdout));
+  return natFromText(table, res.stdout);
 }
 
 /**

@@ -1,4 +1,4 @@
-// Reshapes `ip -j` and `nft -j` output into nslab's kernel model (lib/kernel-state.ts).
+// Reshapes `ip -j` and `nft list` output into nslab's kernel model (lib/kernel-state.ts).
 // Pure: the observer feeds it what the commands printed.
 import type { KLink, KNat, KNatRule, KRoute, LinkKind } from '@/lib/kernel-state';
 
@@ -12,6 +12,8 @@ export interface IpLink {
   link_type?: string;
   address?: string;
   ifalias?: string;
+  /** "default", a name from /etc/iproute2/group, or the number */
+  group?: string | number;
   linkinfo?: { info_kind?: string };
   addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }>;
   stats64?: { rx?: { bytes?: number; packets?: number }; tx?: { bytes?: number; packets?: number } };
@@ -72,12 +74,18 @@ export function linkFrom(l: IpLink): KLink {
     up: (l.flags ?? []).includes('UP'),
     master: l.master ?? null,
     addresses: addressesOf(l),
+    ...groupOf(l),
     ifindex: l.ifindex,
     ...(l.operstate !== undefined ? { oper: l.operstate } : {}),
     ...(l.address !== undefined ? { mac: l.address } : {}),
     ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
     ...(l.stats64 ? { stats: { rxPackets: rx?.packets ?? 0, txPackets: tx?.packets ?? 0, rxBytes: rx?.bytes ?? 0, txBytes: tx?.bytes ?? 0 } } : {}),
   };
+}
+
+function groupOf(l: IpLink): { group?: number } {
+  const g = l.group === 'default' ? 0 : Number(l.group);
+  return Number.isInteger(g) ? { group: g } : {};
 }
 
 /** Static IPv4 unicast routes of the main table; the kernel's connected routes are left out. */
@@ -95,30 +103,28 @@ export function forwardingFrom(netconf: IpNetconf[]): boolean {
   return netconf.some((n) => n.family === 'inet' && n.interface === 'all' && n.forwarding === true);
 }
 
-interface NftExpr {
-  match?: { left?: { payload?: { field?: string }; meta?: { key?: string } }; right?: unknown };
-}
-
-/** The masquerade rules of an nslab NAT table, from `nft -j list table ip T`. */
-export function natFrom(table: string, json: { nftables?: Array<Record<string, unknown>> }): KNat {
+/**
+ * A lab's NAT table from `nft list table ip T` (text: nft 1.0's JSON leaves out the table's
+ * comment, which is nslab's ownership mark). Reads the comment and the masquerade rules
+ * (`ip saddr P oifname "X" … masquerade`); other rules are not nslab's shape and are left out.
+ */
+export function natFromText(table: string, text: string): KNat & { mark: string | null } {
+  let mark: string | null = null;
   const rules: KNatRule[] = [];
-  for (const item of json.nftables ?? []) {
-    const rule = item.rule as { table?: string; expr?: NftExpr[] } | undefined;
-    if (!rule || rule.table !== table) continue;
-    let source = '';
-    let out = '';
-    for (const e of rule.expr ?? []) {
-      const m = e.match;
-      if (!m) continue;
-      if (m.left?.payload?.field === 'saddr') {
-        const r = m.right as { prefix?: { addr: string; len: number } } | string;
-        source = typeof r === 'string' ? `${r}/32` : r.prefix ? `${r.prefix.addr}/${r.prefix.len}` : '';
-      }
-      if (m.left?.meta?.key === 'oifname' && typeof m.right === 'string') out = m.right;
+  let depth = 0;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.endsWith('{')) depth += 1;
+    if (line === '}') depth -= 1;
+    const comment = /^comment "((?:[^"\\]|\\.)*)"$/.exec(line);
+    if (comment && depth === 1) mark = comment[1] ?? null;
+    const rule = /^ip saddr (\S+) oifname "([^"]+)"(?: .*)? masquerade(?: .*)?$/.exec(line);
+    if (rule) {
+      const src = rule[1] as string;
+      rules.push({ source: src.includes('/') ? src : `${src}/32`, out: rule[2] as string });
     }
-    if (source && out) rules.push({ source, out });
   }
-  return { table, rules };
+  return { table, rules, mark };
 }
 
 /** Sets `peer` on both ends of every veth pair: two veth ends carrying the same nslab mark. */

@@ -1,22 +1,22 @@
-// `nslab clean` and crash recovery: finds every object nslab marked as its own (or only one
-// lab's), plus namespaces the journal says nslab was creating when it stopped (created, but not
-// yet marked: nothing in them but lo), and removes them. Unmarked objects are never touched.
+// `nslab clean`: finds every object that carries nslab's mark (or only one lab's) and removes
+// it. The mark is the only proof: namespaces by the alias of their lo, interfaces by their
+// alias, nft tables by their comment (never by their name). Unmarked objects are never touched;
+// what a crashed apply left half-marked is finished by crash recovery (server/labs/recovery.ts)
+// before a sweep runs.
 import type { KNamespace } from '@/lib/kernel-state';
-import { isNatTable, MARK_PREFIX, natTable } from '@/lib/names';
+import { markLab, MARK_PREFIX } from '@/lib/names';
 import type { Op } from '@/lib/ops';
 import { runOpsTolerant } from './driver';
 import { inParallel, runArgv, type CommandSink } from './exec';
-import { listNetns, observe } from './observer';
+import { listNetns, observe, readNat } from './observer';
 
 export interface SweepOptions {
   /** only this lab's objects (default: every lab's) */
   lab?: string;
-  /** namespace names the journal says nslab was creating */
-  candidates?: string[];
 }
 
 export type Leftover =
-  | { kind: 'netns'; ns: string; mark: string | null }
+  | { kind: 'netns'; ns: string; mark: string }
   | { kind: 'link'; ns: string; name: string; mark: string }
   | { kind: 'nft'; ns: string; table: string };
 
@@ -27,7 +27,7 @@ function where(ns: string): string {
 export function describeLeftover(l: Leftover): string {
   switch (l.kind) {
     case 'netns':
-      return `namespace ${l.ns}${l.mark ? ` (${l.mark})` : ' (unmarked, left half-made by nslab)'}`;
+      return `namespace ${l.ns} (${l.mark})`;
     case 'link':
       return `interface ${l.name} in ${where(l.ns)} (${l.mark})`;
     case 'nft':
@@ -35,7 +35,7 @@ export function describeLeftover(l: Leftover): string {
   }
 }
 
-/** nft tables (family ip) in a namespace. */
+/** Names of nft tables (family ip) in a namespace. */
 async function nftTables(ns: string): Promise<string[]> {
   const nft = ['nft', '-j', 'list', 'tables', 'ip'];
   const res = await runArgv(ns ? ['ip', 'netns', 'exec', ns, ...nft] : nft);
@@ -45,24 +45,26 @@ async function nftTables(ns: string): Promise<string[]> {
 }
 
 export async function findLeftovers(opts: SweepOptions = {}): Promise<Leftover[]> {
-  const prefix = opts.lab ? `${MARK_PREFIX}${opts.lab}:` : MARK_PREFIX;
-  const ours = (mark: string | null) => !!mark && mark.startsWith(prefix);
-  const candidates = new Set(opts.candidates ?? []);
+  const ours = (mark: string | null | undefined): mark is string => !!mark && markLab(mark) !== null && (!opts.lab || markLab(mark) === opts.lab);
   const state = await observe(['', ...(await listNetns())]);
   const out: Leftover[] = [];
   const keep: KNamespace[] = [];
   for (const n of Object.values(state.namespaces)) {
-    const halfMade = candidates.has(n.name) && n.mark === null && Object.keys(n.links).every((l) => l === 'lo');
-    if (n.name !== '' && (ours(n.mark) || halfMade)) out.push({ kind: 'netns', ns: n.name, mark: n.mark });
+    if (n.name !== '' && ours(n.mark)) out.push({ kind: 'netns', ns: n.name, mark: n.mark });
     else if (!n.mark?.startsWith(MARK_PREFIX)) keep.push(n);
   }
   // In namespaces that stay (this machine's own and foreign ones): marked links and nft tables.
   for (const n of keep) {
-    for (const l of Object.values(n.links)) if (l.mark && ours(l.mark) && l.name !== 'lo') out.push({ kind: 'link', ns: n.name, name: l.name, mark: l.mark });
+    for (const l of Object.values(n.links)) if (l.name !== 'lo' && ours(l.mark)) out.push({ kind: 'link', ns: n.name, name: l.name, mark: l.mark });
   }
-  const tables = await inParallel(keep, 4, (n) => nftTables(n.name));
+  // nslab names its tables nslab_<lab>, so only those can be its own; the comment decides.
+  const tables = await inParallel(keep, 4, async (n) => {
+    const named = (await nftTables(n.name)).filter((t) => t.startsWith('nslab_'));
+    const read = await Promise.all(named.map((t) => readNat(n.name, t)));
+    return read.flatMap((t) => (t && ours(t.mark) ? [t.table] : []));
+  });
   keep.forEach((n, i) => {
-    for (const t of tables[i] ?? []) if (opts.lab ? t === natTable(opts.lab) : isNatTable(t)) out.push({ kind: 'nft', ns: n.name, table: t });
+    for (const t of tables[i] ?? []) out.push({ kind: 'nft', ns: n.name, table: t });
   });
   return out;
 }

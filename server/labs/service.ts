@@ -8,14 +8,17 @@ import { emptyState, type KernelState } from '@/lib/kernel-state';
 import { shortHash } from '@/lib/names';
 import { FORWARDING_KEY, type Plan } from '@/lib/ops';
 import { plan as makePlan } from '@/lib/plan';
-import { renderPlan } from '@/lib/plan-text';
+import { renderPlan, takeovers } from '@/lib/plan-text';
 import type { Topology } from '@/lib/topology';
 import { assertTopology } from '@/lib/validate';
 import { runSteps, type RunResult } from '@/server/kernel/driver';
 import type { CommandSink } from '@/server/kernel/exec';
 import { watchKernel } from '@/server/kernel/monitor';
 import { listNetns, observe } from '@/server/kernel/observer';
+import { ALL_LABS, busyMessage, type LockKind } from '@/server/store/locks';
 import { Store, type LabRow } from '@/server/store/store';
+import { cleanKernel } from './clean';
+import { recoverApplies } from './recovery';
 import type {
   ApplyResult,
   CommandLogEntry,
@@ -35,6 +38,8 @@ export interface ApplyOptions {
   fingerprint?: string;
   /** slow motion for teaching: wait this long before each step, one step at a time */
   stepDelayMs?: number;
+  /** the user confirmed taking over the objects the plan lists in `takeovers` (an adopted lab) */
+  adopt?: boolean;
 }
 
 export interface LabsServiceOptions {
@@ -46,8 +51,8 @@ export function createLabsService(opts: LabsServiceOptions = {}): Labs {
   return new Labs(new Store(opts.home));
 }
 
-export function planView(p: Plan): PlanView {
-  return { ...p, fingerprint: shortHash(JSON.stringify(p.steps.map((s) => s.op))), text: renderPlan(p) };
+export function planView(p: Plan, observed: KernelState): PlanView {
+  return { ...p, fingerprint: shortHash(JSON.stringify(p.steps.map((s) => s.op))), text: renderPlan(p), takeovers: takeovers(p, observed) };
 }
 
 /** The host context a lab uses: chosen at creation and kept until the lab is destroyed. */
@@ -57,24 +62,52 @@ function hostOf(row: LabRow): string {
 
 export class Labs implements LabsService {
   readonly events = new EventEmitter<LabsEvents>();
-  private readonly busy = new Set<string>();
   private readonly watchers = new Map<string, { count: number; close: () => Promise<void>; refresh: () => void }>();
 
   constructor(readonly store: Store) {
     this.events.setMaxListeners(0);
-    this.recoverCrashed();
   }
 
   /**
-   * An apply that died halfway (kill -9, power loss) left its lab 'applying'. The kernel is
-   * read again on the next plan, so the lab is simply marked as not matching: the next apply
-   * converges, and `nslab clean` can sweep what the journal says was being made.
+   * Recovers what crashed applies (kill -9, power loss) left, lab by lab, each under its lock
+   * (a lab another process is applying right now is skipped: its apply is not crashed). The
+   * server runs this at start, the CLI before each command; `withLock` runs it too.
    */
-  private recoverCrashed(): void {
-    for (const name of this.store.reapCrashedApplies()) {
-      const row = this.store.getLab(name);
-      if (row && row.state === 'applying') this.store.setState(name, row.appliedRev !== null ? 'drifted' : 'failed');
+  async recoverAll(): Promise<string[]> {
+    const labs = [...new Set(this.store.unfinishedApplies().map((a) => a.lab))];
+    const out: string[] = [];
+    for (const lab of labs) {
+      if (!this.store.locks.acquire(lab, 'recover').ok) continue;
+      try {
+        out.push(...(await this.recover(lab)));
+      } finally {
+        this.store.locks.release(lab);
+      }
     }
+    return out;
+  }
+
+  /** With the lab's lock held: finishes the marks of a crashed apply and settles the lab's state. */
+  private async recover(lab: string): Promise<string[]> {
+    if (this.store.unfinishedApplies(lab).length === 0) return [];
+    const report = await recoverApplies(this.store, lab, this.commandSink(lab, () => 'recover'));
+    const row = this.store.getLab(lab);
+    if (row && row.state === 'applying') this.setState(lab, row.appliedRev !== null ? 'drifted' : 'failed');
+    return report;
+  }
+
+  /**
+   * `nslab clean`: under the lock of every lab, recovers crashed applies, removes every object
+   * that carries an nslab mark, restores the host sysctls nslab changed, and marks every lab
+   * not applied.
+   */
+  async clean(): Promise<string[]> {
+    return this.withLock(ALL_LABS, 'clean', async () => {
+      const recovered = await recoverApplies(this.store, undefined, this.commandSink('', () => 'clean'));
+      const removed = await cleanKernel(this.store, this.commandSink('', () => 'clean'));
+      for (const l of this.store.listLabs()) if (l.state !== 'not-applied' || l.appliedRev !== null) this.setState(l.name, 'not-applied', null);
+      return [...recovered.filter((r) => r.startsWith('(')), ...removed];
+    });
   }
 
   private storeWatch: { timer: NodeJS.Timeout; version: number; labs: Map<string, string>; lastCommand: number; own: Set<number> } | null = null;
@@ -180,12 +213,14 @@ export class Labs implements LabsService {
   }
 
   async remove(name: string): Promise<void> {
-    const row = this.row(name);
-    if (row.appliedRev !== null || row.state !== 'not-applied') {
-      const res = await this.destroy(name);
-      if (!res.ok) throw new NslabError('kernel', `could not destroy lab "${name}" before deleting it: ${res.error?.message}`);
-    }
-    this.store.deleteLab(name);
+    await this.withLock(name, 'delete', async () => {
+      const row = this.row(name);
+      if (row.appliedRev !== null || row.state !== 'not-applied') {
+        const res = await this.destroyLocked(name);
+        if (!res.ok) throw new NslabError('kernel', `could not destroy lab "${name}" before deleting it: ${res.error?.message}`);
+      }
+      this.store.deleteLab(name);
+    });
     this.storeWatch?.labs.delete(name);
     this.events.emit('changed', { name, deleted: true });
   }
@@ -200,7 +235,6 @@ export class Labs implements LabsService {
   private async observeLab(lab: string, desired: KernelState, hostNs: string): Promise<KernelState> {
     const scope = new Set<string>([...Object.keys(desired.namespaces), hostNs]);
     for (const ns of await listNetns()) if (ns.startsWith(`${lab}-`)) scope.add(ns);
-    for (const ns of this.store.journaledNetns(lab)) scope.add(ns);
     // NAT tables are read (one nft process each) only where the lab has or had NAT.
     const natIn = new Set<string>([hostNs]);
     const nats = (s: KernelState) => Object.values(s.namespaces).filter((n) => n.nat).map((n) => n.name);
@@ -217,7 +251,7 @@ export class Labs implements LabsService {
   private async computePlan(row: LabRow, topology: Topology) {
     const compiled = compile(topology, { hostNetns: hostOf(row) });
     const observed = await this.observeLab(row.name, compiled.desired, compiled.hostNs);
-    return { compiled, observed, plan: planView(makePlan(row.name, compiled.desired, observed)) };
+    return { compiled, observed, plan: planView(makePlan(row.name, compiled.desired, observed), observed) };
   }
 
   /**
@@ -256,7 +290,7 @@ export class Labs implements LabsService {
     const hostNetns = this.resolveHost(t, opts.hostNetns);
     const compiled = compile(withHost(t, hostNetns), { hostNetns });
     const observed = await this.observeLab(t.name, compiled.desired, compiled.hostNs);
-    return planView(makePlan(t.name, compiled.desired, observed));
+    return planView(makePlan(t.name, compiled.desired, observed), observed);
   }
 
   async plan(name: string, topology?: Topology): Promise<PlanView> {
@@ -266,26 +300,50 @@ export class Labs implements LabsService {
   }
 
   async apply(name: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
-    return this.exclusive(name, async () => {
-      const row = this.row(name);
-      if (opts.expectedRev !== undefined && opts.expectedRev !== row.rev) {
-        throw new NslabError('version_mismatch', `lab "${name}" is at revision ${row.rev}, not ${opts.expectedRev}; reload it and review the plan again`);
-      }
-      const { observed, plan } = await this.computePlan(row, row.topology);
-      if (opts.fingerprint && opts.fingerprint !== plan.fingerprint) {
-        throw new NslabError('version_mismatch', `the kernel changed since the plan was shown; review the new plan and apply again`);
-      }
-      return this.run(row, 'apply', plan, observed, opts.stepDelayMs ?? 0);
+    return this.withLock(name, 'apply', () => this.applyLocked(name, opts));
+  }
+
+  /**
+   * A topology file applied as `nslab apply` does, under the lab's lock from the first read of
+   * the kernel to the last command: the plan is shown (onPlan), and a plan that is refused
+   * (conflicts, or takeovers not confirmed) saves nothing and reserves no host namespace.
+   */
+  async applyTopology(topology: Topology, opts: Omit<ApplyOptions, 'expectedRev' | 'fingerprint'> & { hostNetns?: string; onPlan?: (plan: PlanView) => void } = {}): Promise<ApplyResult> {
+    const t = assertTopology(topology);
+    return this.withLock(t.name, 'apply', async () => {
+      const planned = await this.planTopology(t, opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {});
+      opts.onPlan?.(planned);
+      refuse('apply', t.name, planned, opts.adopt);
+      const rec = this.upsert(t, opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {});
+      const { onPlan: _, hostNetns: __, ...rest } = opts;
+      return this.applyLocked(rec.name, { ...rest, expectedRev: rec.rev, fingerprint: planned.fingerprint });
     });
   }
 
+  private async applyLocked(name: string, opts: ApplyOptions): Promise<ApplyResult> {
+    const row = this.row(name);
+    if (opts.expectedRev !== undefined && opts.expectedRev !== row.rev) {
+      throw new NslabError('version_mismatch', `lab "${name}" is at revision ${row.rev}, not ${opts.expectedRev}; reload it and review the plan again`);
+    }
+    const { observed, plan } = await this.computePlan(row, row.topology);
+    if (opts.fingerprint && opts.fingerprint !== plan.fingerprint) {
+      throw new NslabError('version_mismatch', `the kernel changed since the plan was shown; review the new plan and apply again`);
+    }
+    refuse('apply', name, plan, opts.adopt);
+    return this.run(row, 'apply', plan, observed, opts.stepDelayMs ?? 0);
+  }
+
   async destroy(name: string): Promise<ApplyResult> {
-    return this.exclusive(name, async () => {
+    return this.withLock(name, 'destroy', () => this.destroyLocked(name));
+  }
+
+  private async destroyLocked(name: string): Promise<ApplyResult> {
+    {
       const row = this.row(name);
       const hostNs = hostOf(row);
       const desired = emptyState();
       const observed = await this.observeLab(name, desired, hostNs);
-      const plan = planView(makePlan(name, desired, observed));
+      const plan = makePlan(name, desired, observed);
       // Restore what nslab changed in the machine's own namespace (ip_forward), once no other
       // applied lab in this machine's namespace still wants it.
       const restores = this.store.savedSysctls(name).filter(() => hostNs === '');
@@ -302,21 +360,15 @@ export class Labs implements LabsService {
           }
         }
       }
-      const res = await this.run(row, 'destroy', planView(plan), observed);
-      if (res.ok) {
-        for (const s of restores) this.store.forgetSysctl(name, s.key);
-        this.store.forgetJournal(name);
-      }
+      const res = await this.run(row, 'destroy', planView(plan, observed), observed);
+      if (res.ok) for (const s of restores) this.store.forgetSysctl(name, s.key);
       return res;
-    });
+    }
   }
 
   private async run(row: LabRow, kind: 'apply' | 'destroy', plan: PlanView, observed: KernelState, stepDelayMs = 0): Promise<ApplyResult> {
     const name = row.name;
-    if (plan.conflicts.length) {
-      const list = plan.conflicts.map((c) => `- ${c.message}`).join('\n');
-      throw new NslabError('conflict', `cannot ${kind} lab "${name}": objects that are not this lab's are in the way:\n${list}`, plan.conflicts);
-    }
+    refuse(kind, name, plan, true);
     // Remember the machine's own forwarding value before nslab first changes it.
     for (const s of plan.steps) {
       if (s.op.type === 'sysctl.set' && s.op.ns === '') {
@@ -324,8 +376,7 @@ export class Labs implements LabsService {
         if (before !== undefined) this.store.saveSysctlOnce(name, s.op.key, before ? '1' : '0');
       }
     }
-    const lock = this.store.beginApply(name, kind, kind === 'apply' ? row.rev : null);
-    if ('busyPid' in lock) throw new NslabError('busy', `lab "${name}" is being applied by process ${lock.busyPid}; wait for it to finish`);
+    const applyId = this.store.beginApply(name, kind, kind === 'apply' ? row.rev : null);
     const phase = kind === 'apply' ? 'apply' : 'destroy';
     this.setState(name, 'applying');
     let rollingBack = false;
@@ -333,7 +384,7 @@ export class Labs implements LabsService {
     try {
       result = await runSteps(plan.steps, {
         beforeStep: async (step, index) => {
-          this.store.journal(lock.id, name, index, step.op);
+          this.store.journal(applyId, name, index, step.op);
           if (stepDelayMs > 0) await new Promise((r) => setTimeout(r, stepDelayMs));
         },
         onCommand: this.commandSink(name, () => (rollingBack ? 'rollback' : phase)),
@@ -343,16 +394,18 @@ export class Labs implements LabsService {
         },
       });
     } catch (e) {
-      this.store.finishApply(lock.id, 'failed', String(e));
+      // The rollback may be incomplete: the apply stays unfinished, so recovery finishes the marks.
+      this.store.markUnresolved(applyId, String(e));
       this.setState(name, 'failed');
       throw e;
     }
     if (result.ok) {
-      this.store.finishApply(lock.id, 'done');
+      this.store.finishApply(applyId, 'done');
       if (kind === 'apply') this.setState(name, 'applied', row.rev);
       else this.setState(name, 'not-applied', null);
     } else {
-      this.store.finishApply(lock.id, 'failed', result.message);
+      if (result.rolledBack) this.store.finishApply(applyId, 'failed', result.message);
+      else this.store.markUnresolved(applyId, result.message);
       this.setState(name, kind === 'apply' && row.appliedRev !== null ? 'drifted' : 'failed');
     }
     this.pushLive(name);
@@ -375,7 +428,7 @@ export class Labs implements LabsService {
       nodes[id] = { id, ns, exists: !!o && (!isBridge || !!o.links[id]), drift: drift[id] ?? [] };
     }
     // A lab that was applied and no longer matches has drifted; reflect that in its state.
-    if (row.appliedRev !== null && !this.busy.has(name)) {
+    if (row.appliedRev !== null && !this.store.locks.holder(name)) {
       const inSync = plan.steps.length === 0;
       const state = inSync ? 'applied' : 'drifted';
       if (row.state !== state && (row.state === 'applied' || row.state === 'drifted')) this.setState(name, state);
@@ -463,14 +516,30 @@ export class Labs implements LabsService {
     if (other) throw new NslabError('invalid', `host.netns: namespace "${hostNetns}" is already the host of lab "${other.name}"; choose another name`);
   }
 
-  private async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    if (this.busy.has(name)) throw new NslabError('busy', `lab "${name}" is being applied right now; wait for it to finish`);
-    this.busy.add(name);
+  /**
+   * Runs a writer under the lab's lock (ALL_LABS: every lab's), shared with every other nslab
+   * process; a crashed apply of the lab is recovered first. Busy: the holder's pid and what it does.
+   */
+  async withLock<T>(scope: string, kind: LockKind, fn: () => Promise<T>): Promise<T> {
+    const got = this.store.locks.acquire(scope, kind);
+    if (!got.ok) throw new NslabError('busy', busyMessage(got.holder));
     try {
+      if (scope !== ALL_LABS) await this.recover(scope);
       return await fn();
     } finally {
-      this.busy.delete(name);
+      this.store.locks.release(scope);
     }
+  }
+}
+
+/** Refuses a plan with foreign objects in the way, or one that takes objects over unconfirmed. */
+function refuse(kind: 'apply' | 'destroy', name: string, plan: PlanView, adopt: boolean | undefined): void {
+  if (plan.conflicts.length) {
+    const list = plan.conflicts.map((c) => `- ${c.message}`).join('\n');
+    throw new NslabError('conflict', `cannot ${kind} lab "${name}": objects that are not this lab's are in the way:\n${list}`, plan.conflicts);
+  }
+  if (plan.takeovers.length && !adopt) {
+    throw new NslabError('confirm', `lab "${name}" would take over ${plan.takeovers.length} object(s) that nslab did not make: ${plan.takeovers.join(', ')}; confirm that nslab may adopt them (nslab apply --adopt, or the confirmation in the dashboard's Apply dialog)`, plan.takeovers);
   }
 }
 

@@ -41,9 +41,10 @@ export interface LabsService {
   plan(name: string, topology?: Topology): Promise<PlanView>;
   /**
    * Applies the saved topology. expectedRev: refuse (version_mismatch) if the lab was saved since;
-   * fingerprint: refuse if the plan differs from the one the user previewed (Plan.fingerprint).
+   * fingerprint: refuse if the plan differs from the one the user previewed (Plan.fingerprint);
+   * adopt: the user confirmed the plan's takeovers. Busy (another process holds the lab's lock).
    */
-  apply(name: string, opts?: { expectedRev?: number; fingerprint?: string; stepDelayMs?: number }): Promise<ApplyResult>;
+  apply(name: string, opts?: { expectedRev?: number; fingerprint?: string; stepDelayMs?: number; adopt?: boolean }): Promise<ApplyResult>;
   destroy(name: string): Promise<ApplyResult>;
   live(name: string): Promise<LiveState>;
   /** watches the kernel for this lab and emits 'live' on every change; returns the unsubscribe */

@@ -64,6 +64,16 @@ CREATE TABLE IF NOT EXISTS commands (
   phase       TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS commands_lab ON commands (lab, id);
+-- The writers' lock: one row per held scope (a lab's name, or '*' for nslab clean), taken by
+-- apply, destroy, delete, clean and recovery alike, by the CLI and the server alike. A row whose
+-- process is gone (pid and start time no longer match) is a crashed holder and is taken over.
+CREATE TABLE IF NOT EXISTS locks (
+  scope     TEXT PRIMARY KEY,
+  pid       INTEGER NOT NULL,
+  pid_start TEXT NOT NULL,
+  kind      TEXT NOT NULL,
+  since     TEXT NOT NULL
+);
 -- Host sysctls nslab changed in the machine's own namespace, with the value to restore.
 CREATE TABLE IF NOT EXISTS saved_sysctls (
   lab   TEXT NOT NULL,

@@ -4,6 +4,7 @@ import type { Op } from '@/lib/ops';
 import type { Topology } from '@/lib/topology';
 import type { CommandLogEntry, LabState } from '@/server/labs/types';
 import { openDb } from './db';
+import { Locks } from './locks';
 
 export interface LabRow {
   name: string;
@@ -45,9 +46,11 @@ function toRow(r: RawLab): LabRow {
 
 export class Store {
   readonly db: Database.Database;
+  readonly locks: Locks;
 
   constructor(home?: string) {
     this.db = openDb(home);
+    this.locks = new Locks(this.db);
   }
 
   close(): void {
@@ -118,56 +121,51 @@ export class Store {
   }
 
   // --- applies and the journal -----------------------------------------------------------
+  // An apply runs under its lab's lock (./locks.ts). Its row stays 'running' and its journal
+  // rows stay until it ends; then they are resolved (deleted) in one transaction, so a journal
+  // row never outlives its apply and can never vouch for an object made by hand later. Rows of
+  // an apply that is 'running' while its lab's lock is free belong to a crashed process.
+
+  /** Records that an apply or destroy starts (the caller holds the lab's lock). */
+  beginApply(lab: string, kind: 'apply' | 'destroy', rev: number | null): number {
+    const res = this.db
+      .prepare(`INSERT INTO applies (lab, kind, rev, pid, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`)
+      .run(lab, kind, rev, process.pid, now());
+    return Number(res.lastInsertRowid);
+  }
+
+  /** Ends an apply and resolves its journal: its objects now carry their marks, or are gone. */
+  finishApply(id: number, status: 'done' | 'failed' | 'crashed', error?: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE applies SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error ?? null, now(), id);
+      this.db.prepare('DELETE FROM journal WHERE apply_id = ?').run(id);
+    })();
+  }
 
   /**
-   * Takes the lab's apply lock: one apply or destroy per lab at a time, across processes.
-   * A 'running' row whose process is gone is a crashed apply and is marked so.
-   * Returns the new apply id, or the pid holding the lock.
+   * An apply that ended with its rollback incomplete (or an error mid-way): its journal stays,
+   * so recovery finishes the marks of whatever it left, as after a crash.
    */
-  beginApply(lab: string, kind: 'apply' | 'destroy', rev: number | null): { id: number } | { busyPid: number } {
-    return this.db.transaction(() => {
-      const running = this.db.prepare(`SELECT id, pid FROM applies WHERE lab = ? AND status = 'running'`).all(lab) as { id: number; pid: number }[];
-      for (const r of running) {
-        if (r.pid !== process.pid && pidAlive(r.pid)) return { busyPid: r.pid };
-        this.db.prepare(`UPDATE applies SET status = 'crashed', finished_at = ? WHERE id = ?`).run(now(), r.id);
-      }
-      const res = this.db
-        .prepare(`INSERT INTO applies (lab, kind, rev, pid, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`)
-        .run(lab, kind, rev, process.pid, now());
-      return { id: Number(res.lastInsertRowid) };
-    }).immediate();
+  markUnresolved(id: number, error: string): void {
+    this.db.prepare(`UPDATE applies SET status = 'unresolved', error = ?, finished_at = ? WHERE id = ?`).run(error, now(), id);
   }
 
-  /** Marks applies whose process died as crashed; returns the labs they were for. */
-  reapCrashedApplies(): string[] {
-    return this.db.transaction(() => {
-      const running = this.db.prepare(`SELECT id, lab, pid FROM applies WHERE status = 'running'`).all() as { id: number; lab: string; pid: number }[];
-      const dead = running.filter((r) => r.pid !== process.pid && !pidAlive(r.pid));
-      for (const r of dead) this.db.prepare(`UPDATE applies SET status = 'crashed', finished_at = ? WHERE id = ?`).run(now(), r.id);
-      return [...new Set(dead.map((r) => r.lab))];
-    }).immediate();
+  /** Applies not resolved (of one lab, or all): 'running' ones with the lock free crashed. */
+  unfinishedApplies(lab?: string): { id: number; lab: string; kind: string; pid: number }[] {
+    const sql = `SELECT id, lab, kind, pid FROM applies WHERE status IN ('running', 'unresolved')${lab !== undefined ? ' AND lab = ?' : ''} ORDER BY id`;
+    return this.db.prepare(sql).all(...(lab !== undefined ? [lab] : [])) as { id: number; lab: string; kind: string; pid: number }[];
   }
 
-  finishApply(id: number, status: 'done' | 'failed', error?: string): void {
-    this.db.prepare('UPDATE applies SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error ?? null, now(), id);
-  }
-
+  /** Written before an operation's first command runs: the object's identity before it exists. */
   journal(applyId: number, lab: string, step: number, op: Op): void {
     const netns = op.type === 'netns.add' ? op.ns : null;
     this.db.prepare('INSERT INTO journal (apply_id, lab, step, op, netns, at) VALUES (?, ?, ?, ?, ?, ?)').run(applyId, lab, step, JSON.stringify(op), netns, now());
   }
 
-  /** Namespaces nslab started creating (from the journal): candidates for `nslab clean`. */
-  journaledNetns(lab?: string): string[] {
-    const rows = (lab
-      ? this.db.prepare('SELECT DISTINCT netns FROM journal WHERE netns IS NOT NULL AND lab = ?').all(lab)
-      : this.db.prepare('SELECT DISTINCT netns FROM journal WHERE netns IS NOT NULL').all()) as { netns: string }[];
-    return rows.map((r) => r.netns);
-  }
-
-  forgetJournal(lab?: string): void {
-    if (lab) this.db.prepare('DELETE FROM journal WHERE lab = ?').run(lab);
-    else this.db.prepare('DELETE FROM journal').run();
+  /** The operations an unfinished apply journaled, in order. */
+  journaled(applyId: number): Op[] {
+    const rows = this.db.prepare('SELECT op FROM journal WHERE apply_id = ? ORDER BY id').all(applyId) as { op: string }[];
+    return rows.map((r) => JSON.parse(r.op) as Op);
   }
 
   // --- saved host sysctls ------------------------------------------------------------------
@@ -239,13 +237,4 @@ function toCommand(r: RawCommand): CommandLogEntry {
     durationMs: r.duration_ms,
     phase: r.phase,
   };
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -4,7 +4,7 @@
 import '../sandbox-guard';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelState, KLink } from '@/lib/kernel-state';
-import { bridgeMark, linkMark, natTable, netnsMark } from '@/lib/names';
+import { bridgeMark, labGroup, linkMark, natTable, netnsMark } from '@/lib/names';
 import { commandsFor, type PlanStep } from '@/lib/ops';
 import { runSteps } from '@/server/kernel/driver';
 import { processCount, type CommandEvent } from '@/server/kernel/exec';
@@ -56,7 +56,7 @@ describe('runSteps creates what the steps say', () => {
     expect(intent(observed)).toEqual({
       [H]: {
         name: H, mark: netnsMark(lab, 'host'), owned: true, forwarding: true, routes: [],
-        nat: { table: natTable(lab), rules: [{ source: '10.0.0.0/16', out: 'up0' }] },
+        nat: { table: natTable(lab), mark: `nslab:${lab}`, rules: [{ source: '10.0.0.0/16', out: 'up0' }] },
         links: {
           lo: lo(netnsMark(lab, 'host')),
           br0: { name: 'br0', kind: 'bridge', mark: bridgeMark(lab, 'br0'), up: true, master: null, addresses: ['10.0.0.1/16'] },
@@ -72,7 +72,7 @@ describe('runSteps creates what the steps say', () => {
     const expected = createSteps(spec).flatMap((s) => commandsFor(s.op));
     expect(log).toHaveLength(expected.length);
     expect(log.every((e) => e.exitCode === 0 && e.stderr === '')).toBe(true);
-    expect(log.map((e) => e.argv.join(' '))).toContain(`ip -n ${A} link add name eth0 type veth peer name v-n0 netns ${H}`);
+    expect(log.map((e) => e.argv.join(' '))).toContain(`ip -n ${A} link add name eth0 group ${labGroup(lab)} type veth peer name v-n0 group ${labGroup(lab)} netns ${H}`);
     expect(log.map((e) => e.argv.join(' '))).toContain(`ip netns exec ${H} sysctl -w net.ipv4.ip_forward=1`);
     // Every step ran and finished.
     const n = createSteps(spec).length;

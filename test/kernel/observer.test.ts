@@ -70,7 +70,7 @@ describe('observe', () => {
       { dst: '10.9.0.0/16', via: '10.1.0.10', dev: 'b0' },
     ]);
     expect(x.routes).toEqual([]); // connected routes are the kernel's
-    expect(x.nat).toEqual({ table, rules: [{ source: '10.1.0.0/24', out: 'up0' }, { source: '10.2.0.0/16', out: 'br0' }] });
+    expect(x.nat).toEqual({ table, mark: `nslab:${lab}`, rules: [{ source: '10.1.0.0/24', out: 'up0' }, { source: '10.2.0.0/16', out: 'br0' }] });
     expect(y.nat).toBeNull();
     const a0 = x.links.a0!;
     expect(a0.ifindex).toBeGreaterThan(0);

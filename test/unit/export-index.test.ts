@@ -21,7 +21,7 @@ describe('exportTopology', () => {
 
   it('passes the host namespace to the script', () => {
     expect(exportTopology(lab, 'script', { hostNetns: 'scriptH' })).toMatch(/^ {2}ip netns add scriptH$/m);
-    expect(exportTopology(lab, 'script', { hostNetns: '' })).toMatch(/^ {2}ip link add name br0 type bridge$/m);
+    expect(exportTopology(lab, 'script', { hostNetns: '' })).toMatch(/^ {2}ip link add name br0 group \d+ type bridge$/m);
   });
 
   it('keeps the topology file independent of the host option', () => {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '@/lib/compile';
 import { toScript } from '@/lib/export/script';
 import type { KernelState } from '@/lib/kernel-state';
+import { labGroup } from '@/lib/names';
 import { argvOf, commandsFor } from '@/lib/ops';
 import { plan } from '@/lib/plan';
 import type { Topology } from '@/lib/topology';
@@ -135,6 +136,7 @@ describe('toScript of the seed lab', () => {
   });
 
   it('runs the steps in the tutorial order, each command after what it needs', () => {
+    const g = `group ${labGroup('seed')}`;
     const calls = runFake(script, 'up').calls.map((c) => c.argv.join(' '));
     const at = (cmd: string) => {
       const i = calls.indexOf(cmd);
@@ -143,8 +145,8 @@ describe('toScript of the seed lab', () => {
     };
     const order = [
       'ip netns add seed-A',
-      'ip link add name br0 type bridge',
-      'ip link add name veth-A type veth peer name eth0 netns seed-A',
+      `ip link add name br0 ${g} type bridge`,
+      `ip link add name veth-A ${g} type veth peer name eth0 ${g} netns seed-A`,
       'ip link set dev veth-A master br0',
       'ip -n seed-A addr add 10.0.0.2/24 dev eth0',
       'ip -n seed-A link set dev eth0 up',

@@ -1,0 +1,76 @@
+// Crash recovery: what an apply killed half-way (kill -9, power loss) was making, made provably
+// nslab's own. The journal holds each object's identity from before it existed; a link carries
+// its lab's interface group from the instant it exists (lib/names.ts labGroup). Recovery puts
+// the missing alias marks on exactly those objects, then resolves the journal: from then on
+// the marks alone say what is nslab's, so `nslab clean` removes it and the next apply converges.
+// A journaled name that now holds something nslab did not make is left alone and reported.
+import type { KLink, KNamespace } from '@/lib/kernel-state';
+import { labGroup, markLab } from '@/lib/names';
+import type { Op } from '@/lib/ops';
+import { runOpsTolerant } from '@/server/kernel/driver';
+import type { CommandSink } from '@/server/kernel/exec';
+import { listNetns, observe } from '@/server/kernel/observer';
+import type { Store } from '@/server/store/store';
+
+/** Recovers every unfinished apply of `lab` (all labs when undefined); the caller holds the lock. */
+export async function recoverApplies(store: Store, lab: string | undefined, sink?: CommandSink): Promise<string[]> {
+  const report: string[] = [];
+  for (const a of store.unfinishedApplies(lab)) {
+    const { ops, notes } = await completionOps(a.lab, store.journaled(a.id));
+    const errors = await runOpsTolerant(ops, sink);
+    report.push(...notes, ...errors.map((e) => `(not recovered: ${e})`));
+    if (errors.length === 0) store.finishApply(a.id, 'crashed', `process ${a.pid} stopped during this ${a.kind}; recovered`);
+  }
+  return report;
+}
+
+/** The marks to finish (and half-made namespace files to remove) for one crashed apply. */
+export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops: Op[]; notes: string[] }> {
+  const group = labGroup(lab);
+  const spaces = new Set<string>();
+  for (const op of journaled) {
+    if (op.type === 'netns.add' || op.type === 'bridge.add') spaces.add(op.ns);
+    if (op.type === 'veth.add') spaces.add(op.ns).add(op.peerNs);
+  }
+  if (spaces.size === 0) return { ops: [], notes: [] };
+  const files = new Set(await listNetns());
+  const state = await observe([...spaces]);
+  const ops: Op[] = [];
+  const notes: string[] = [];
+  const ours = (l: KLink | undefined) => !!l && l.group === group;
+  const markLink = (ns: string, name: string, mark: string) => {
+    const l = state.namespaces[ns]?.links[name];
+    if (l && l.mark === null && ours(l)) ops.push({ type: 'link.set', ns, name, mark });
+  };
+  for (const op of journaled) {
+    switch (op.type) {
+      case 'netns.add': {
+        const n = state.namespaces[op.ns];
+        if (!n) {
+          // `ip netns add` killed between creating the name and mounting the namespace on it.
+          if (files.has(op.ns)) ops.push({ type: 'netns.del', ns: op.ns });
+          break;
+        }
+        if (n.mark !== null) break;
+        if (madeByUs(n, group)) ops.push({ type: 'link.set', ns: op.ns, name: 'lo', up: true, mark: op.mark });
+        else notes.push(`(left alone: namespace ${op.ns} has no mark and holds interfaces nslab did not make)`);
+        break;
+      }
+      case 'bridge.add':
+        markLink(op.ns, op.name, op.mark);
+        break;
+      case 'veth.add':
+        markLink(op.ns, op.name, op.mark);
+        markLink(op.peerNs, op.peerName, op.mark);
+        break;
+      default:
+        break;
+    }
+  }
+  return { ops, notes };
+}
+
+/** A namespace nslab was creating holds nothing but lo and links of its lab's group. */
+function madeByUs(n: KNamespace, group: number): boolean {
+  return Object.values(n.links).every((l) => l.name === 'lo' || (l.group === group && (l.mark === null || markLab(l.mark) !== null)));
+}
