@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'conflict'           // a foreign object is in the way
   | 'kernel'             // a kernel command failed (the apply was rolled back)
   | 'unauthorized'
+  | 'forbidden'          // not allowed on this server (e.g. a root shell without --allow-host-shell)
   | 'internal';
 
 export class NslabError extends Error {
