@@ -25,8 +25,8 @@ export interface ToolsServer {
   close: () => Promise<void>;
 }
 
-export async function startToolsServer(): Promise<ToolsServer> {
-  const home = mkdtempSync(join(tmpdir(), 'nslab-tools-'));
+/** `home`: the state folder (default: a fresh one in the temporary folder); removed on close either way. */
+export async function startToolsServer(home = mkdtempSync(join(tmpdir(), 'nslab-tools-'))): Promise<ToolsServer> {
   const labs = createLabsService({ home });
   const http: HttpServer = createServer();
   const io = new Server(http);
