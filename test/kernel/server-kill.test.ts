@@ -127,6 +127,11 @@ describe('kill -9 of the server', () => {
         await until(() => out.includes('[A]'), 5000, 'the prompt');
         await ask('term:input', { id: r.id, data: 'sleep 300 & echo JOB-STARTED\r' });
         await until(() => /JOB-STARTED\r?\n/.test(out.replace(/echo JOB-STARTED/g, '')), 5000, 'the job');
+        // the real server's token is in its environment: the shell cannot read it
+        await ask('term:input', { id: r.id, data: `cat /proc/${serverPid}/environ; echo "ENV-RC=$?"\r` });
+        await until(() => /ENV-RC=\d+/.test(out), 5000, 'the environ attempt');
+        expect(/ENV-RC=(\d+)/.exec(out)![1]).not.toBe('0');
+        expect(out).not.toContain(TOKEN);
       }
     }
     const cap = await ask('capture:start', { lab: LAB, node: 'B', iface: 'eth0', filter: '' });
