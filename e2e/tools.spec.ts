@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { io } from 'socket.io-client';
-import { BASE, createAppliedSeedLab, deleteLab, login, sh } from './helpers';
+import { BASE, createAppliedSeedLab, deleteLab, HOME, login, sh } from './helpers';
 
 const LAB = 'e2etools';
 const ns = (node: string) => `${LAB}-${node}`;
@@ -155,6 +155,28 @@ test('5. closing the browser ends its shells and captures: no stray bash or tcpd
   await expect.poll(() => [...newBash, ...newTcpdump].filter((p) => pidsOf('bash').includes(p) || pidsOf('tcpdump').includes(p)), { timeout: 10_000 }).toEqual([]);
   expect(pidsOf('bash').filter((p) => !bashBefore.includes(p))).toEqual([]);
   expect(pidsOf('tcpdump').filter((p) => !tcpdumpBefore.includes(p))).toEqual([]);
+});
+
+test('6. the terminal is confined to A (after the neighbour tests: its ping fills the neighbour table): no way into B, the server state is hidden, ping and addresses work', async ({ page }) => {
+  await openEditor(page);
+  await openTerminal(page, 'A');
+  await page.locator('.term-screen .xterm').click();
+  const rows = page.locator('.term-screen .xterm-rows');
+  const run = async (cmd: string, tag: string) => {
+    await page.keyboard.type(`${cmd}; echo ${tag}=$?`);
+    await page.keyboard.press('Enter');
+    await expect(rows).toContainText(new RegExp(`${tag}=\\d+`));
+    return Number(new RegExp(`${tag}=(\\d+)`).exec((await rows.textContent()) ?? '')![1]);
+  };
+  expect(await run(`ip netns exec ${ns('B')} true`, 'RC-NETNS')).not.toBe(0);
+  expect(await run('nsenter --net=/proc/1/ns/net true', 'RC-NSENTER')).not.toBe(0);
+  expect(await run(`ip netns del ${ns('B')}`, 'RC-DEL')).not.toBe(0);
+  expect(await run(`test -e ${HOME}/nslab.db`, 'RC-DB')).not.toBe(0);
+  expect(await run('ping -c1 -W2 10.0.0.3 >/dev/null', 'RC-PING')).toBe(0);
+  expect(await run('ip addr add 10.0.0.9/24 dev eth0', 'RC-ADDR')).toBe(0);
+  expect((await sh('ip', ['-n', ns('A'), '-br', 'addr', 'show', 'dev', 'eth0'])).stdout).toContain('10.0.0.9/24');
+  await sh('ip', ['-n', ns('A'), 'addr', 'del', '10.0.0.9/24', 'dev', 'eth0']);
+  expect((await sh('ip', ['netns', 'list'])).stdout).toContain(ns('B'));
 });
 
 test('terminals only for clients holding the access token', async () => {

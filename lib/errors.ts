@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'kernel'             // a kernel command failed (the apply was rolled back)
   | 'confirm'            // the request needs the user's explicit confirmation (e.g. adopting objects)
   | 'unauthorized'
+  | 'forbidden'          // not allowed on this server (e.g. a root shell without --allow-host-shell)
   | 'internal';
 
 export class NslabError extends Error {

@@ -1,6 +1,6 @@
 // The composition root: one Node HTTP server hosting the Next.js dashboard and socket.io,
 // sharing one labs service (the same store and engine as the CLI).
-// Usage: tsx server/main.ts [--host 127.0.0.1] [--port 3000] [--dev]
+// Usage: tsx server/main.ts [--host 127.0.0.1] [--port 3000] [--dev] [--allow-host-shell]
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -14,6 +14,7 @@ import { createLabsService } from '@/server/labs/service';
 import type { LabsService } from '@/server/labs/types';
 import { registerToolHandlers, closeToolsRuntime } from '@/server/tools/register';
 import { registerAdoptHandlers } from '@/server/adopt/register';
+import { hideFromConfined } from '@/server/kernel/confine';
 import { chooseToken, guardHttp, isAuthorized, isSameOrigin } from './auth';
 import { broadcastLabEvents, registerLabHandlers } from './gateway';
 
@@ -28,6 +29,8 @@ export interface ServerOptions {
   home?: string;
   /** print the dashboard URL (default true) */
   announce?: boolean;
+  /** offer terminals in this machine's own namespace: full root shells (default false) */
+  allowHostShell?: boolean;
 }
 
 export interface RunningServer {
@@ -48,6 +51,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   const labs = createLabsService({ home: opts.home ?? process.env.NSLAB_HOME });
+  // shells, probes and captures never see the state folder (its database)
+  if (opts.home) hideFromConfined(opts.home);
   // Labs applied or edited with the CLI show here too.
   labs.watchStore();
   // What a crashed apply (of this server, or of the CLI) left half-marked is recovered now.
@@ -79,7 +84,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const stopBroadcast = broadcastLabEvents(io, labs);
   io.on('connection', (socket) => {
     registerLabHandlers(io, socket, labs);
-    registerToolHandlers(io as unknown as Server, socket as unknown as Parameters<typeof registerToolHandlers>[1], { labs });
+    registerToolHandlers(io as unknown as Server, socket as unknown as Parameters<typeof registerToolHandlers>[1], { labs, allowHostShell: !!opts.allowHostShell });
     registerAdoptHandlers(io as unknown as Server, socket as unknown as Parameters<typeof registerAdoptHandlers>[1], { labs });
   });
 
@@ -90,6 +95,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/?token=${token}`;
   if (opts.announce !== false) console.log(`nslab dashboard: ${url}`);
+  if (opts.announce !== false && opts.allowHostShell) console.log('nslab: --allow-host-shell: a terminal on a host that is this machine is a full root shell');
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -111,11 +117,14 @@ async function closeLabs(labs: LabsService): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '3000' }, dev: { type: 'boolean', default: false } },
+    options: {
+      host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '3000' }, dev: { type: 'boolean', default: false },
+      'allow-host-shell': { type: 'boolean', default: false },
+    },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port: "${values.port}" is not a port number (1-65535)`);
-  const server = await startServer({ host: values.host, port, dev: values.dev });
+  const server = await startServer({ host: values.host, port, dev: values.dev, allowHostShell: values['allow-host-shell'] });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => void server.close().finally(() => process.exit(0)));
   }

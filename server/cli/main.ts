@@ -132,6 +132,14 @@ program
 program
   .command('exec')
   .description("run a command in a node's namespace (node `host` is the lab's host context); exits with the command's code")
+  .addHelpText(
+    'after',
+    `
+In a namespace of the lab (its isolated host too) the command runs confined, like a dashboard
+terminal: that namespace only, as user nobody with CAP_NET_ADMIN and CAP_NET_RAW, in a private
+pid and mount namespace, with a clean environment and a private /tmp. On a host that is this
+machine (no isolated host) it runs unconfined, as you (root).`,
+  )
   .argument('<lab>', 'lab name')
   .argument('<node>', 'node id, or host')
   .argument('<command...>', 'the command and its arguments, after --')
@@ -177,9 +185,10 @@ program
     return n;
   }, 3000)
   .option('--dev', 'run Next.js in development mode')
-  .action(async (opts: { host: string; port: number; dev?: boolean }) => {
+  .option('--allow-host-shell', "offer terminals on a host that is this machine's own namespace: full root shells (other terminals, probes and captures are always confined to their namespace)")
+  .action(async (opts: { host: string; port: number; dev?: boolean; allowHostShell?: boolean }) => {
     const { startServer } = await import('@/server/main');
-    const server = await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev });
+    const server = await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev, allowHostShell: !!opts.allowHostShell });
     keepRunning = true;
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => void server.close().finally(() => process.exit(0)));

@@ -45,7 +45,7 @@ export function processCount(): number {
 }
 
 /** Runs argv[0] with the rest as arguments; stdin is fed and closed when given. */
-export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('runArgv: empty argv');
   const n = (started += 1);
@@ -56,6 +56,8 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
     reject: false,
     stripFinalNewline: false,
     timeout: opts.timeoutMs ?? 60_000,
+    // a given environment replaces the server's own (confined tools never see its token)
+    ...(opts.env ? { env: opts.env, extendEnv: false } : {}),
     ...(opts.stdin !== undefined ? { input: opts.stdin } : { stdin: 'ignore' }),
   });
   if (FAULT) setTimeout(() => faultAt(n, 'during'), 2).unref();

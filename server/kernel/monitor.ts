@@ -5,6 +5,7 @@
 // deleted namespace really goes away (and takes its veth ends with it).
 import { watch, type FSWatcher } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
+import { diesWithServer } from './confine';
 import { runArgv } from './exec';
 import { listNetns } from './observer';
 
@@ -79,7 +80,9 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
       });
   };
 
-  const child: ResultPromise = execa('ip', ['monitor', 'all-nsid', 'link', 'address', 'route', 'netconf'], {
+  // setpriv --pdeathsig: the monitor dies with the server, even by kill -9
+  const [file, ...args] = diesWithServer(['ip', 'monitor', 'all-nsid', 'link', 'address', 'route', 'netconf']);
+  const child: ResultPromise = execa(file!, args, {
     reject: false,
     buffer: false,
     stdin: 'ignore',

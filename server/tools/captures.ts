@@ -1,5 +1,6 @@
-// Packet capture: `tcpdump -i IFACE -U -w - -- FILTER...` in a node's namespace (argv, never a
-// shell; the filter's words come after `--`, so none can be an option). The pcap stream is parsed
+// Packet capture: `tcpdump -i IFACE -U -w - -- FILTER...` confined to a node's namespace
+// (server/kernel/confine.ts; argv, never a shell; the filter's words come after `--`, so none can
+// be an option). The pcap stream is parsed
 // as it arrives into packet summaries for the live list, and its bytes are kept (up to a cap)
 // for the .pcap download.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { NslabError } from '@/lib/errors';
 import { summarize, PcapStreamParser, type PacketSummary } from '@/lib/pcap';
 import { filterWords, TOOL_LIMITS, type CaptureInfo } from '@/lib/protocol-tools';
-import { inNamespace } from './context';
+import { confinedArgv, confinedEnv } from '@/server/kernel/confine';
 import { LimitError } from './terminals';
-import { endProcess } from './processes';
+import { endTree } from './processes';
 
 const READY_TIMEOUT_MS = 5000;
 
@@ -59,8 +60,8 @@ export class CaptureRegistry {
     if (this.captures.size >= this.limits.total) throw new LimitError(`the server already holds ${this.limits.total} captures, its limit; discard some and retry`);
 
     const words = filterWords(filter);
-    const argv = inNamespace(where.ns, ['tcpdump', '-i', iface, '-n', '-U', '-w', '-', ...(words.length ? ['--', ...words] : [])]);
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = confinedArgv(where.ns, ['tcpdump', '-i', iface, '-n', '-U', '-w', '-', ...(words.length ? ['--', ...words] : [])]);
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env: confinedEnv(where.node) as NodeJS.ProcessEnv });
     const id = randomUUID();
     const info: CaptureInfo = { id, lab: where.lab, node: where.node, iface, filter, running: true, packets: 0, bytes: 0 };
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -103,7 +104,7 @@ export class CaptureRegistry {
     try {
       await ready;
     } catch (e) {
-      if (child.pid) await endProcess(child.pid, 'SIGTERM', 500);
+      if (child.pid) await endTree(child.pid, 'SIGTERM', 500);
       throw e;
     }
     this.captures.set(id, cap);
@@ -149,7 +150,7 @@ export class CaptureRegistry {
     if (!cap.info.running) return;
     cap.info.running = false;
     // SIGINT: tcpdump writes out what it holds and exits
-    if (cap.child.pid) await endProcess(cap.child.pid, 'SIGINT', 1500);
+    if (cap.child.pid) await endTree(cap.child.pid, 'SIGINT', 1500);
     await cap.exited;
   }
 

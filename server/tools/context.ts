@@ -33,7 +33,10 @@ export function namespaceExists(ns: string): boolean {
   return existsSync(`/run/netns/${ns}`);
 }
 
-/** argv that runs `argv` inside `ns`, the way a student types it ('' = right here). */
+/**
+ * argv that runs `argv` inside `ns`, the way a student types it ('' = right here): what the tools
+ * show. What they run is confined (server/kernel/confine.ts).
+ */
 export function inNamespace(ns: string, argv: string[]): string[] {
   return ns ? ['ip', 'netns', 'exec', ns, ...argv] : argv;
 }

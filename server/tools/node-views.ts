@@ -4,6 +4,7 @@
 // ends the monitor by its PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { NodeView } from '@/lib/protocol-tools';
+import { diesWithServer } from '@/server/kernel/confine';
 import { ipArgv, runArgv } from '@/server/kernel/exec';
 import { splitBatchJson } from '@/server/kernel/parse';
 import { interfaceRows, neighRows, routeRows, type IpAddrJson, type IpNeighJson, type IpRouteJson } from './node-view-rows';
@@ -58,7 +59,8 @@ export class NodeViewWatchers {
   }
 
   private startMonitor(w: Watch): void {
-    const [file, ...args] = ipArgv(w.ns, 'monitor', 'neigh', 'link', 'address', 'route');
+    // setpriv --pdeathsig: the monitor dies with the server, even by kill -9
+    const [file, ...args] = diesWithServer(ipArgv(w.ns, 'monitor', 'neigh', 'link', 'address', 'route'));
     const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     w.monitor = child;
     child.stdout?.on('data', () => this.schedule(w));

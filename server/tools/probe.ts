@@ -1,6 +1,7 @@
 // Ping and traceroute from a node, as one action: resolve the target (a node -> its first
-// address), run the tool inside the source's namespace, and say which nodes and links the
-// packets crossed so the canvas can draw the path.
+// address), run the tool confined to the source's namespace (server/kernel/confine.ts), and say
+// which nodes and links the packets crossed so the canvas can draw the path. The result shows the
+// command as a student would type it (`ip netns exec NS ping ...`).
 import { existsSync } from 'node:fs';
 import { parseIPv4 } from '@/lib/addr';
 import { nodeNamespace } from '@/lib/compile';
@@ -8,10 +9,16 @@ import { NslabError } from '@/lib/errors';
 import type { ProbeHop, ProbeResult } from '@/lib/protocol-tools';
 import { HOST_ID } from '@/lib/topology';
 import { ipArgv, runArgv } from '@/server/kernel/exec';
+import { confinedArgv, confinedEnv } from '@/server/kernel/confine';
 import { inNamespace, type NodeContext } from './context';
 import { addressOwners, derivePath, firstAddress } from './path';
 
 const MAX_HOPS = 12;
+
+/** Runs `argv` confined to the source node's namespace. */
+function runConfined(ctx: NodeContext, argv: string[], timeoutMs: number) {
+  return runArgv(confinedArgv(ctx.ns, argv), { timeoutMs, env: confinedEnv(ctx.node) });
+}
 
 /** A node id of the lab (its first address) or a dotted IPv4 address. */
 export function resolveTarget(ctx: NodeContext, target: string): { address: string; node: string | null } {
@@ -34,8 +41,9 @@ export async function runProbe(ctx: NodeContext, kind: 'ping' | 'traceroute', ta
 }
 
 async function ping(ctx: NodeContext, target: string, address: string): Promise<ProbeResult> {
-  const argv = inNamespace(ctx.ns, ['ping', '-n', '-c', '3', '-W', '1', address]);
-  const res = await runArgv(argv, { timeoutMs: 15_000 });
+  const cmd = ['ping', '-n', '-c', '3', '-W', '1', address];
+  const argv = inNamespace(ctx.ns, cmd);
+  const res = await runConfined(ctx, cmd, 15_000);
   const output = (res.stdout + res.stderr).trim();
   const ok = res.exitCode === 0;
   const summary = /\d+ packets transmitted.*/.exec(output)?.[0] ?? (output.split('\n').pop() || `ping exited with code ${res.exitCode}`);
@@ -91,8 +99,9 @@ async function traceroute(ctx: NodeContext, target: string, address: string): Pr
 }
 
 async function withTraceroute(ctx: NodeContext, bin: string, address: string) {
-  const argv = inNamespace(ctx.ns, [bin, '-n', '-w', '1', '-q', '1', '-m', String(MAX_HOPS), address]);
-  const res = await runArgv(argv, { timeoutMs: 30_000 });
+  const cmd = [bin, '-n', '-w', '1', '-q', '1', '-m', String(MAX_HOPS), address];
+  const argv = inNamespace(ctx.ns, cmd);
+  const res = await runConfined(ctx, cmd, 30_000);
   const hops: ProbeHop[] = [];
   for (const line of res.stdout.split('\n')) {
     const m = /^\s*(\d+)\s+(\S+)(?:\s+([\d.]+) ms)?/.exec(line);
@@ -106,9 +115,10 @@ async function withTraceroute(ctx: NodeContext, bin: string, address: string) {
 async function hopByHop(ctx: NodeContext, address: string) {
   const hops: ProbeHop[] = [];
   const lines: string[] = [];
-  const argvOf = (ttl: number) => inNamespace(ctx.ns, ['ping', '-n', '-c', '1', '-W', '1', '-t', String(ttl), address]);
+  const cmdOf = (ttl: number) => ['ping', '-n', '-c', '1', '-W', '1', '-t', String(ttl), address];
+  const argvOf = (ttl: number) => inNamespace(ctx.ns, cmdOf(ttl));
   for (let ttl = 1; ttl <= MAX_HOPS; ttl++) {
-    const res = await runArgv(argvOf(ttl), { timeoutMs: 5_000 });
+    const res = await runConfined(ctx, cmdOf(ttl), 5_000);
     const reply = /bytes from ([\d.]+):.*time=([\d.]+) ms/.exec(res.stdout);
     const exceeded = /From ([\d.]+) icmp_seq=\d+ Time to live exceeded/.exec(res.stdout);
     const hop: ProbeHop = reply

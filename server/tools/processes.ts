@@ -56,6 +56,43 @@ export async function endSession(leader: number): Promise<void> {
   for (let i = 0; i < 30 && members().length; i++) await sleep(50);
 }
 
+/** Every live process below `root` (children, their children, ...), by parent PID. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = statOf(Number(name));
+    if (s) children.set(s.ppid, [...(children.get(s.ppid) ?? []), Number(name)]);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      if (out.includes(c)) continue;
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out.filter(isAlive);
+}
+
+/** Sends `sig` to `root` and everything below it (a confined chain: the signal reaches the command itself). */
+export function signalTree(root: number, sig: NodeJS.Signals): void {
+  for (const pid of [root, ...descendants(root)]) signal(pid, sig);
+}
+
+/**
+ * Ends a confined child: `first` to the whole tree (SIGINT lets tcpdump flush), then SIGKILL to
+ * the root after `graceMs` (its death ends the private pid namespace and everything in it).
+ */
+export async function endTree(root: number, first: NodeJS.Signals = 'SIGTERM', graceMs = 1500): Promise<void> {
+  if (!isAlive(root)) return;
+  signalTree(root, first);
+  for (let t = 0; t < graceMs && isAlive(root); t += 50) await sleep(50);
+  if (isAlive(root)) signalTree(root, 'SIGKILL');
+  for (let i = 0; i < 20 && isAlive(root); i++) await sleep(50);
+}
+
 /** Ends one child we started: `first` (SIGINT lets tcpdump flush), then SIGKILL after `graceMs`. */
 export async function endProcess(pid: number, first: NodeJS.Signals = 'SIGTERM', graceMs = 1500): Promise<void> {
   if (!isAlive(pid)) return;

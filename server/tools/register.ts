@@ -17,6 +17,8 @@ import { LimitError, TerminalRegistry } from './terminals';
 
 export interface ToolDeps {
   labs: LabsService;
+  /** `nslab serve --allow-host-shell`: terminals may open in this machine's own namespace (full root) */
+  allowHostShell?: boolean;
 }
 
 /** What the tools share across sockets of one server: limits are global. */
@@ -29,10 +31,10 @@ export interface ToolsRuntime {
 
 const runtimes = new WeakMap<Server, ToolsRuntime>();
 
-export function toolsRuntime(io: Server, labs: LabsService): ToolsRuntime {
+export function toolsRuntime(io: Server, labs: LabsService, allowHostShell = false): ToolsRuntime {
   let rt = runtimes.get(io);
   if (!rt) {
-    rt = { terminals: new TerminalRegistry(), captures: new CaptureRegistry(), views: new NodeViewWatchers(), rates: new RatesBroadcaster(io, labs) };
+    rt = { terminals: new TerminalRegistry(undefined, allowHostShell), captures: new CaptureRegistry(), views: new NodeViewWatchers(), rates: new RatesBroadcaster(io, labs) };
     runtimes.set(io, rt);
   }
   return rt;
@@ -51,7 +53,7 @@ type Parsed<E extends ToolRequestName> = ReturnType<(typeof toolRequestSchemas)[
 
 export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps): void {
   const { labs } = deps;
-  const rt = toolsRuntime(io, labs);
+  const rt = toolsRuntime(io, labs, !!deps.allowHostShell);
   const owner = socket.id;
   const views = new Map<string, () => void>();
   rt.rates.ensureRunning();

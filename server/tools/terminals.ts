@@ -1,11 +1,14 @@
-// Shells inside a node's namespace: a pty (node-pty) running `ip netns exec NS bash`, its output
-// streamed to the browser that opened it. Capped per socket and in total; closing a terminal, or
-// the socket going away, ends the shell's whole session by PID.
+// Shells inside a node's namespace: a pty (node-pty) running bash confined to that namespace
+// (server/kernel/confine.ts: private pid and mount namespace, user nobody with only
+// CAP_NET_ADMIN/CAP_NET_RAW, dying with the server), its output streamed to the browser that
+// opened it. A shell in this machine's own namespace is full root and exists only when the server
+// was started with --allow-host-shell. Capped per socket and in total; closing a terminal, or the
+// socket going away, ends the shell's whole session by PID.
 import { randomUUID } from 'node:crypto';
 import * as pty from 'node-pty';
 import { NslabError } from '@/lib/errors';
 import { TOOL_LIMITS } from '@/lib/protocol-tools';
-import { inNamespace } from './context';
+import { confinedArgv, confinedEnv } from '@/server/kernel/confine';
 import { endSession } from './processes';
 
 export class LimitError extends NslabError {
@@ -39,22 +42,14 @@ export interface OpenTerminal {
 const BATCH_MS = 8;
 const BATCH_BYTES = 64 * 1024;
 
-/** A clean environment: the server's own (with its access token) never reaches a student's shell. */
-function shellEnv(node: string): Record<string, string> {
-  return {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    HOME: '/root',
-    TERM: 'xterm-256color',
-    LANG: process.env.LANG ?? 'C.UTF-8',
-    PS1: `[${node}] \\$ `,
-    NSLAB_NODE: node,
-  };
-}
-
 export class TerminalRegistry {
   private readonly terms = new Map<string, Terminal>();
 
-  constructor(private readonly limits = { perOwner: TOOL_LIMITS.terminalsPerSocket, total: TOOL_LIMITS.terminalsTotal }) {}
+  constructor(
+    private readonly limits = { perOwner: TOOL_LIMITS.terminalsPerSocket, total: TOOL_LIMITS.terminalsTotal },
+    /** `nslab serve --allow-host-shell`: a shell in this machine's own namespace (a full root shell) may be opened */
+    private readonly allowHostShell = false,
+  ) {}
 
   get size(): number {
     return this.terms.size;
@@ -77,14 +72,19 @@ export class TerminalRegistry {
     if (this.terms.size >= this.limits.total) {
       throw new LimitError(`the server already runs ${this.limits.total} terminals, its limit; close some (in any browser) and retry`);
     }
+    const hostShell = o.ns === '';
+    if (hostShell && !this.allowHostShell) {
+      throw new NslabError('forbidden', `node "${o.node}" is this machine's own network namespace, where a shell is a full root shell; this server offers one only when started with \`nslab serve --allow-host-shell\` (or give the lab an isolated host)`);
+    }
     // --norc: the distribution's bashrc would replace the prompt that names the node.
-    const [file, ...args] = inNamespace(o.ns, ['bash', '--norc', '-i']);
+    const shell = ['bash', '--norc', '-i'];
+    const [file, ...args] = hostShell ? shell : confinedArgv(o.ns, shell);
     const proc = pty.spawn(file!, args, {
       name: 'xterm-256color',
       cols: o.cols,
       rows: o.rows,
-      cwd: '/root',
-      env: shellEnv(o.node),
+      cwd: hostShell ? '/root' : '/',
+      env: confinedEnv(o.node, hostShell ? '/root' : '/tmp'),
     });
     const id = randomUUID();
     const term: Terminal = { id, owner: o.owner, node: o.node, ns: o.ns, proc, closing: false };

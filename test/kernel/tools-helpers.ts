@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { assertTopology } from '@/lib/validate';
 import { registerLabHandlers, type NslabServer, type NslabSocket } from '@/server/gateway';
 import { createLabsService } from '@/server/labs/service';
-import { isAlive as alive } from '@/server/tools/processes';
+import { descendants, isAlive as alive } from '@/server/tools/processes';
 import { registerToolHandlers } from '@/server/tools/register';
 import { SEED, sh } from './cli-helpers';
 
@@ -25,8 +25,8 @@ export interface ToolsServer {
   close: () => Promise<void>;
 }
 
-export async function startToolsServer(): Promise<ToolsServer> {
-  const home = mkdtempSync(join(tmpdir(), 'nslab-tools-'));
+/** `home`: the state folder (default: a fresh one in the temporary folder); removed on close either way. */
+export async function startToolsServer(home = mkdtempSync(join(tmpdir(), 'nslab-tools-'))): Promise<ToolsServer> {
   const labs = createLabsService({ home });
   const http: HttpServer = createServer();
   const io = new Server(http);
@@ -107,6 +107,22 @@ export function pidsOf(name: string): number[] {
     }
   }
   return out;
+}
+
+/**
+ * The PID, as the server sees it, of process `inner` of the private pid namespace a confined
+ * shell started at `root` runs in (`echo $!` in such a shell prints the namespace's own number).
+ */
+export function outerPid(root: number, inner: number): number {
+  for (const pid of descendants(root)) {
+    try {
+      const ids = (/^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '').trim().split(/\s+/).map(Number);
+      if (ids.length > 1 && ids[ids.length - 1] === inner) return pid;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no process ${inner} in the pid namespace below ${root}`);
 }
 
 function readdirSyncSafe(dir: string): string[] {

@@ -9,7 +9,7 @@ import type { CaptureInfo, LabRates, NodeView, PacketSummary, ProbeResult } from
 import { counterPlan, readLinkCounters } from '@/server/tools/link-rates';
 import { sh } from './cli-helpers';
 import {
-  alive, applySeed, client, destroySeed, HOST_NS, LAB, pidsOf, request, startToolsServer, until, waitForEvent, type ToolsServer,
+  alive, applySeed, client, destroySeed, HOST_NS, LAB, outerPid, pidsOf, request, startToolsServer, until, waitForEvent, type ToolsServer,
 } from './tools-helpers';
 
 let server: ToolsServer;
@@ -64,7 +64,8 @@ describe('terminals', () => {
     const t = await openTerminal(s, 'B');
     await request(s, 'term:input', { id: t.id, data: 'sleep 300 & echo JOB=$!\r' });
     await until(() => /JOB=\d+/.test(t.output()), 5000, 'job pid');
-    const job = Number(/JOB=(\d+)/.exec(t.output())![1]);
+    // the shell runs in its own pid namespace: $! is that namespace's number
+    const job = outerPid(t.pid, Number(/JOB=(\d+)/.exec(t.output())![1]));
     expect(alive(job)).toBe(true);
     await request(s, 'term:close', { id: t.id });
     expect([alive(t.pid), alive(job)]).toEqual([false, false]);
@@ -234,7 +235,7 @@ describe('a browser going away', () => {
     const t2 = await openTerminal(b, 'host');
     await request(b, 'term:input', { id: t1.id, data: 'sleep 300 & echo JOB=$!\r' });
     await until(() => /JOB=\d+/.test(t1.output()), 5000, 'job pid');
-    const job = Number(/JOB=(\d+)/.exec(t1.output())![1]);
+    const job = outerPid(t1.pid, Number(/JOB=(\d+)/.exec(t1.output())![1]));
     const cap = await request<Ok & { capture: CaptureInfo }>(b, 'capture:start', { lab: LAB, node: 'B', iface: 'eth0', filter: '' });
     expect(cap.ok).toBe(true);
     const tcpdumps = pidsOf('tcpdump').filter((p) => !tcpdumpBefore.includes(p));
