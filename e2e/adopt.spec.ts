@@ -91,4 +91,18 @@ test('hand-made namespaces and a bridge appear in the adopt view and become a la
   await page.getByRole('link', { name: 'Open it in the editor' }).click();
   await expect(page).toHaveURL(new RegExp(`/labs/${LAB}$`));
   for (const id of [BR, 'hm-red', 'hm-blue']) await expect(page.locator(`.react-flow__node[data-id="${id}"]`)).toBeVisible();
+
+  // Apply takes the hand-made objects over only once the user confirms the list of them.
+  await page.getByRole('button', { name: 'Apply…' }).click();
+  const dialog = page.getByRole('dialog');
+  const takeovers = dialog.getByTestId('takeovers');
+  await expect(takeovers).toBeVisible();
+  for (const t of [`namespace ${RED}`, `namespace ${BLUE}`, `interface ${BR} in this machine's own namespace`]) await expect(takeovers).toContainText(t);
+  const apply = dialog.getByRole('button', { name: 'Apply', exact: true });
+  await expect(apply).toBeDisabled();
+  expect((await sh('ip', ['-n', RED, 'link', 'show', 'lo'])).stdout).not.toContain('alias');
+  await takeovers.getByRole('checkbox').check();
+  await apply.click();
+  await expect(dialog.getByText('Applied: the kernel now matches the lab.')).toBeVisible({ timeout: 60_000 });
+  expect((await sh('ip', ['-n', RED, 'link', 'show', 'lo'])).stdout).toContain(`alias nslab:${LAB}:ns:`);
 });

@@ -1,5 +1,5 @@
 'use client';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { EditorState } from '../store/editor-store';
 import { useEditorStore, useEditorStoreApi } from '../store/editor-provider';
 import { PlanChangeRow } from './plan-change-row';
@@ -15,6 +15,7 @@ export function PlanDialog() {
   const store = useEditorStoreApi();
   const { run } = useApplyFlow();
   const ref = useRef<HTMLDivElement>(null);
+  const [adoptConfirmed, setAdoptConfirmed] = useState(false);
   const open = apply.phase === 'planning' || apply.phase === 'review' || apply.phase === 'applying' || (apply.phase === 'done' && (!!apply.result || !!apply.error));
   useEffect(() => {
     if (open) ref.current?.querySelector<HTMLElement>('[data-autofocus]')?.focus();
@@ -36,6 +37,7 @@ export function PlanDialog() {
   const destroying = apply.kind === 'destroy';
   const empty = !!plan && plan.changes.length === 0;
   const conflicts = plan?.conflicts ?? [];
+  const takeovers = !destroying && apply.phase === 'review' ? (plan?.takeovers ?? []) : [];
   const done = Object.values(apply.progress).filter((s) => s === 'done').length;
   const result = apply.result;
 
@@ -69,6 +71,16 @@ export function PlanDialog() {
             <ul>{conflicts.map((c) => <li key={`${c.ns}/${c.object}`}>{c.message}</li>)}</ul>
           </div>
         )}
+        {takeovers.length > 0 && conflicts.length === 0 && (
+          <div className="banner warn" role="alert" data-testid="takeovers">
+            <strong>This lab takes over {takeovers.length === 1 ? 'an object' : `${takeovers.length} objects`} that nslab did not make:</strong>
+            <ul>{takeovers.map((t) => <li key={t}>{t}</li>)}</ul>
+            <label className="check">
+              <input type="checkbox" checked={adoptConfirmed} onChange={(e) => setAdoptConfirmed(e.target.checked)} />
+              Take {takeovers.length === 1 ? 'it' : 'them'} over: nslab marks {takeovers.length === 1 ? 'it' : 'them'} as this lab&apos;s, and Destroy will delete {takeovers.length === 1 ? 'it' : 'them'}.
+            </label>
+          </div>
+        )}
         {apply.phase === 'applying' && <p className="muted" role="status">{destroying ? 'Destroying…' : `Applying… ${done} of ${plan?.changes.length ?? 0} changes done`}</p>}
         {result?.ok && <p className="ok-text" role="status">{destroying ? 'Destroyed: the lab has no kernel objects left.' : 'Applied: the kernel now matches the lab.'}</p>}
         {result && !result.ok && result.error && (
@@ -86,7 +98,7 @@ export function PlanDialog() {
           {apply.phase === 'review' && (
             <>
               <button type="button" className="btn ghost" onClick={close}>Cancel</button>
-              <button type="button" className={`btn ${destroying ? 'danger' : 'primary'}`} data-autofocus onClick={() => void run()} disabled={conflicts.length > 0 || (empty && !destroying)}>
+              <button type="button" className={`btn ${destroying ? 'danger' : 'primary'}`} data-autofocus onClick={() => void run(takeovers.length > 0 && adoptConfirmed)} disabled={conflicts.length > 0 || (empty && !destroying) || (takeovers.length > 0 && !adoptConfirmed)}>
                 {destroying ? 'Destroy' : 'Apply'}
               </button>
             </>

@@ -37,12 +37,13 @@ export function useApplyFlow() {
     else store.getState().setApply({ phase: 'review', plan: res.plan });
   }, [save, socket, store]);
 
-  const run = useCallback(async () => {
+  /** adopt: the user confirmed taking over the plan's `takeovers` (objects nslab did not make) */
+  const run = useCallback(async (adopt = false) => {
     const s = store.getState();
     s.setApply({ phase: 'applying', progress: {}, result: null, error: null });
     const res = s.apply.kind === 'destroy'
       ? await request(socket, 'lab:destroy', { name: s.name })
-      : await request(socket, 'lab:apply', { name: s.name, rev: s.rev, ...(s.apply.plan ? { fingerprint: s.apply.plan.fingerprint } : {}) });
+      : await request(socket, 'lab:apply', { name: s.name, rev: s.rev, ...(s.apply.plan ? { fingerprint: s.apply.plan.fingerprint } : {}), ...(adopt ? { adopt: true as const } : {}) });
     if (!res.ok) store.getState().setApply({ phase: 'done', error: { code: res.code, message: res.message } });
     else store.getState().setApply({ phase: 'done', result: res.result, plan: res.result.plan });
   }, [socket, store]);
