@@ -100,6 +100,7 @@ test('hand-made namespaces and a bridge appear in the adopt view and become a la
   for (const t of [`namespace ${RED}`, `namespace ${BLUE}`, `interface ${BR} in this machine's own namespace`]) await expect(takeovers).toContainText(t);
   const apply = dialog.getByRole('button', { name: 'Apply', exact: true });
   await expect(apply).toBeDisabled();
+  await page.screenshot({ path: 'test-results/adopt-confirm-1280x800.png' });
   expect((await sh('ip', ['-n', RED, 'link', 'show', 'lo'])).stdout).not.toContain('alias');
   await takeovers.getByRole('checkbox').check();
   await apply.click();
