@@ -24,9 +24,24 @@ export function plan(lab: string, desired: KernelState, observed: KernelState): 
   return ctx.builder.build();
 }
 
-/** Destroying a lab: the plan to a kernel without any of it. */
-export function destroyPlan(lab: string, observed: KernelState): Plan {
-  return plan(lab, { namespaces: {} }, observed);
+/**
+ * Destroying a lab: the plan to a kernel without any of it. `restore`: the machine's own
+ * ip_forward as it was before nslab first changed it, put back at the end (the caller decides
+ * whether another lab still needs it).
+ */
+export function destroyPlan(lab: string, observed: KernelState, restore?: { forwarding: boolean }): Plan {
+  const p = plan(lab, { namespaces: {} }, observed);
+  const current = observed.namespaces['']?.forwarding;
+  if (!restore || current === undefined || current === restore.forwarding) return p;
+  const bit = (on: boolean) => (on ? '1' : '0');
+  p.steps.push({
+    op: { type: 'sysctl.set', ns: '', key: FORWARDING_KEY, value: bit(restore.forwarding) },
+    undo: [{ type: 'sysctl.set', ns: '', key: FORWARDING_KEY, value: bit(current) }],
+    change: p.changes.length,
+  });
+  p.changes.push({ action: 'update', resource: 'forwarding', address: 'forwarding (this machine)', ns: '', details: [`restore ${FORWARDING_KEY} to ${bit(restore.forwarding)}`] });
+  p.summary.change += 1;
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------

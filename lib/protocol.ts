@@ -22,8 +22,8 @@ export const requestSchemas = {
   'lab:open': z.strictObject({ name: labNameSchema }),
   'lab:close': z.strictObject({ name: labNameSchema }),
   'lab:save': z.strictObject({ topology: topologyPayload, rev }),
-  /** without topology: the plan for the saved topology */
-  'lab:plan': z.strictObject({ name: labNameSchema, topology: topologyPayload.optional() }),
+  /** without topology: the plan for the saved topology; destroy: the plan that removes the lab (restores included) */
+  'lab:plan': z.strictObject({ name: labNameSchema, topology: topologyPayload.optional(), destroy: z.literal(true).optional() }),
   /** fingerprint: the plan the user previewed; apply refuses if the kernel's plan differs */
   /** adopt: the user confirmed taking over what the plan lists in `takeovers` */
   'lab:apply': z.strictObject({ name: labNameSchema, rev, fingerprint: z.string().max(64).optional(), adopt: z.literal(true).optional() }),

@@ -80,8 +80,8 @@ export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: 
     return { lab };
   });
 
-  on('lab:plan', async ({ name, topology }) => ({
-    plan: await labs.plan(name, topology === undefined ? undefined : checked(topology)),
+  on('lab:plan', async ({ name, topology, destroy }) => ({
+    plan: await labs.plan(name, topology === undefined ? undefined : checked(topology), destroy ? { destroy } : {}),
   }));
 
   on('lab:apply', async ({ name, rev, fingerprint, adopt }) => ({

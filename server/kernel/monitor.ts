@@ -10,10 +10,16 @@ import { runArgv } from './exec';
 import { listNetns } from './observer';
 
 const DEBOUNCE_MS = 100;
+/** Restarts of a monitor that ended wait 100 ms, then twice as long each time, up to this. */
+const MAX_BACKOFF_MS = 5_000;
+/** A monitor that ran this long before it ended starts its backoff again from the beginning. */
+const STABLE_MS = 10_000;
 
 export interface KernelWatch {
   /** re-reads the namespaces to watch (call after creating or deleting some) */
   refresh(): void;
+  /** the running `ip monitor` child's pid (tests kill it to see the watch recover) */
+  pid(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -80,35 +86,51 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
       });
   };
 
-  // setpriv --pdeathsig: the monitor dies with the server, even by kill -9
-  const [file, ...args] = diesWithServer(['ip', 'monitor', 'all-nsid', 'link', 'address', 'route', 'netconf']);
-  const child: ResultPromise = execa(file!, args, {
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-    stderr: 'ignore',
-  });
-  let partial = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const m = /^\[nsid (\w+)\]/.exec(line);
-      if (!m) continue;
-      const id = m[1] as string;
-      if (id === 'current') changed('');
-      else {
-        const ns = nsids.get(id);
-        if (ns) changed(ns);
-        else {
-          // an id assigned since we last looked (e.g. by a veth crossing over)
-          unknownIds.add(id);
-          refresh();
-        }
-      }
-    }
-  });
+  // One `ip monitor` child, restarted with backoff if it ever ends (never the server's end):
+  // after a restart every watched namespace counts as changed, since events may have been lost.
+  let child: ResultPromise | null = null;
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | null = null;
+  const start = () => {
+    if (closed) return;
+    // setpriv --pdeathsig: the monitor dies with the server, even by kill -9
+    const [file, ...args] = diesWithServer(['ip', 'monitor', 'all-nsid', 'link', 'address', 'route', 'netconf']);
+    const startedAt = Date.now();
+    const c: ResultPromise = execa(file!, args, { reject: false, buffer: false, stdin: 'ignore', stderr: 'ignore' });
+    child = c;
+    let partial = '';
+    c.stdout?.setEncoding('utf8');
+    c.stdout?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+    void c.then((r) => {
+      if (closed || child !== c) return;
+      child = null;
+      if (Date.now() - startedAt > STABLE_MS) restarts = 0;
+      const wait = Math.min(MAX_BACKOFF_MS, 100 * 2 ** restarts++);
+      console.error(`nslab: the kernel monitor (ip monitor) ended (${r.signal ?? `exit ${r.exitCode}`}); restarting in ${wait} ms`);
+      restartTimer = setTimeout(() => {
+        restartTimer = null;
+        start();
+        changed('');
+        for (const ns of getNamespaces()) changed(ns);
+      }, wait);
+    });
+  };
+  const onLine = (line: string) => {
+    const m = /^\[nsid (\w+)\]/.exec(line);
+    if (!m) return;
+    const id = m[1] as string;
+    if (id === 'current') return changed('');
+    const ns = nsids.get(id);
+    if (ns) return changed(ns);
+    // an id assigned since we last looked (e.g. by a veth crossing over)
+    unknownIds.add(id);
+    refresh();
+  };
+  start();
 
   let dirWatch: FSWatcher | null = null;
   try {
@@ -120,13 +142,15 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
 
   return {
     refresh,
+    pid: () => child?.pid,
     async close() {
       if (closed) return;
       closed = true;
       dirWatch?.close();
+      if (restartTimer) clearTimeout(restartTimer);
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
-      child.kill('SIGTERM');
+      child?.kill('SIGTERM');
       await child;
       await refreshing;
     },

@@ -1,13 +1,19 @@
-// What `nslab clean` does to the kernel once crashed applies are recovered: remove every object
-// that carries an nslab mark, then put back the host sysctls nslab changed. The caller holds
-// the lock of every lab (server/store/locks.ts), so no apply can save a value meanwhile.
+// `nslab clean`. The caller holds the lock of every lab (server/store/locks.ts), so no apply can
+// change the kernel or save a host value meanwhile.
 import { FORWARDING_KEY } from '@/lib/ops';
 import { runCommand, type CommandSink } from '@/server/kernel/exec';
 import { sweep } from '@/server/kernel/sweep';
-import type { Store } from '@/server/store/store';
+import { recoverApplies } from './recovery';
+import type { LabRepository } from './repository';
 
-export async function cleanKernel(store: Store, sink?: CommandSink): Promise<string[]> {
-  const removed = await sweep({}, sink);
+/**
+ * With every lab's lock held: recovers crashed applies, removes every object that carries an
+ * nslab mark, restores the host sysctls nslab changed, and marks every lab not applied.
+ */
+export async function cleanAll(repo: LabRepository, sink?: CommandSink): Promise<string[]> {
+  const store = repo.store;
+  const recovered = await recoverApplies(store, undefined, sink);
+  const removed = [...recovered.filter((r) => r.startsWith('(')), ...(await sweep({}, sink))];
   const restored = new Set<string>();
   for (const s of store.savedSysctls()) {
     if (s.key === FORWARDING_KEY && !restored.has(s.key)) {
@@ -21,5 +27,6 @@ export async function cleanKernel(store: Store, sink?: CommandSink): Promise<str
     }
     store.forgetSysctl(s.lab, s.key);
   }
+  for (const l of store.listLabs()) if (l.state !== 'not-applied' || l.appliedRev !== null) repo.setState(l.name, 'not-applied', null);
   return removed;
 }

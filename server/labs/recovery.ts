@@ -11,6 +11,34 @@ import { runOpsTolerant } from '@/server/kernel/driver';
 import type { CommandSink } from '@/server/kernel/exec';
 import { listNetns, observe } from '@/server/kernel/observer';
 import type { Store } from '@/server/store/store';
+import type { LabRepository } from './repository';
+import type { CommandLogEntry } from './types';
+
+/**
+ * Recovers every lab with an unfinished apply, each under its lock; a lab another process is
+ * applying right now is skipped (its apply has not crashed).
+ */
+export async function recoverAllLabs(repo: LabRepository, sink: (lab: string, phase: () => CommandLogEntry['phase']) => CommandSink): Promise<string[]> {
+  const out: string[] = [];
+  for (const lab of new Set(repo.store.unfinishedApplies().map((a) => a.lab))) {
+    if (!repo.store.locks.acquire(lab, 'recover').ok) continue;
+    try {
+      out.push(...(await recoverLab(repo, lab, sink(lab, () => 'recover'))));
+    } finally {
+      repo.store.locks.release(lab);
+    }
+  }
+  return out;
+}
+
+/** With the lab's lock held: finishes the marks of its crashed applies and settles its state. */
+export async function recoverLab(repo: LabRepository, lab: string, sink: CommandSink): Promise<string[]> {
+  if (repo.store.unfinishedApplies(lab).length === 0) return [];
+  const report = await recoverApplies(repo.store, lab, sink);
+  const row = repo.store.getLab(lab);
+  if (row && row.state === 'applying') repo.setState(lab, row.appliedRev !== null ? 'drifted' : 'failed');
+  return report;
+}
 
 /** Recovers every unfinished apply of `lab` (all labs when undefined); the caller holds the lock. */
 export async function recoverApplies(store: Store, lab: string | undefined, sink?: CommandSink): Promise<string[]> {

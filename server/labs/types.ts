@@ -37,8 +37,8 @@ export interface LabsService {
   save(topology: Topology, expectedRev: number): LabRecord;
   /** deletes the lab's record; destroys its kernel objects first */
   remove(name: string): Promise<void>;
-  /** the plan from the kernel's current state to this topology (default: the saved one) */
-  plan(name: string, topology?: Topology): Promise<PlanView>;
+  /** the plan from the kernel's current state to this topology (default: the saved one), or (destroy) to none of the lab */
+  plan(name: string, topology?: Topology, opts?: { destroy?: boolean }): Promise<PlanView>;
   /**
    * Applies the saved topology. expectedRev: refuse (version_mismatch) if the lab was saved since;
    * fingerprint: refuse if the plan differs from the one the user previewed (Plan.fingerprint);

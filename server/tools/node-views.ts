@@ -75,9 +75,12 @@ export class NodeViewWatchers {
     w.timer = setTimeout(() => {
       w.timer = null;
       if (!w.listeners.size) return;
-      void readNodeView(w.lab, w.node, w.ns).then((view) => {
-        for (const l of w.listeners) l(view);
-      });
+      readNodeView(w.lab, w.node, w.ns).then(
+        (view) => {
+          for (const l of w.listeners) l(view);
+        },
+        (e: unknown) => console.error(`nslab: reading node ${w.node} of lab ${w.lab} failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
     }, DEBOUNCE_MS);
   }
 

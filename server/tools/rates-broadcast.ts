@@ -22,7 +22,8 @@ export class RatesBroadcaster {
   /** Starts the clock (idempotent); it stops itself when no lab is open. */
   ensureRunning(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    // A failed sample is one line in the log and the next tick tries again; never the server's end.
+    this.timer = setInterval(() => this.tick().catch((e: unknown) => console.error(`nslab: sampling link rates failed: ${e instanceof Error ? e.message : String(e)}`)), this.intervalMs);
     this.timer.unref();
   }
 

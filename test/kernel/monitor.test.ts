@@ -2,6 +2,7 @@
 // second, bursts are merged, unwatched namespaces stay quiet, and closing leaves no child.
 import '../sandbox-guard';
 import { readdirSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchKernel } from '@/server/kernel/monitor';
 import { removeNamespaces, sh, uniqueLab } from './helpers';
@@ -53,7 +54,8 @@ describe('watchKernel', () => {
 
       // A burst is one notice; a namespace not watched is none.
       seen.length = 0;
-      for (let i = 0; i < 5; i++) await sh('ip', '-n', A, 'link', 'set', 'lo', i % 2 ? 'up' : 'down');
+      // (one ip process for the burst, so a busy machine cannot space it out past the debounce)
+      await execa('ip', ['-n', A, '-batch', '-'], { input: Array.from({ length: 5 }, (_, i) => `link set lo ${i % 2 ? 'up' : 'down'}`).join('\n') + '\n' });
       await sh('ip', '-n', B, 'link', 'set', 'lo', 'up');
       await sleep(400);
       expect(seen).toEqual([A]);
@@ -72,5 +74,30 @@ describe('watchKernel', () => {
       await w.close();
     }
     expect(children()).toEqual(kids);
+  });
+
+  it('restarts an ip monitor child that ends, and live notices resume', async () => {
+    const lab = uniqueLab('m');
+    made.push(`${lab}-`);
+    const A = `${lab}-A`;
+    await sh('ip', 'netns', 'add', A);
+    const seen: string[] = [];
+    const w = watchKernel(() => [A], (ns) => seen.push(ns));
+    try {
+      await until(() => w.pid() !== undefined, 2000);
+      await sleep(300);
+      // Killed from outside, twice: each time a new child takes over.
+      for (let round = 0; round < 2; round++) {
+        const first = w.pid()!;
+        process.kill(first, 'SIGKILL');
+        await until(() => w.pid() !== undefined && w.pid() !== first, 10_000);
+        await sleep(300);
+        seen.length = 0;
+        await sh('ip', '-n', A, 'link', 'set', 'lo', round % 2 ? 'down' : 'up');
+        await until(() => seen.includes(A), 2000);
+      }
+    } finally {
+      await w.close();
+    }
   });
 });

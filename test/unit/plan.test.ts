@@ -8,7 +8,7 @@ import { compile } from '@/lib/compile';
 import type { KernelState, KLink, KNamespace, KRoute } from '@/lib/kernel-state';
 import { linkMark, markLab, natTable, netnsMark } from '@/lib/names';
 import type { Op, Plan } from '@/lib/ops';
-import { plan } from '@/lib/plan';
+import { destroyPlan, plan } from '@/lib/plan';
 import { renderPlan } from '@/lib/plan-text';
 import type { Topology } from '@/lib/topology';
 import { assertTopology, parseTopologyText } from '@/lib/validate';
@@ -704,6 +704,28 @@ describe('plan', () => {
     const p = plan('seed', isolated, asObserved(onMachine, { '': machine() }));
     const used = new Set(p.steps.map((s) => s.change));
     expect([...used].sort((a, b) => a - b)).toEqual(p.changes.map((_, i) => i));
+  });
+});
+
+describe('destroyPlan', () => {
+  const applied = () => {
+    const o = asObserved(onMachine, { '': machine() });
+    o.namespaces['']!.forwarding = true;
+    return o;
+  };
+  it('removes every object of the lab and, when asked, puts the machine\'s ip_forward back last', () => {
+    const p = destroyPlan('seed', applied(), { forwarding: false });
+    const last = p.steps[p.steps.length - 1]!;
+    expect(last.op).toEqual({ type: 'sysctl.set', ns: '', key: 'net.ipv4.ip_forward', value: '0' });
+    expect(last.undo).toEqual([{ type: 'sysctl.set', ns: '', key: 'net.ipv4.ip_forward', value: '1' }]);
+    expect(p.changes[last.change]).toMatchObject({ action: 'update', resource: 'forwarding', details: ['restore net.ipv4.ip_forward to 0'] });
+    expect(p.summary.change).toBe(destroyPlan('seed', applied()).summary.change + 1);
+    expect(plan('seed', empty(), run(applied(), ops(p))).steps).toEqual([]);
+  });
+  it('restores nothing when ip_forward already has the value to restore, or when not asked', () => {
+    for (const p of [destroyPlan('seed', applied(), { forwarding: true }), destroyPlan('seed', applied())]) {
+      expect(p.steps.some((s) => s.op.type === 'sysctl.set' && s.op.ns === '')).toBe(false);
+    }
   });
 });
 

@@ -50,7 +50,7 @@ export function PlanDialog() {
         {plan && (
           <>
             {empty ? (
-              <p className="ok-text">No changes: the kernel already matches this lab.</p>
+              <p className="ok-text">{destroying ? 'Nothing to remove: the kernel has no object of this lab.' : 'No changes: the kernel already matches this lab.'}</p>
             ) : (
               <ol className="plan-list" aria-label="planned changes">
                 {plan.changes.map((c, i) => <PlanChangeRow key={i} change={c} status={apply.progress[i]} />)}

@@ -28,11 +28,7 @@ export function useApplyFlow() {
     if (kind === 'apply' && !(await save())) return;
     const s = store.getState();
     s.setApply({ phase: 'planning', kind, plan: null, result: null, progress: {}, error: null });
-    if (kind === 'destroy') {
-      store.getState().setApply({ phase: 'review' });
-      return;
-    }
-    const res = await request(socket, 'lab:plan', { name: s.name });
+    const res = await request(socket, 'lab:plan', { name: s.name, ...(kind === 'destroy' ? { destroy: true as const } : {}) });
     if (!res.ok) store.getState().setApply({ phase: 'idle', error: { code: res.code, message: res.message } });
     else store.getState().setApply({ phase: 'review', plan: res.plan });
   }, [save, socket, store]);
