@@ -10,9 +10,30 @@ export interface Cidr {
   network: string;
 }
 
+/** Dotted decimal, no leading zeros, each part at most three digits (checked <= 255 below). */
+const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
+
+/**
+ * "a.b.c.d" as an unsigned 32-bit number, or null unless it is a plain dotted-decimal IPv4
+ * address. The same strict rule as ipaddr.js's isValidFourPartDecimal, without its cost
+ * (validation parses every address of a lab; see test/unit/addr.test.ts for the sweep).
+ */
+export function ipv4Number(text: string): number | null {
+  if (typeof text !== 'string') return null;
+  const m = IPV4.exec(text);
+  if (!m) return null;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return null;
+    n = n * 256 + octet;
+  }
+  return n;
+}
+
 /** Parses "a.b.c.d" strictly; null when it is not a plain dotted-decimal IPv4 address. */
 export function parseIPv4(text: string): ipaddr.IPv4 | null {
-  if (typeof text !== 'string' || !ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
+  if (ipv4Number(text) === null) return null;
   return ipaddr.IPv4.parse(text);
 }
 
@@ -21,22 +42,23 @@ export function parseCidr(text: string): Cidr | null {
   if (typeof text !== 'string') return null;
   const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
   if (!m) return null;
-  const ip = parseIPv4(m[1]!);
+  const n = ipv4Number(m[1]!);
   const prefix = Number(m[2]);
-  if (!ip || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return null;
+  if (n === null || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return null;
   if (m[2]!.length > 1 && m[2]!.startsWith('0')) return null;
-  const net = ipaddr.IPv4.networkAddressFromCIDR(text);
-  return { address: ip.toString(), prefix, network: `${net.toString()}/${prefix}` };
+  const size = 2 ** (32 - prefix);
+  // no leading zeros were accepted, so the text is already the address as ipaddr.js prints it
+  return { address: m[1]!, prefix, network: `${fromInt(Math.floor(n / size) * size)}/${prefix}` };
 }
 
 export function toInt(ip: string): number {
-  const p = parseIPv4(ip);
-  if (!p) throw new Error(`not an IPv4 address: ${ip}`);
-  return p.octets.reduce((acc, o) => acc * 256 + o, 0);
+  const n = ipv4Number(ip);
+  if (n === null) throw new Error(`not an IPv4 address: ${ip}`);
+  return n;
 }
 
 export function fromInt(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+  return `${Math.floor(n / 16777216) % 256}.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
 
 /** First and last address of a prefix, as integers. */
