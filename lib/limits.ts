@@ -8,6 +8,11 @@ export const SOCKET_LIMITS = {
    * its layout is about 2 MB as JSON; anything past this is refused before it is parsed.
    */
   messageBytes: 8 * 1024 * 1024,
+  /**
+   * What the transport reads at all (engine.io's maxHttpBufferSize): a message between
+   * messageBytes and this is answered with a clear error; a bigger one closes the connection.
+   */
+  transportBytes: 16 * 1024 * 1024,
   /** labs one connection may have open (`lab:open`) at once */
   labOpensPerSocket: 16,
   /** labs open across all connections of the server (each open lab is one kernel monitor) */
@@ -21,9 +26,11 @@ export const SOCKET_LIMITS = {
 /** Validation lists at most this many problems (then says there are more): work stays bounded. */
 export const MAX_PROBLEMS = 200;
 
-/** The message past a cap: names the cap and what to do. */
+/** The message past a cap: names the cap, its number and the way out. */
 export function capMessage(what: string, cap: number, scope: 'connection' | 'server', fix: string): string {
-  return `busy: at most ${cap} ${what} per ${scope === 'connection' ? 'connection' : 'server (all connections together)'}; ${fix}`;
+  return scope === 'connection'
+    ? `too many ${what}: one connection may hold at most ${cap}; ${fix}`
+    : `too many ${what}: the server holds at most ${cap} for all connections together; ${fix}`;
 }
 
 /** The size of a socket payload as sent (UTF-8 JSON), in bytes. */
@@ -32,10 +39,11 @@ export function payloadBytes(payload: unknown): number {
   return new TextEncoder().encode(json).length;
 }
 
-/** One sentence when a payload is over the message cap, else null. */
-export function tooLargeMessage(event: string, payload: unknown): string | null {
-  const bytes = payloadBytes(payload);
-  if (bytes <= SOCKET_LIMITS.messageBytes - 1024) return null;
+/** The sentence for a request over the message cap. */
+export function tooLargeMessage(event: string, bytes: number): string {
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-  return `${event}: the request is ${mb(bytes)} MB, over the server's ${mb(SOCKET_LIMITS.messageBytes)} MB limit per message; split the lab or use the CLI (nslab apply FILE)`;
+  return `${event}: the request is ${mb(bytes)} MB, over the server's limit of ${mb(SOCKET_LIMITS.messageBytes)} MB per message; make the lab smaller, or apply it from a file with the CLI (nslab apply FILE)`;
 }
+
+/** Room for the event name and packet framing around a payload. */
+export const PACKET_OVERHEAD = 1024;
