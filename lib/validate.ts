@@ -5,7 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { parseCidr, toInt, type Cidr } from './addr';
 import { MAX_PROBLEMS } from './limits';
-import { IFACE_NAME, HOST_ID, RESERVED_NAMES, topologySchema, type Nat, type Route, type Topology } from './topology';
+import { IFACE_NAME, HOST_ID, RESERVED_NAMES, topologySchema, type Endpoint, type Nat, type Route, type Topology } from './topology';
 import { netnsName, shortHash } from './names';
 
 export interface Problem {
@@ -125,18 +125,19 @@ export function normalizeLinks(t: Topology): NormLink[] {
       nextNumber.set(base, k);
       usedIds.add(id);
     }
-    const end = (e: typeof l.a, other: typeof l.a, side: 'a' | 'b'): NormEndpoint => {
-      const kind = kinds.get(e.node) ?? 'namespace';
-      let iface = e.iface;
-      if (!iface) {
-        const guess = `${other.node}-${other.iface ?? side}`;
-        iface = IFACE_NAME.test(guess) && !RESERVED_NAMES.has(guess) ? guess : `p${shortHash(`${id}:${side}`)}`;
-      }
-      return { node: e.node, kind, iface, addresses: e.addresses ?? [] };
-    };
-    out.push({ id, index, a: end(l.a, l.b, 'a'), b: end(l.b, l.a, 'b') });
+    out.push({ id, index, a: normEnd(kinds, id, l.a, l.b, 'a'), b: normEnd(kinds, id, l.b, l.a, 'b') });
   });
   return out;
+}
+
+function normEnd(kinds: Map<string, NodeKind>, id: string, e: Endpoint, other: Endpoint, side: 'a' | 'b'): NormEndpoint {
+  const kind = kinds.get(e.node) ?? 'namespace';
+  let iface = e.iface;
+  if (!iface) {
+    const guess = `${other.node}-${other.iface ?? side}`;
+    iface = IFACE_NAME.test(guess) && !RESERVED_NAMES.has(guess) ? guess : `p${shortHash(`${id}:${side}`)}`;
+  }
+  return { node: e.node, kind, iface, addresses: e.addresses ?? [] };
 }
 
 /** The context an endpoint's interface lives in: a namespace node's own, or the host's (host, bridges). */
@@ -409,7 +410,8 @@ function checkMeaning(t: Topology, add: (path: string, message: string) => void,
     const names = ifaces.get(ctx) ?? noNames;
     const c = ctxIds.get(ctx);
     const dests = new Map<string, number>();
-    (routes ?? []).forEach((r, j) => {
+    for (let j = 0; j < (routes?.length ?? 0); j++) {
+      const r = routes![j]!;
       const path = `${base}.routes[${j}]`;
       const to = r.to === 'default' ? null : parseCidr(r.to);
       // 0.0.0.0/0 is the default route too (the kernel prints it as `default`).
@@ -426,16 +428,17 @@ function checkMeaning(t: Topology, add: (path: string, message: string) => void,
         add(`${path}.via`, `gateway ${r.via} is not on any subnet of ${label}; add an address in its subnet first`);
       if (via !== null && isOwn(c, via))
         add(`${path}.via`, `gateway ${r.via} is ${label}'s own address`);
-    });
-    (nat ?? []).forEach((n, j) => {
+    }
+    for (let j = 0; j < (nat?.length ?? 0); j++) {
+      const n = nat![j]!;
       const path = `${base}.nat[${j}]`;
       if (!names.has(n.out)) add(`${path}.out`, `${label} has no interface "${n.out}" to masquerade out of`);
       if (!forwarding) add(path, `NAT for ${n.source} needs forwarding: set ${base}.forwarding to true`);
-    });
+    }
   };
   checkNode(HOST_ID, 'host', 'the host', t.host?.routes, t.host?.nat, t.host?.forwarding);
   t.nodes.forEach((n, i) => {
-    if (n.kind === 'namespace') checkNode(n.id, `nodes[${i}]`, `"${n.id}"`, n.routes, n.nat, n.forwarding);
+    if (n.kind === 'namespace' && (n.routes?.length || n.nat?.length)) checkNode(n.id, `nodes[${i}]`, `"${n.id}"`, n.routes, n.nat, n.forwarding);
   });
 }
 
