@@ -16,7 +16,7 @@ import {
   type ServerToClientEvents,
 } from '@/lib/protocol';
 import type { Topology } from '@/lib/topology';
-import { checkTopology, formatProblem, TopologyError, zodProblems, type Problem } from '@/lib/validate';
+import { checkTopology, formatProblem, rememberChecked, TopologyError, zodProblems, type Problem } from '@/lib/validate';
 import type { LabsService } from '@/server/labs/types';
 
 export type NslabServer = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -156,6 +156,8 @@ function handle<E extends RequestName>(
 function checked(value: unknown): Topology {
   const r = checkTopology(value);
   if (!r.ok) throw new TopologyError(r.problems);
+  // the labs service checks it again: unchanged, that costs a JSON.stringify, not a validation
+  rememberChecked(r.topology);
   return r.topology;
 }
 

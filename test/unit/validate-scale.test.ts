@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_PROBLEMS } from '@/lib/limits';
 import { topologySchema, type Topology } from '@/lib/topology';
-import { checkTopology, normalizeLinks, type Problem } from '@/lib/validate';
+import { checkTopology, normalizeLinks, rememberChecked, type Problem } from '@/lib/validate';
 import { bridgedLab, linkedLab } from '../scale-labs';
 import { referenceProblems } from './validate-reference';
 
@@ -161,5 +161,20 @@ describe('the linear checks say what the pairwise checks said', () => {
     expect(problems[0]).toEqual({ path: 'links[1].a.addresses[0]', message: 'address 10.0.0.9 is used twice (also links[0].a.addresses[0])' });
     expect(problems.at(-1)).toEqual({ path: '', message: `more problems were found than the ${MAX_PROBLEMS} listed here; fix these and check again` });
     expect((used.user + used.system) / 1000).toBeLessThan(5000);
+  });
+});
+
+describe('a topology checked twice (gateway, then labs service)', () => {
+  it('is checked once while it is unchanged, and again in full once it changed', () => {
+    const first = checkTopology(bridgedLab(300));
+    if (!first.ok) throw new Error('the generated lab must be sound');
+    rememberChecked(first.topology);
+    const again = checkTopology(first.topology);
+    expect(again.ok && again.topology).toBe(first.topology); // the same object: nothing re-parsed
+    // changed after the first check: the full checks run and find the problem
+    first.topology.links[1]!.a.addresses = ['10.0.0.2/16'];
+    expect(problemsOf(first.topology)).toEqual([{ path: 'links[1].a.addresses[0]', message: 'address 10.0.0.2 is used twice (also links[0].a.addresses[0])' }]);
+    (first.topology.nodes[3] as Record<string, unknown>).colour = 'red';
+    expect(problemsOf(first.topology)).toEqual([{ path: 'nodes[3]', message: 'unknown key "colour"' }]);
   });
 });
