@@ -104,7 +104,6 @@ describe('a 5,000-node lab:create', () => {
 
     expect(created.ok, created.message).toBe(true);
     expect((created.lab as { name: string }).name).toBe('big');
-    expect(answered - sent, 'the create took too long').toBeLessThan(1000);
     // Every list sent while the create was in flight was answered within the same second: a
     // validation that held the event loop for seconds fails here.
     const during = lists.filter((l) => l.sent >= sent && l.sent <= answered);
@@ -113,6 +112,7 @@ describe('a 5,000-node lab:create', () => {
     // ... and b was not starved: a list was answered while the create ran, or right after it
     expect(during.length + lists.filter((l) => l.answered >= answered).length).toBeGreaterThan(0);
     expect(lists.at(-1)!.names).toContain('big');
+    expect(answered - sent, `the create was answered after ${Math.round(answered - sent)} ms`).toBeLessThan(1000);
 
     const removed = await request(a, 'lab:delete', { name: 'big' });
     expect(removed.ok, removed.message).toBe(true);
