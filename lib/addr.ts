@@ -10,33 +10,74 @@ export interface Cidr {
   network: string;
 }
 
+/**
+ * "a.b.c.d" as an unsigned 32-bit number, or null unless it is a plain dotted-decimal IPv4
+ * address: four parts of 1-3 digits, each at most 255, no leading zeros. The same strict rule
+ * as ipaddr.js's isValidFourPartDecimal, without its cost (validation parses every address of
+ * a lab; test/unit/addr.test.ts sweeps both against each other).
+ */
+export function ipv4Number(text: string): number | null {
+  if (typeof text !== 'string') return null;
+  return digitsToNumber(text, 0, text.length);
+}
+
+/** ipv4Number of text[from, to). */
+function digitsToNumber(text: string, from: number, to: number): number | null {
+  if (to - from < 7 || to - from > 15) return null;
+  let n = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return null;
+      n = n * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if ((digits === 1 && octet === 0) || ++digits > 3) return null; // a leading zero, or 4 digits
+      octet = octet * 10 + (c - 48);
+      if (octet > 255) return null;
+    } else return null;
+  }
+  if (dots !== 3 || digits === 0) return null;
+  return n * 256 + octet;
+}
+
 /** Parses "a.b.c.d" strictly; null when it is not a plain dotted-decimal IPv4 address. */
 export function parseIPv4(text: string): ipaddr.IPv4 | null {
-  if (typeof text !== 'string' || !ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
+  if (ipv4Number(text) === null) return null;
   return ipaddr.IPv4.parse(text);
 }
 
 /** Parses "a.b.c.d/p" strictly; null when malformed. */
 export function parseCidr(text: string): Cidr | null {
   if (typeof text !== 'string') return null;
-  const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
-  if (!m) return null;
-  const ip = parseIPv4(m[1]!);
-  const prefix = Number(m[2]);
-  if (!ip || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return null;
-  if (m[2]!.length > 1 && m[2]!.startsWith('0')) return null;
-  const net = ipaddr.IPv4.networkAddressFromCIDR(text);
-  return { address: ip.toString(), prefix, network: `${net.toString()}/${prefix}` };
+  const slash = text.indexOf('/');
+  if (slash < 0) return null;
+  const n = digitsToNumber(text, 0, slash);
+  if (n === null) return null;
+  // the prefix: 1 or 2 digits, no leading zero, at most 32
+  const rest = text.length - slash - 1;
+  const d1 = text.charCodeAt(slash + 1) - 48;
+  const d2 = rest === 2 ? text.charCodeAt(slash + 2) - 48 : 0;
+  if (rest < 1 || rest > 2 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || (rest === 2 && d1 === 0)) return null;
+  const prefix = rest === 2 ? d1 * 10 + d2 : d1;
+  if (prefix > 32) return null;
+  const size = 2 ** (32 - prefix);
+  // no leading zeros were accepted, so the text is already the address as ipaddr.js prints it
+  return { address: text.slice(0, slash), prefix, network: `${fromInt(Math.floor(n / size) * size)}/${prefix}` };
 }
 
 export function toInt(ip: string): number {
-  const p = parseIPv4(ip);
-  if (!p) throw new Error(`not an IPv4 address: ${ip}`);
-  return p.octets.reduce((acc, o) => acc * 256 + o, 0);
+  const n = ipv4Number(ip);
+  if (n === null) throw new Error(`not an IPv4 address: ${ip}`);
+  return n;
 }
 
 export function fromInt(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+  return `${Math.floor(n / 16777216) % 256}.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
 
 /** First and last address of a prefix, as integers. */

@@ -1,7 +1,7 @@
 // The topology: the lab a user draws (desired state), as one document.
 // The same zod schema checks files, socket payloads and editor forms.
 import { z } from 'zod';
-import { parseCidr, parseIPv4 } from './addr';
+import { ipv4Number, parseCidr } from './addr';
 
 /** Lab ids become part of namespace names and nft table names. */
 export const LAB_NAME = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -48,7 +48,7 @@ export const cidrSchema = z.string({ error: 'address must be a string like 10.0.
   { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with prefix, like 10.0.0.2/24` },
 );
 export const ipSchema = z.string({ error: 'gateway must be a string like 10.0.0.1' }).refine(
-  (v) => parseIPv4(v) !== null,
+  (v) => ipv4Number(v) !== null,
   { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address like 10.0.0.1` },
 );
 /** A route destination: `default` or a network prefix like 192.168.5.0/24. */

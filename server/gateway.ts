@@ -3,6 +3,7 @@
 // `{ ok: true, ... }` or `{ ok: false, code, message }`. Service events are fanned out to rooms.
 import type { Server, Socket } from 'socket.io';
 import { NslabError, type ErrorCode } from '@/lib/errors';
+import { capMessage, SOCKET_LIMITS } from '@/lib/limits';
 import {
   LABS_ROOM,
   labRoom,
@@ -15,7 +16,7 @@ import {
   type ServerToClientEvents,
 } from '@/lib/protocol';
 import type { Topology } from '@/lib/topology';
-import { checkTopology, formatProblem, TopologyError, zodProblems, type Problem } from '@/lib/validate';
+import { checkTopology, formatProblem, rememberChecked, TopologyError, zodProblems, type Problem } from '@/lib/validate';
 import type { LabsService } from '@/server/labs/types';
 
 export type NslabServer = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -46,6 +47,15 @@ export function broadcastLabEvents(io: NslabServer, labs: LabsService): () => vo
 export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: LabsService): void {
   void socket.join(LABS_ROOM);
   const watching = new Map<string, () => void>();
+  // Each open lab is a kernel monitor: capped per connection and for the server (SOCKET_LIMITS).
+  const opens = openLabs(io);
+  const unwatch = (name: string) => {
+    const stop = watching.get(name);
+    if (!stop) return;
+    stop();
+    watching.delete(name);
+    opens.total--;
+  };
   const on = <E extends RequestName>(event: E, fn: (payload: ParsedPayload<E>) => Promise<ResponseData[E]> | ResponseData[E]) =>
     handle(socket, event, fn);
 
@@ -57,8 +67,15 @@ export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: 
 
   on('lab:open', async ({ name }) => {
     const lab = labs.get(name);
+    if (!watching.has(name)) {
+      if (watching.size >= SOCKET_LIMITS.labOpensPerSocket)
+        throw new NslabError('busy', capMessage('open labs', SOCKET_LIMITS.labOpensPerSocket, 'connection', 'close one (lab:close) first'));
+      if (opens.total >= SOCKET_LIMITS.labOpensTotal)
+        throw new NslabError('busy', capMessage('open labs', SOCKET_LIMITS.labOpensTotal, 'server', 'close labs in other browsers, or retry later'));
+      watching.set(name, labs.watch(name));
+      opens.total++;
+    }
     await socket.join(labRoom(name));
-    if (!watching.has(name)) watching.set(name, labs.watch(name));
     const commands = labs.commandLog(name, 300);
     try {
       return { snapshot: { lab, live: await labs.live(name), commands } };
@@ -68,8 +85,7 @@ export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: 
   });
 
   on('lab:close', async ({ name }) => {
-    watching.get(name)?.();
-    watching.delete(name);
+    unwatch(name);
     await socket.leave(labRoom(name));
     return {};
   });
@@ -91,16 +107,23 @@ export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: 
   on('lab:destroy', async ({ name }) => ({ result: await labs.destroy(name) }));
 
   on('lab:delete', async ({ name }) => {
-    watching.get(name)?.();
-    watching.delete(name);
+    unwatch(name);
     await labs.remove(name);
     return {};
   });
 
   socket.on('disconnect', () => {
-    for (const stop of watching.values()) stop();
-    watching.clear();
+    for (const name of [...watching.keys()]) unwatch(name);
   });
+}
+
+const openCounts = new WeakMap<NslabServer, { total: number }>();
+
+/** How many labs all connections of this server have open. */
+function openLabs(io: NslabServer): { total: number } {
+  let c = openCounts.get(io);
+  if (!c) openCounts.set(io, (c = { total: 0 }));
+  return c;
 }
 
 type ParsedPayload<E extends RequestName> = ReturnType<(typeof requestSchemas)[E]['parse']>;
@@ -133,6 +156,8 @@ function handle<E extends RequestName>(
 function checked(value: unknown): Topology {
   const r = checkTopology(value);
   if (!r.ok) throw new TopologyError(r.problems);
+  // the labs service checks it again: unchanged, that costs a JSON.stringify, not a validation
+  rememberChecked(r.topology);
   return r.topology;
 }
 

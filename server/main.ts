@@ -8,15 +8,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import next from 'next';
-import { Server } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents } from '@/lib/protocol';
 import { createLabsService } from '@/server/labs/service';
 import type { LabsService } from '@/server/labs/types';
-import { registerToolHandlers, closeToolsRuntime } from '@/server/tools/register';
-import { registerAdoptHandlers } from '@/server/adopt/register';
+import { closeToolsRuntime } from '@/server/tools/register';
 import { hideFromConfined } from '@/server/kernel/confine';
 import { chooseToken, guardHttp, isAuthorized, isSameOrigin } from './auth';
-import { broadcastLabEvents, registerLabHandlers } from './gateway';
+import { broadcastLabEvents } from './gateway';
+import { createSocketServer } from './sockets';
 
 export interface ServerOptions {
   host?: string;
@@ -77,16 +75,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     nextUpgrades.emit('upgrade', req, socket, head);
   });
 
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
-    destroyUpgrade: false,
-    allowRequest: (req, callback) => callback(null, isSameOrigin(req) && isAuthorized(req, token)),
-  });
+  // socket.io with its limits (message size, unknown requests) and every socket's handlers
+  const io = createSocketServer(http, { token, labs, allowHostShell: !!opts.allowHostShell });
   const stopBroadcast = broadcastLabEvents(io, labs);
-  io.on('connection', (socket) => {
-    registerLabHandlers(io, socket, labs);
-    registerToolHandlers(io as unknown as Server, socket as unknown as Parameters<typeof registerToolHandlers>[1], { labs, allowHostShell: !!opts.allowHostShell });
-    registerAdoptHandlers(io as unknown as Server, socket as unknown as Parameters<typeof registerAdoptHandlers>[1], { labs });
-  });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

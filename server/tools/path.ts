@@ -25,23 +25,41 @@ export function firstAddress(t: Topology, nodeId: string): string | null {
   return null;
 }
 
-function inHostContext(t: Topology, id: string): boolean {
-  return id === HOST_ID || t.nodes.some((n) => n.id === id && n.kind === 'bridge');
+/** The links of a lab as neighbours per node (in link order), and its bridges: built once per path. */
+interface Graph {
+  bridges: Set<string>;
+  next: Map<string, { node: string; link: string }[]>;
+}
+
+function graphOf(t: Topology, links: NormLink[]): Graph {
+  const next = new Map<string, { node: string; link: string }[]>();
+  const add = (from: string, node: string, link: string) => {
+    const list = next.get(from);
+    if (list) list.push({ node, link });
+    else next.set(from, [{ node, link }]);
+  };
+  for (const l of links) {
+    add(l.a.node, l.b.node, l.id);
+    if (l.b.node !== l.a.node) add(l.b.node, l.a.node, l.id);
+  }
+  return { bridges: new Set(t.nodes.filter((n) => n.kind === 'bridge').map((n) => n.id)), next };
+}
+
+function inHostContext(g: Graph, id: string): boolean {
+  return id === HOST_ID || g.bridges.has(id);
 }
 
 /** Shortest walk from `from` to `to` whose inner nodes are bridges; null when there is none. */
-function layer2Walk(t: Topology, links: NormLink[], from: string, to: string): { nodes: string[]; links: string[] } | null {
-  const bridges = new Set(t.nodes.filter((n) => n.kind === 'bridge').map((n) => n.id));
+function layer2Walk(g: Graph, from: string, to: string): { nodes: string[]; links: string[] } | null {
   const prev = new Map<string, { node: string; link: string } | null>([[from, null]]);
   const queue = [from];
-  while (queue.length) {
-    const cur = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const cur = queue[head]!;
     if (cur === to) break;
-    if (cur !== from && !bridges.has(cur)) continue;
-    for (const l of links) {
-      const next = l.a.node === cur ? l.b.node : l.b.node === cur ? l.a.node : null;
-      if (next === null || prev.has(next)) continue;
-      prev.set(next, { node: cur, link: l.id });
+    if (cur !== from && !g.bridges.has(cur)) continue;
+    for (const { node: next, link } of g.next.get(cur) ?? []) {
+      if (prev.has(next)) continue;
+      prev.set(next, { node: cur, link });
       queue.push(next);
     }
   }
@@ -61,18 +79,16 @@ function layer2Walk(t: Topology, links: NormLink[], from: string, to: string): {
  * The shortest layer-2 walk from `at` to `next`. A node in the host context (the host or a
  * bridge) may also leave through any other face of the host: the walk then starts there.
  */
-function bestWalk(t: Topology, links: NormLink[], at: string, next: string): { nodes: string[]; links: string[] } | null {
-  const starts = inHostContext(t, at)
-    ? [...new Set([at, HOST_ID, ...t.nodes.filter((n) => n.kind === 'bridge').map((n) => n.id)])]
-    : [at];
+function bestWalk(g: Graph, at: string, next: string): { nodes: string[]; links: string[] } | null {
+  const starts = inHostContext(g, at) ? [...new Set([at, HOST_ID, ...g.bridges])] : [at];
   let best: { nodes: string[]; links: string[] } | null = null;
   for (const start of starts) {
-    const w = layer2Walk(t, links, start, next);
+    const w = layer2Walk(g, start, next);
     if (!w) continue;
     const walk = start === at ? w : { nodes: [at, ...w.nodes], links: w.links };
     if (!best || walk.links.length < best.links.length) best = walk;
   }
-  if (!best && inHostContext(t, at) && inHostContext(t, next)) best = { nodes: [at, next], links: [] };
+  if (!best && inHostContext(g, at) && inHostContext(g, next)) best = { nodes: [at, next], links: [] };
   return best;
 }
 
@@ -81,13 +97,13 @@ function bestWalk(t: Topology, links: NormLink[], at: string, next: string): { n
  * the host context may leave by any of the host's faces: the walk then goes through "host".
  */
 export function derivePath(t: Topology, lab: string, source: string, hops: string[], reached: boolean): ProbePath {
-  const links = normalizeLinks(t);
+  const graph = graphOf(t, normalizeLinks(t));
   const nodes = [source];
   const used: string[] = [];
   let at = source;
   for (const next of hops) {
     if (next === at) continue;
-    const walk = bestWalk(t, links, at, next);
+    const walk = bestWalk(graph, at, next);
     if (!walk) break;
     nodes.push(...walk.nodes.slice(1));
     used.push(...walk.links);

@@ -5,6 +5,7 @@
 // started (shells, captures, monitors) is ended by PID.
 import type { Server, Socket } from 'socket.io';
 import { NslabError } from '@/lib/errors';
+import { capMessage, SOCKET_LIMITS } from '@/lib/limits';
 import { toolRequestSchemas, type ToolAck, type ToolFailure, type ToolRequestName, type ToolResponseData } from '@/lib/protocol-tools';
 import { formatProblem, zodProblems } from '@/lib/validate';
 import type { LabsService } from '@/server/labs/types';
@@ -27,6 +28,8 @@ export interface ToolsRuntime {
   captures: CaptureRegistry;
   views: NodeViewWatchers;
   rates: RatesBroadcaster;
+  /** node views held or being read, all sockets together (SOCKET_LIMITS.nodeWatchesTotal) */
+  nodeWatches: { total: number };
 }
 
 const runtimes = new WeakMap<Server, ToolsRuntime>();
@@ -34,7 +37,7 @@ const runtimes = new WeakMap<Server, ToolsRuntime>();
 export function toolsRuntime(io: Server, labs: LabsService, allowHostShell = false): ToolsRuntime {
   let rt = runtimes.get(io);
   if (!rt) {
-    rt = { terminals: new TerminalRegistry(undefined, allowHostShell), captures: new CaptureRegistry(), views: new NodeViewWatchers(), rates: new RatesBroadcaster(io, labs) };
+    rt = { terminals: new TerminalRegistry(undefined, allowHostShell), captures: new CaptureRegistry(), views: new NodeViewWatchers(), rates: new RatesBroadcaster(io, labs), nodeWatches: { total: 0 } };
     runtimes.set(io, rt);
   }
   return rt;
@@ -56,6 +59,12 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
   const rt = toolsRuntime(io, labs, !!deps.allowHostShell);
   const owner = socket.id;
   const views = new Map<string, () => void>();
+  // node views this socket holds or is reading (a slot is taken before the first await, so a
+  // burst of requests cannot pass the cap together)
+  const held = new Set<string>();
+  const release = (key: string) => {
+    if (held.delete(key)) rt.nodeWatches.total--;
+  };
   rt.rates.ensureRunning();
 
   const on = <E extends ToolRequestName>(event: E, fn: (p: Parsed<E>) => Promise<ToolResponseData[E]> | ToolResponseData[E]) => {
@@ -93,19 +102,41 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
 
   // --- node views ---
   on('node:watch', async ({ lab, node }) => {
-    const ctx = nodeContext(labs, lab, node);
     const key = `${lab}\0${node}`;
+    if (!held.has(key)) {
+      if (held.size >= SOCKET_LIMITS.nodeWatchesPerSocket)
+        throw new LimitError(capMessage('node views', SOCKET_LIMITS.nodeWatchesPerSocket, 'connection', 'close a node view (node:unwatch) first'));
+      if (rt.nodeWatches.total >= SOCKET_LIMITS.nodeWatchesTotal)
+        throw new LimitError(capMessage('node views', SOCKET_LIMITS.nodeWatchesTotal, 'server', 'close node views in other browsers, or retry later'));
+    }
+    const ctx = nodeContext(labs, lab, node);
+    if (!held.has(key)) {
+      held.add(key);
+      rt.nodeWatches.total++;
+    }
     views.get(key)?.();
-    const { view, stop } = await rt.views.watch(lab, node, ctx.ns, (v) => socket.emit('node:view', v));
-    // the browser may have gone while the view was read: nothing may outlive it
-    if (socket.disconnected) stop();
-    else views.set(key, stop);
-    return { view };
+    views.delete(key);
+    let watched: Awaited<ReturnType<typeof rt.views.watch>>;
+    try {
+      watched = await rt.views.watch(lab, node, ctx.ns, (v) => socket.emit('node:view', v));
+    } catch (e) {
+      release(key);
+      throw e;
+    }
+    // the browser may have gone (or unwatched, or watched again) while the view was read:
+    // nothing may outlive it, and one view per node
+    if (socket.disconnected || !held.has(key)) watched.stop();
+    else {
+      views.get(key)?.();
+      views.set(key, watched.stop);
+    }
+    return { view: watched.view };
   });
   on('node:unwatch', ({ lab, node }) => {
     const key = `${lab}\0${node}`;
     views.get(key)?.();
     views.delete(key);
+    release(key);
     return {};
   });
 
@@ -131,6 +162,7 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
   socket.on('disconnect', () => {
     for (const stop of views.values()) stop();
     views.clear();
+    for (const key of [...held]) release(key);
     void rt.terminals.closeAll(owner);
     void rt.captures.closeAll(owner);
   });
