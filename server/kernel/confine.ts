@@ -26,6 +26,7 @@
 import { resolve } from 'node:path';
 import { NslabError } from '@/lib/errors';
 import { nslabHome } from '@/server/store/db';
+import { diesWithServer } from './exec';
 
 /** nobody / nogroup: owns nothing on the machine. */
 export const CONFINED_UID = 65534;
@@ -84,12 +85,11 @@ export function confinedArgv(netns: string, argv: string[]): string[] {
   if (netns && (!NETNS_NAME.test(netns) || netns.length > 255)) {
     throw new NslabError('invalid', `"${netns}" is not a network namespace name`);
   }
-  return [
-    'setpriv', '--pdeathsig', 'SIGKILL', '--',
+  return diesWithServer([
     ...(netns ? ['nsenter', `--net=/run/netns/${netns}`, '--'] : []),
     'unshare', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--ipc', '--',
     'sh', '-c', MOUNTS, 'nslab-confine', ...hiddenPaths(), '--', ...argv,
-  ];
+  ]);
 }
 
 /** A clean environment: the server's own (with its access token) never reaches a confined process. */
@@ -104,7 +104,3 @@ export function confinedEnv(node: string, home = '/tmp'): Record<string, string>
   };
 }
 
-/** Prefix for a long-lived helper the server runs for itself (e.g. `ip monitor`): it dies with the server. */
-export function diesWithServer(argv: string[]): string[] {
-  return ['setpriv', '--pdeathsig', 'SIGKILL', '--', ...argv];
-}

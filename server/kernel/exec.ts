@@ -28,7 +28,9 @@ let started = 0;
  * or the server stops the kernel work at that point, and nothing goes on changing the kernel
  * while crash recovery or `nslab clean` runs.
  */
-const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'SIGKILL', '--'];
+export function diesWithServer(argv: string[]): string[] {
+  return ['setpriv', '--pdeathsig', 'SIGKILL', '--', ...argv];
+}
 
 /**
  * Fault injection for the crash tests: NSLAB_FAULT=N kills this process (SIGKILL) just before it
@@ -52,7 +54,8 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
   if (process.env.NSLAB_TRACE_PROCESSES) process.stderr.write(`[proc] ${argv.join(' ')}\n`);
   faultAt(n, 'before');
   const t0 = performance.now();
-  const child = execa(DIE_WITH_PARENT[0]!, [...DIE_WITH_PARENT.slice(1), file, ...args], {
+  const [wrapper, ...wrapped] = diesWithServer(argv);
+  const child = execa(wrapper!, wrapped, {
     reject: false,
     stripFinalNewline: false,
     timeout: opts.timeoutMs ?? 60_000,

@@ -5,8 +5,8 @@
 // deleted namespace really goes away (and takes its veth ends with it).
 import { watch, type FSWatcher } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
-import { diesWithServer } from './confine';
-import { runArgv } from './exec';
+import { diesWithServer, runArgv } from './exec';
+
 import { listNetns } from './observer';
 
 const DEBOUNCE_MS = 100;

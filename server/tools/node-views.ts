@@ -4,7 +4,7 @@
 // ends the monitor by its PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { NodeView } from '@/lib/protocol-tools';
-import { diesWithServer } from '@/server/kernel/confine';
+import { diesWithServer } from '@/server/kernel/exec';
 import { ipArgv, runArgv } from '@/server/kernel/exec';
 import { splitBatchJson } from '@/server/kernel/parse';
 import { interfaceRows, neighRows, routeRows, type IpAddrJson, type IpNeighJson, type IpRouteJson } from './node-view-rows';
