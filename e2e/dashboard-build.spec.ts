@@ -2,6 +2,7 @@
 // every interface shows UP with its address; the plan and the command log show the real work;
 // `nslab exec seed A -- ping -c1 10.0.0.3` works. Screenshots at 1280x800 and 1920x1080.
 import { expect, test, type Page } from '@playwright/test';
+import { labGroup } from '@/lib/names';
 import { centerOf, deleteLab, login, mouseDrag, nslab } from './helpers';
 
 const LAB = 'seed';
@@ -112,7 +113,7 @@ test('build the seed lab by hand, apply it, and see the kernel answer', async ({
   // The command log shows the commands as a student could type them (acceptance 6).
   const log = page.getByRole('list', { name: 'command log' });
   await expect(log).toContainText('ip netns add seed-A');
-  await expect(log).toContainText('ip -n seed-host link add name br0 type bridge');
+  await expect(log).toContainText(`ip -n seed-host link add name br0 group ${labGroup('seed')} type bridge`);
   await expect(log).toContainText('ip -n seed-A addr add 10.0.0.2/24 dev eth0');
   await expect(log).toContainText('nft -f -');
 
