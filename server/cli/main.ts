@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { NslabError } from '@/lib/errors';
 import { netnsNameSchema } from '@/lib/topology';
 import { formatProblem, parseTopologyText, TopologyError } from '@/lib/validate';
+import type { Topology } from '@/lib/topology';
+import { debugging, explain, fileError } from '@/server/errors';
 import { createLabsService, type Labs } from '@/server/labs/service';
 import { DEFAULT_HOME } from '@/server/store/db';
 import { cleanAll } from './clean';
@@ -33,11 +35,31 @@ function readTopology(file: string) {
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new NslabError('invalid', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw fileError(e, 'read', file === '-' ? 'standard input' : file);
   }
   const r = parseTopologyText(text, file);
   if (!r.ok) throw new TopologyError(r.problems);
   return r.topology;
+}
+
+/** Writes an export; a path that cannot be written is one sentence naming it and the fix. */
+function writeOutput(file: string, data: string | Buffer, mode = 0o644): void {
+  try {
+    writeFileSync(file, data, { mode });
+  } catch (e) {
+    throw fileError(e, 'write', file);
+  }
+}
+
+/**
+ * A lab whose saved topology no longer passes validation is listed as broken; applying a file
+ * of that lab is the way to repair it, so the file replaces the broken topology first.
+ */
+function replaceBroken(labs: Labs, t: Topology, file: string): void {
+  const row = labs.store.listLabs().find((l) => l.name === t.name && l.state === 'broken');
+  if (!row) return;
+  process.stderr.write(`nslab: lab "${t.name}" had a saved topology that is not valid; replacing it with ${file}\n`);
+  labs.store.saveLab({ ...t, host: { ...(t.host ?? {}), netns: row.hostNetns } }, row.rev, row.hostNetns);
 }
 
 const hostNetnsOption = () =>
@@ -61,6 +83,7 @@ program
   .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean; stepDelay?: number }) => {
     const t = readTopology(file);
     const labs = service();
+    replaceBroken(labs, t, file);
     const rec = labs.upsert(t, opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {});
     const planned = await labs.plan(rec.name);
     if (!opts.quiet) process.stdout.write(planned.text + '\n');
@@ -115,6 +138,13 @@ program
       if (opts.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
       else if (!list.length) process.stdout.write('No labs yet. Create one with `nslab apply FILE`.\n');
       else for (const l of list) process.stdout.write(`${l.name.padEnd(24)} ${l.state.padEnd(12)} rev ${l.rev}  host: ${l.hostNetns || 'this machine'}\n`);
+      // A lab whose saved topology is not valid stays listed, marked broken; what is wrong and
+      // the fix go to stderr, and the exit code is 1 so scripts notice.
+      for (const l of list) {
+        if (l.state !== 'broken') continue;
+        process.stderr.write(`nslab: lab "${l.name}" is ${l.description ?? 'broken'}\n`);
+        process.exitCode = 1;
+      }
       return;
     }
     const rec = labs.get(lab);
@@ -145,10 +175,10 @@ program
     const rec = service().get(lab);
     if (opts.format === 'png') {
       const png = await (await import('@/server/export/png')).pngOfTopology(rec.topology);
-      return void (opts.output ? writeFileSync(opts.output, png) : process.stdout.write(png));
+      return void (opts.output ? writeOutput(opts.output, png) : process.stdout.write(png));
     }
     const text = exportTopology(rec.topology, opts.format as never, { hostNetns: rec.hostNetns });
-    if (opts.output) writeFileSync(opts.output, text, { mode: opts.format === 'script' ? 0o755 : 0o644 });
+    if (opts.output) writeOutput(opts.output, text, opts.format === 'script' ? 0o755 : 0o644);
     else process.stdout.write(text);
   });
 
@@ -162,7 +192,7 @@ program
 
 program
   .command('serve')
-  .description('start the dashboard (Next.js and socket.io) on 127.0.0.1:3000')
+  .description('start the dashboard (Next.js and socket.io) on 127.0.0.1:3000; HTTPS with --tls-cert and --tls-key')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on', (v) => {
     const n = Number(v);
@@ -170,9 +200,11 @@ program
     return n;
   }, 3000)
   .option('--dev', 'run Next.js in development mode')
-  .action(async (opts: { host: string; port: number; dev?: boolean }) => {
+  .option('--tls-cert <file>', 'serve over HTTPS with this PEM certificate (needs --tls-key); without it, a --host other than loopback sends the token in clear')
+  .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+  .action(async (opts: { host: string; port: number; dev?: boolean; tlsCert?: string; tlsKey?: string }) => {
     const { startServer } = await import('@/server/main');
-    const server = await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev });
+    const server = await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey });
     keepRunning = true;
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => void server.close().finally(() => process.exit(0)));
@@ -187,7 +219,7 @@ async function main(): Promise<void> {
   } catch (e) {
     process.exitCode = report(e);
   } finally {
-    if (!keepRunning) await labs?.close();
+    if (!keepRunning) await labs?.close().catch(() => undefined);
   }
 }
 
@@ -197,11 +229,10 @@ function report(e: unknown): number {
     process.stderr.write(`nslab: the topology is not valid:\n${e.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
     return 1;
   }
-  if (e instanceof NslabError) {
-    process.stderr.write(`nslab: ${e.message}\n`);
-    return 1;
-  }
-  process.stderr.write(`nslab: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  // Every other error (files, the database, sockets, a bug) is one sentence naming the thing
+  // and the fix (server/errors.ts); the stack only with NSLAB_DEBUG=1.
+  process.stderr.write(`nslab: ${explain(e).message}\n`);
+  if (debugging() && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return 1;
 }
 
