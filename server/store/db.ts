@@ -77,7 +77,6 @@ CREATE TABLE IF NOT EXISTS saved_sysctls (
 );
 `;
 
-
 /**
  * The schema's history, oldest first: migration N brings a database from version N-1 to N
  * (`PRAGMA user_version`). To change the schema, append `{ version: N + 1, up: '...SQL...' }`;
@@ -96,6 +95,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // A database from before versioning has these tables and user_version 0: running version 1
   // there (CREATE ... IF NOT EXISTS) changes nothing but its version.
   { version: 1, what: 'labs, revisions, applies, journal, commands, saved_sysctls', up: SCHEMA_V1 },
+  // { version: 2, what: 'per-lab locks', up: `CREATE TABLE locks (lab TEXT PRIMARY KEY, pid INTEGER NOT NULL);` },
 ];
 
 /** Tables every version has; a database without them is damaged. */
@@ -173,28 +173,30 @@ function unwritableHome(home: string) {
   }
 }
 
-function migrate(db: Database.Database, home: string, file: string): void {
+/** Brings the schema to the last version of `migrations` (exported for the tests). */
+export function migrate(db: Database.Database, home: string, file: string, migrations: readonly Migration[] = MIGRATIONS): void {
+  const latest = migrations.length;
   const version = () => db.pragma('user_version', { simple: true }) as number;
   const refuseNewer = (v: number) => {
-    if (v > SCHEMA_VERSION) {
+    if (v > latest) {
       throw new NslabError(
         'storage',
-        `the database ${file} was written by a newer nslab (schema version ${v}; this nslab knows up to ${SCHEMA_VERSION}); upgrade nslab, or set NSLAB_HOME to another folder`,
+        `the database ${file} was written by a newer nslab (schema version ${v}; this nslab knows up to ${latest}); upgrade nslab, or set NSLAB_HOME to another folder`,
       );
     }
   };
   const seen = version();
   refuseNewer(seen);
-  if (seen < SCHEMA_VERSION) {
+  if (seen < latest) {
     db.transaction(() => {
       // Another process may have migrated meanwhile: read the version again under the lock.
       const from = version();
       refuseNewer(from);
-      for (const m of MIGRATIONS.slice(from)) {
+      for (const m of migrations.slice(from)) {
         if (typeof m.up === 'string') db.exec(m.up);
         else m.up(db);
       }
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      db.pragma(`user_version = ${latest}`);
     }).immediate();
   }
   // A versioned database without nslab's tables is not one nslab can trust: refuse it rather
