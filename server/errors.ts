@@ -180,7 +180,7 @@ export function databaseHolders(file: string): { pid: number; command: string; n
     // A node process with nslab's database open runs nslab's code (the CLI, the server, a script
     // using the store); anything else (an sqlite3 shell) is named by its program.
     const program = argv[0]?.split('/').pop() ?? `pid ${pid}`;
-    out.push({ pid, command: program, nslab: program === 'node' || argv.some((a) => /nslab/.test(a)) });
+    out.push({ pid, command: program, nslab: program === 'node' || program === 'nslab' });
   }
   return out;
 }

@@ -145,7 +145,12 @@ function makeHome(home: string): void {
   const missing: string[] = [];
   let dir = resolve(home);
   for (;;) {
-    const st = statSync(dir, { throwIfNoEntry: false });
+    let st;
+    try {
+      st = statSync(dir, { throwIfNoEntry: false });
+    } catch (e) {
+      throw homeError(e, home); // ENOTDIR: a folder above it is a file
+    }
     if (st) {
       if (!st.isDirectory()) throw homeError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR', errno: -20 }), home);
       break;
