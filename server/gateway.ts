@@ -152,5 +152,5 @@ export function toFailure(e: unknown): Failure {
 }
 
 function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return explain(e).message;
 }

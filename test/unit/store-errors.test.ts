@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NslabError } from '@/lib/errors';
+import { clearTextWarning, isLoopback } from '@/server/auth';
 import { explain, fileError, storeError } from '@/server/errors';
 import { MIGRATIONS, migrate, openDb, SCHEMA_VERSION, type Migration } from '@/server/store/db';
 import { Store } from '@/server/store/store';
@@ -179,5 +180,21 @@ describe('errors become one sentence naming the thing and the fix', () => {
     expect(bug.code).toBe('internal');
     expect(bug.message).toMatch(/bug in nslab.*NSLAB_DEBUG=1/);
     expectSentence(bug.message);
+  });
+});
+
+describe('serving beyond loopback warns unless over HTTPS', () => {
+  const loopback = ['127.0.0.1', '127.0.0.2', '127.255.0.9', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1'];
+  const beyond = ['0.0.0.0', '::', '[::]', '192.168.1.10', '10.0.0.1', '128.0.0.1', '1127.0.0.1', 'lab.example.org', '::ffff:10.0.0.1', 'fe80::1'];
+
+  it.each(loopback)('%s is loopback: no warning', (host) => {
+    expect(isLoopback(host)).toBe(true);
+    expect(clearTextWarning(host, false)).toBeNull();
+  });
+
+  it.each(beyond)('%s is reachable from elsewhere: a warning over HTTP, none over HTTPS', (host) => {
+    expect(isLoopback(host)).toBe(false);
+    expect(clearTextWarning(host, false)).toMatch(new RegExp(`^listening on ${host.replace(/[[\]().*]/g, '\\$&')}, .*the access token travels in clear.*--tls-cert FILE and --tls-key FILE`));
+    expect(clearTextWarning(host, true)).toBeNull();
   });
 });
