@@ -223,6 +223,8 @@ export function explain(e: unknown): NslabError {
   if (errno) {
     const listen = listenError(errno);
     if (listen) return listen;
+    // A write to standard output redirected to a file (`nslab export ... > FILE`) names no path.
+    if (!errno.path && errno.syscall === 'write') return fileError(errno, 'write', 'standard output');
     if (errno.path) {
       const writing = ['mkdir', 'write', 'rename', 'unlink', 'rmdir', 'copyfile', 'symlink', 'chmod'].includes(errno.syscall ?? '');
       return fileError(errno, writing ? 'write' : 'read', errno.path);

@@ -214,6 +214,12 @@ program
 let keepRunning = false;
 
 async function main(): Promise<void> {
+  // `nslab status | head`: a reader that goes away early is not an error; other output errors
+  // (a full disk under `> FILE`) are reported like any other.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`nslab: ${explain(e).message}\n`);
+    process.exit(e.code === 'EPIPE' ? (process.exitCode ?? 0) : 1);
+  });
   try {
     await program.parseAsync(process.argv);
   } catch (e) {

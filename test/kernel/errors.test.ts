@@ -79,9 +79,12 @@ async function writeCorrupt(home: string): Promise<void> {
 async function hold(cmd: string, args: string[]): Promise<number> {
   const p = execa(cmd, args, { cwd: ROOT, reject: false, buffer: false });
   holders.push(p);
+
   return await new Promise<number>((resolve, reject) => {
+    let out = '';
     p.stdout!.on('data', (d: Buffer) => {
-      const m = /holding (\d+)/.exec(String(d));
+      out += String(d); // a line may come in pieces
+      const m = /holding (\d+)\n/.exec(out);
       if (m) resolve(Number(m[1]));
     });
     void p.then(() => reject(new Error(`${cmd} exited before holding the lock`)));
@@ -108,6 +111,14 @@ const cases: Case[] = [
   { what: 'export -o under a file', run: () => nslabIn(homeWithLabs())('export', 'good', '-f', 'json', '-o', join(SEED, 'x.json')), message: /cannot write \S+: a part of that path is a file/ },
   { what: 'export -o on a read-only disk', run: () => nslabIn(homeWithLabs())('export', 'good', '-f', 'script', '-o', join(ro, 'lab.sh')), message: /cannot write \S+lab\.sh: the file system is read-only; choose a path on a writable disk/ },
   { what: 'export -o on a full disk', run: () => nslabIn(homeWithLabs())('export', 'good', '-f', 'drawio', '-o', join(full, 'lab.drawio')), message: /cannot write \S+lab\.drawio: the disk is full; free some space/ },
+  {
+    what: 'export to standard output redirected to a full disk',
+    run: async () => {
+      const r = await execa('sh', ['-c', `node ${join(ROOT, 'bin/nslab.js')} export good -f svg > ${join(full, 'out.svg')}`], { env: { NSLAB_HOME: homeWithLabs() }, reject: false });
+      return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
+    message: /cannot write standard output: the disk is full; free some space/,
+  },
   // NSLAB_HOME
   { what: 'NSLAB_HOME is a file', run: () => nslabIn(SEED)('status'), message: /NSLAB_HOME \S+seed\.yaml is not a folder .*; set NSLAB_HOME to a folder/ },
   { what: 'NSLAB_HOME under a file', run: () => nslabIn(join(SEED, 'home'))('status'), message: /NSLAB_HOME \S+ is not a folder/ },

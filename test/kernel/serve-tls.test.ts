@@ -148,7 +148,14 @@ describe('nslab serve over HTTPS', () => {
     // Another nslab holds the database's write lock: creating a lab answers busy, naming it.
     const holder = execa('node', ['--import', 'tsx', 'test/kernel/fixtures/hold-store.ts', home], { cwd: ROOT, reject: false, buffer: false });
     servers.push(holder);
-    const pid = await new Promise<number>((resolve) => holder.stdout!.on('data', (d: Buffer) => resolve(Number(/holding (\d+)/.exec(String(d))?.[1]))));
+    let out = '';
+    const pid = await new Promise<number>((resolve) =>
+      holder.stdout!.on('data', (d: Buffer) => {
+        out += String(d);
+        const m = /holding (\d+)\n/.exec(out);
+        if (m) resolve(Number(m[1]));
+      }),
+    );
     const created = await ack<{ ok: false; code: string; message: string }>(socket, 'lab:create', { topology: { ...seed, name: 'new' } });
     holder.kill('SIGTERM');
     await holder;
