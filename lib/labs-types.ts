@@ -5,7 +5,8 @@ import type { KernelState } from './kernel-state';
 import type { Plan } from './ops';
 import type { Topology } from './topology';
 
-export type LabState = 'not-applied' | 'applied' | 'drifted' | 'applying' | 'failed';
+/** 'broken': its saved topology does not pass validation (it is listed, and cannot be opened) */
+export type LabState = 'not-applied' | 'applied' | 'drifted' | 'applying' | 'failed' | 'broken';
 
 export interface LabSummary {
   name: string;

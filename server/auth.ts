@@ -46,10 +46,25 @@ export function isAuthorized(req: IncomingMessage, token: string): boolean {
  * A browser's Origin must be this server itself (scheme + the Host it was reached at).
  * Non-browser clients send no Origin; they still need the token.
  */
-export function isSameOrigin(req: IncomingMessage): boolean {
+export function isSameOrigin(req: IncomingMessage, scheme: 'http' | 'https' = 'http'): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
-  return !!req.headers.host && origin === `http://${req.headers.host}`;
+  return !!req.headers.host && origin === `${scheme}://${req.headers.host}`;
+}
+
+/** Addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/**
+ * What `nslab serve` warns when others can reach it over plain HTTP: the token (in the URL and
+ * then in the cookie) travels in clear. null when listening on loopback, or over HTTPS.
+ */
+export function clearTextWarning(host: string, https: boolean): string | null {
+  if (https || isLoopback(host)) return null;
+  return `listening on ${host}, which other machines can reach, over plain HTTP: the access token travels in clear and anyone on the network path can read it; give --tls-cert FILE and --tls-key FILE to serve over HTTPS`;
 }
 
 /** Next's build output is public (no lab data in it); everything else needs the token. */
@@ -63,17 +78,18 @@ const REFUSED_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 <p>Open that URL (look at the terminal where <code>npm start</code> or <code>nslab serve</code> runs). To choose the token yourself, start the server with <code>NSLAB_TOKEN=…</code>.</p></body></html>`;
 
 /**
- * Handles access for one HTTP request. Returns true when the request may go on to Next;
+ * Handles access for one HTTP request (`secure`: served over HTTPS, the cookie is Secure). Returns true when the request may go on to Next;
  * otherwise it has answered (redirect after setting the cookie, or 401).
  */
-export function guardHttp(req: IncomingMessage, res: ServerResponse, token: string): boolean {
+export function guardHttp(req: IncomingMessage, res: ServerResponse, token: string, secure = false): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const given = url.searchParams.get('token');
   if (given !== null) {
     if (!sameToken(given, token)) return refuse(res);
     url.searchParams.delete('token');
     res.writeHead(303, {
-      'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+      // Secure when served over HTTPS: the browser then never sends the token over plain HTTP.
+      'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`,
       Location: url.pathname + (url.search || ''),
       'Cache-Control': 'no-store',
     });

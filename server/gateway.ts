@@ -18,6 +18,7 @@ import {
 import type { Topology } from '@/lib/topology';
 import { checkTopology, formatProblem, rememberChecked, TopologyError, zodProblems, type Problem } from '@/lib/validate';
 import type { LabsService } from '@/server/labs/types';
+import { explain } from './errors';
 
 export type NslabServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type NslabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -168,10 +169,13 @@ function failure(code: ErrorCode, message: string, problems?: Problem[]): Failur
 export function toFailure(e: unknown): Failure {
   if (e instanceof TopologyError) return failure('invalid', e.message, e.problems);
   if (e instanceof NslabError) return failure(e.code, e.message);
-  console.error('nslab gateway: unexpected error', e);
-  return failure('internal', `the server failed unexpectedly: ${messageOf(e)}`);
+  // Database and file errors become the same one sentence the CLI prints (server/errors.ts);
+  // only errors nobody foresaw leave their stack, in the server's log.
+  const said = explain(e);
+  if (said.code === 'internal') console.error('nslab gateway: unexpected error', e);
+  return failure(said.code, said.message);
 }
 
 function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return explain(e).message;
 }

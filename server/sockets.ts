@@ -2,6 +2,7 @@
 // and what every accepted socket gets (the guard, the lab, tool and adopt handlers).
 // server/main.ts creates it on its HTTP server; tests create it on a plain one.
 import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { Server, type Socket } from 'socket.io';
 import { PACKET_OVERHEAD, SOCKET_LIMITS, tooLargeMessage } from '@/lib/limits';
 import { requestSchemas, type ClientToServerEvents, type ServerToClientEvents } from '@/lib/protocol';
@@ -20,13 +21,13 @@ export const KNOWN_REQUESTS: ReadonlySet<string> = new Set([
   ...Object.keys(adoptRequestSchemas),
 ]);
 
-export function createSocketServer(http: HttpServer, opts: { token: string; labs: LabsService; allowHostShell?: boolean }): NslabServer {
+export function createSocketServer(http: HttpServer | HttpsServer, opts: { token: string; labs: LabsService; scheme?: 'http' | 'https'; allowHostShell?: boolean }): NslabServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
     destroyUpgrade: false,
     // engine.io refuses (closes the connection on) anything bigger; up to that, guardSocket
     // answers a message over SOCKET_LIMITS.messageBytes with a clear error
     maxHttpBufferSize: SOCKET_LIMITS.transportBytes,
-    allowRequest: (req, callback) => callback(null, isSameOrigin(req) && isAuthorized(req, opts.token)),
+    allowRequest: (req, callback) => callback(null, isSameOrigin(req, opts.scheme ?? 'http') && isAuthorized(req, opts.token)),
   });
   io.on('connection', (socket) => {
     guardSocket(socket);

@@ -6,6 +6,7 @@ const TEXT: Record<LabState, string> = {
   drifted: 'drifted',
   applying: 'applying…',
   failed: 'failed',
+  broken: 'broken',
 };
 
 /** The lab's state as words (colour only repeats them). */

@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { NslabError } from '@/lib/errors';
 import { netnsNameSchema } from '@/lib/topology';
 import { formatProblem, parseTopologyText, TopologyError } from '@/lib/validate';
+import type { Topology } from '@/lib/topology';
+import { debugging, explain, fileError } from '@/server/errors';
 import { createLabsService, type Labs } from '@/server/labs/service';
 import type { PlanView } from '@/server/labs/types';
 import { DEFAULT_HOME } from '@/server/store/db';
@@ -33,13 +35,26 @@ function readTopology(file: string) {
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new NslabError('invalid', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw fileError(e, 'read', file === '-' ? 'standard input' : file);
   }
   const r = parseTopologyText(text, file);
   if (!r.ok) throw new TopologyError(r.problems);
   return r.topology;
 }
 
+/** Writes an export; a path that cannot be written is one sentence naming it and the fix. */
+function writeOutput(file: string, data: string | Buffer, mode = 0o644): void {
+  try {
+    writeFileSync(file, data, { mode });
+  } catch (e) {
+    throw fileError(e, 'write', file);
+  }
+}
+
+/**
+ * A lab whose saved topology no longer passes validation is listed as broken; applying a file
+ * of that lab is the way to repair it, so the file replaces the broken topology first.
+ */
 const hostNetnsOption = () =>
   new Option('--host-netns <name>', 'put the lab\'s host side (bridges, host addresses, NAT) in an isolated namespace of this name, created and owned by nslab').argParser((v) => {
     const r = netnsNameSchema.safeParse(v);
@@ -62,6 +77,7 @@ program
   .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean; stepDelay?: number; adopt?: boolean }) => {
     const t = readTopology(file);
     const labs = service();
+    if (labs.replaceBroken(t)) process.stderr.write(`nslab: lab "${t.name}" had a saved topology that is not valid; replacing it with ${file}\n`);
     let planned: PlanView | undefined;
     const res = await labs.applyTopology(t, {
       ...(opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {}),
@@ -122,6 +138,13 @@ program
       if (opts.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
       else if (!list.length) process.stdout.write('No labs yet. Create one with `nslab apply FILE`.\n');
       else for (const l of list) process.stdout.write(`${l.name.padEnd(24)} ${l.state.padEnd(12)} rev ${l.rev}  host: ${l.hostNetns || 'this machine'}\n`);
+      // A lab whose saved topology is not valid stays listed, marked broken; what is wrong and
+      // the fix go to stderr, and the exit code is 1 so scripts notice.
+      for (const l of list) {
+        if (l.state !== 'broken') continue;
+        process.stderr.write(`nslab: lab "${l.name}" is ${l.description ?? 'broken'}\n`);
+        process.exitCode = 1;
+      }
       return;
     }
     const rec = labs.get(lab);
@@ -160,10 +183,10 @@ program
     const rec = service().get(lab);
     if (opts.format === 'png') {
       const png = await (await import('@/server/export/png')).pngOfTopology(rec.topology);
-      return void (opts.output ? writeFileSync(opts.output, png) : process.stdout.write(png));
+      return void (opts.output ? writeOutput(opts.output, png) : process.stdout.write(png));
     }
     const text = exportTopology(rec.topology, opts.format as never, { hostNetns: rec.hostNetns });
-    if (opts.output) writeFileSync(opts.output, text, { mode: opts.format === 'script' ? 0o755 : 0o644 });
+    if (opts.output) writeOutput(opts.output, text, opts.format === 'script' ? 0o755 : 0o644);
     else process.stdout.write(text);
   });
 
@@ -177,7 +200,7 @@ program
 
 program
   .command('serve')
-  .description('start the dashboard (Next.js and socket.io) on 127.0.0.1:3000')
+  .description('start the dashboard (Next.js and socket.io) on 127.0.0.1:3000; HTTPS with --tls-cert and --tls-key')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on', (v) => {
     const n = Number(v);
@@ -186,9 +209,11 @@ program
   }, 3000)
   .option('--dev', 'run Next.js in development mode')
   .option('--allow-host-shell', "offer terminals on a host that is this machine's own namespace: full root shells (other terminals, probes and captures are always confined to their namespace)")
-  .action(async (opts: { host: string; port: number; dev?: boolean; allowHostShell?: boolean }) => {
+  .option('--tls-cert <file>', 'serve over HTTPS with this PEM certificate (needs --tls-key); without it, a --host other than loopback sends the token in clear')
+  .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+  .action(async (opts: { host: string; port: number; dev?: boolean; allowHostShell?: boolean; tlsCert?: string; tlsKey?: string }) => {
     const { startServer } = await import('@/server/main');
-    const server = await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev, allowHostShell: !!opts.allowHostShell });
+    const server = await startServer({ host: opts.host, port: opts.port, dev: !!opts.dev, allowHostShell: !!opts.allowHostShell, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey });
     keepRunning = true;
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => void server.close().finally(() => process.exit(0)));
@@ -198,12 +223,18 @@ program
 let keepRunning = false;
 
 async function main(): Promise<void> {
+  // `nslab status | head`: a reader that goes away early is not an error; other output errors
+  // (a full disk under `> FILE`) are reported like any other.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`nslab: ${explain(e).message}\n`);
+    process.exit(e.code === 'EPIPE' ? (process.exitCode ?? 0) : 1);
+  });
   try {
     await program.parseAsync(process.argv);
   } catch (e) {
     process.exitCode = report(e);
   } finally {
-    if (!keepRunning) await labs?.close();
+    if (!keepRunning) await labs?.close().catch(() => undefined);
   }
 }
 
@@ -213,11 +244,10 @@ function report(e: unknown): number {
     process.stderr.write(`nslab: the topology is not valid:\n${e.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
     return 1;
   }
-  if (e instanceof NslabError) {
-    process.stderr.write(`nslab: ${e.message}\n`);
-    return 1;
-  }
-  process.stderr.write(`nslab: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  // Every other error (files, the database, sockets, a bug) is one sentence naming the thing
+  // and the fix (server/errors.ts); the stack only with NSLAB_DEBUG=1.
+  process.stderr.write(`nslab: ${explain(e).message}\n`);
+  if (debugging() && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return 1;
 }
 

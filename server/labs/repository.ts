@@ -84,6 +84,19 @@ export class LabRepository {
     return this.save(next, row.rev);
   }
 
+  /**
+   * A lab whose stored topology no longer reads as valid (state `broken`) is replaced by this
+   * one, kept at its host; true when it was. `nslab apply FILE` of the lab repairs it this way.
+   */
+  replaceBroken(topology: Topology): boolean {
+    const t = assertTopology(topology);
+    const row = this.store.listLabs().find((l) => l.name === t.name && l.state === 'broken');
+    if (!row) return false;
+    const saved = this.store.saveLab(withHost(t, row.hostNetns), row.rev, row.hostNetns);
+    if (saved) this.publish(saved);
+    return true;
+  }
+
   delete(name: string): void {
     this.store.deleteLab(name);
     this.sync.forget(name);

@@ -72,6 +72,11 @@ export class Labs implements LabsService {
     return this.repo.save(topology, expectedRev);
   }
 
+  /** Replaces a lab whose stored topology is broken by this one; true when it did. */
+  replaceBroken(topology: Topology): boolean {
+    return this.repo.replaceBroken(topology);
+  }
+
   remove(name: string): Promise<void> {
     return this.reconciler.remove(name);
   }

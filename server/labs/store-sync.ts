@@ -31,7 +31,14 @@ export class StoreSync {
     this.version = this.store.dataVersion();
     for (const l of this.store.listLabs()) this.labs.set(l.name, seen(l));
     this.lastCommand = this.store.lastCommandId();
-    this.timer = setInterval(() => this.poll(), intervalMs);
+    this.timer = setInterval(() => {
+      // A store that cannot be read now (locked, damaged) is one log line; the next tick retries.
+      try {
+        this.poll();
+      } catch (e) {
+        console.error(`nslab: reading the store for other processes' changes failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }, intervalMs);
     this.timer.unref();
   }
 

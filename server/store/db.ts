@@ -2,8 +2,10 @@
 // what nslab changed on the host that must be restored. Shared by the CLI and the server
 // (WAL mode, so both can have it open at once).
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { NslabError } from '@/lib/errors';
+import { damagedError, homeError, rememberDatabase, storeError } from '@/server/errors';
 
 export const DEFAULT_HOME = '/var/lib/nslab';
 
@@ -11,7 +13,9 @@ export function nslabHome(): string {
   return process.env.NSLAB_HOME || DEFAULT_HOME;
 }
 
-const SCHEMA = `
+// Version 1 of the schema: the tables as nslab first shipped them. Never edit it; change the
+// schema by appending a migration below.
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS labs (
   name        TEXT PRIMARY KEY,
   topology    TEXT NOT NULL,
@@ -64,6 +68,35 @@ CREATE TABLE IF NOT EXISTS commands (
   phase       TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS commands_lab ON commands (lab, id);
+-- Host sysctls nslab changed in the machine's own namespace, with the value to restore.
+CREATE TABLE IF NOT EXISTS saved_sysctls (
+  lab   TEXT NOT NULL,
+  key   TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (lab, key)
+);
+`;
+
+/**
+ * The schema's history, oldest first: migration N brings a database from version N-1 to N
+ * (`PRAGMA user_version`). To change the schema, append `{ version: N + 1, up: '...SQL...' }`;
+ * never edit a migration that has shipped. All pending migrations run in one transaction when
+ * the database is opened, so a crash leaves the old version whole.
+ */
+export interface Migration {
+  version: number;
+  /** what it does, for people reading this list */
+  what: string;
+  /** SQL, or a function for changes SQL alone cannot express */
+  up: string | ((db: Database.Database) => void);
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  // A database from before versioning has these tables and user_version 0: running version 1
+  // there (CREATE ... IF NOT EXISTS) changes nothing but its version.
+  { version: 1, what: 'labs, revisions, applies, journal, commands, saved_sysctls', up: SCHEMA_V1 },
+  // IF NOT EXISTS: databases made just before versioning may have the table already.
+  { version: 2, what: "the writers' lock", up: `
 -- The writers' lock: one row per held scope (a lab's name, or '*' for nslab clean), taken by
 -- apply, destroy, delete, clean and recovery alike, by the CLI and the server alike. A row whose
 -- process is gone (pid and start time no longer match) is a crashed holder and is taken over.
@@ -74,21 +107,118 @@ CREATE TABLE IF NOT EXISTS locks (
   kind      TEXT NOT NULL,
   since     TEXT NOT NULL
 );
--- Host sysctls nslab changed in the machine's own namespace, with the value to restore.
-CREATE TABLE IF NOT EXISTS saved_sysctls (
-  lab   TEXT NOT NULL,
-  key   TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (lab, key)
-);
-`;
+` },
+];
 
+/** Tables every version has; a database without them is damaged. */
+const CORE_TABLES = ['labs', 'revisions', 'applies', 'journal', 'commands', 'saved_sysctls'];
+
+/** The schema version this nslab writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+MIGRATIONS.forEach((m, i) => {
+  if (m.version !== i + 1) throw new Error(`store migrations: entry ${i} has version ${m.version}, expected ${i + 1}`);
+});
+
+/**
+ * Opens (creating if needed) the database in the state folder and brings its schema up to date.
+ * Every way this can fail (NSLAB_HOME a file or read-only, the database locked, damaged, or
+ * written by a newer nslab) throws an NslabError whose message says what to do.
+ */
 export function openDb(home = nslabHome()): Database.Database {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const db = new Database(join(home, 'nslab.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  db.exec(SCHEMA);
-  return db;
+  const file = join(home, 'nslab.db');
+  rememberDatabase(home, file);
+  makeHome(home);
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (e) {
+    throw unwritableHome(home) ?? storeError(e) ?? homeError(e, home);
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, home, file);
+    return db;
+  } catch (e) {
+    db.close();
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') throw unwritableHome(home) ?? storeError(e);
+    throw storeError(e) ?? e;
+  }
+}
+
+/**
+ * Creates the state folder, one level at a time, so the error names the real cause (a file
+ * in the way, a read-only file system) rather than what a recursive mkdir reports.
+ */
+function makeHome(home: string): void {
+  const missing: string[] = [];
+  let dir = resolve(home);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(dir, { throwIfNoEntry: false });
+    } catch (e) {
+      throw homeError(e, home); // ENOTDIR: a folder above it is a file
+    }
+    if (st) {
+      if (!st.isDirectory()) throw homeError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR', errno: -20 }), home);
+      break;
+    }
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+    dir = dirname(dir);
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw homeError(e, home);
+    }
+  }
+}
+
+/** The state folder cannot be written (read-only file system, permissions): say so. */
+function unwritableHome(home: string) {
+  try {
+    accessSync(home, constants.W_OK);
+    return null;
+  } catch (e) {
+    return homeError(e, home);
+  }
+}
+
+/** Brings the schema to the last version of `migrations` (exported for the tests). */
+export function migrate(db: Database.Database, home: string, file: string, migrations: readonly Migration[] = MIGRATIONS): void {
+  const latest = migrations.length;
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const refuseNewer = (v: number) => {
+    if (v > latest) {
+      throw new NslabError(
+        'storage',
+        `the database ${file} was written by a newer nslab (schema version ${v}; this nslab knows up to ${latest}); upgrade nslab, or set NSLAB_HOME to another folder`,
+      );
+    }
+  };
+  const seen = version();
+  refuseNewer(seen);
+  if (seen < latest) {
+    db.transaction(() => {
+      // Another process may have migrated meanwhile: read the version again under the lock.
+      const from = version();
+      refuseNewer(from);
+      for (const m of migrations.slice(from)) {
+        if (typeof m.up === 'string') db.exec(m.up);
+        else m.up(db);
+      }
+      db.pragma(`user_version = ${latest}`);
+    }).immediate();
+  }
+  // A versioned database without nslab's tables is not one nslab can trust: refuse it rather
+  // than show an empty list of labs.
+  const tables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
+  const missing = CORE_TABLES.filter((t) => !tables.has(t));
+  if (missing.length) throw damagedError(home, file, `table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing`);
 }

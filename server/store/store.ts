@@ -5,6 +5,7 @@ import type { Topology } from '@/lib/topology';
 import type { CommandLogEntry, LabState } from '@/server/labs/types';
 import { openDb } from './db';
 import { Locks } from './locks';
+import { brokenPlaceholder, storedProblem, storedTopology } from './stored';
 
 export interface LabRow {
   name: string;
@@ -31,10 +32,11 @@ interface RawLab {
 const now = () => new Date().toISOString();
 const COMMAND_LOG_KEEP = 5000;
 
-function toRow(r: RawLab): LabRow {
+/** A lab row; its topology is validated, and a broken one throws naming the lab and the fix. */
+function toRow(r: RawLab, topology?: Topology): LabRow {
   return {
     name: r.name,
-    topology: JSON.parse(r.topology) as Topology,
+    topology: topology ?? storedTopology(r.name, r.topology),
     rev: r.rev,
     appliedRev: r.applied_rev,
     hostNetns: r.host_netns,
@@ -42,6 +44,13 @@ function toRow(r: RawLab): LabRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+}
+
+/** For lists: a broken lab stays listed, with state 'broken' and the problem as its description. */
+function toListedRow(r: RawLab): LabRow {
+  const problem = storedProblem(r.name, r.topology);
+  if (problem === null) return toRow(r);
+  return { ...toRow(r, brokenPlaceholder(r.name, problem)), state: 'broken' };
 }
 
 export class Store {
@@ -63,7 +72,7 @@ export class Store {
   }
 
   listLabs(): LabRow[] {
-    return (this.db.prepare('SELECT * FROM labs ORDER BY name').all() as RawLab[]).map(toRow);
+    return (this.db.prepare('SELECT * FROM labs ORDER BY name').all() as RawLab[]).map(toListedRow);
   }
 
   getLab(name: string): LabRow | null {
@@ -100,7 +109,7 @@ export class Store {
   /** The topology of one saved revision, or null. */
   getRevision(lab: string, rev: number): Topology | null {
     const r = this.db.prepare('SELECT topology FROM revisions WHERE lab = ? AND rev = ?').get(lab, rev) as { topology: string } | undefined;
-    return r ? (JSON.parse(r.topology) as Topology) : null;
+    return r ? storedTopology(lab, r.topology, rev) : null;
   }
 
   setState(name: string, state: LabState, appliedRev?: number | null): void {

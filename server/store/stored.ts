@@ -1,0 +1,50 @@
+// Topologies read back from the database are checked like files and socket payloads (zod and
+// checkTopology): a row damaged by hand, by a disk fault or by an older nslab's bug is reported
+// naming the lab and the problem, instead of reaching the planner.
+import { NslabError } from '@/lib/errors';
+import type { Topology } from '@/lib/topology';
+import { checkTopology, formatProblem } from '@/lib/validate';
+
+/** The last verdict per lab and revision, so listing labs does not validate them all again. */
+const verdicts = new Map<string, { text: string; problem: string | null }>();
+
+/** null when the stored text is a valid topology of this lab, else what is wrong with it. */
+export function storedProblem(lab: string, text: string, rev?: number): string | null {
+  const key = `${lab}\0${rev ?? ''}`;
+  const seen = verdicts.get(key);
+  if (seen && seen.text === text) return seen.problem;
+  let problem: string | null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+    const r = checkTopology(value);
+    if (!r.ok) problem = r.problems.slice(0, 3).map(formatProblem).join('; ') + (r.problems.length > 3 ? `; and ${r.problems.length - 3} more` : '');
+    else problem = r.topology.name === lab ? null : `it is named "${r.topology.name}"`;
+  } catch {
+    problem = 'it is not JSON';
+  }
+  if (verdicts.size > 1000) verdicts.clear();
+  verdicts.set(key, { text, problem });
+  return problem;
+}
+
+/** The stored topology, or an NslabError naming the lab, the problem and the fix. */
+export function storedTopology(lab: string, text: string, rev?: number): Topology {
+  const problem = storedProblem(lab, text, rev);
+  if (problem !== null) throw brokenLabError(lab, problem, rev);
+  return JSON.parse(text) as Topology;
+}
+
+export function brokenLabError(lab: string, problem: string, rev?: number): NslabError {
+  const which = rev === undefined ? `the topology of lab "${lab}"` : `revision ${rev} of lab "${lab}"`;
+  const fix =
+    rev === undefined
+      ? `replace it with a good file of the lab: \`nslab apply FILE\``
+      : `run \`nslab clean\` to remove the lab's kernel objects and forget what was applied, then apply it again`;
+  return new NslabError('storage', `${which} saved in the database is not valid (${problem}); ${fix}`);
+}
+
+/** What a broken lab shows in lists: its name, marked broken, with the problem as its description. */
+export function brokenPlaceholder(lab: string, problem: string): Topology {
+  return { name: lab, description: `broken: the saved topology is not valid (${problem}); replace it with \`nslab apply FILE\``, nodes: [], links: [] } as unknown as Topology;
+}
