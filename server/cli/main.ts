@@ -1,15 +1,14 @@
 // The nslab command line. Same labs service as the dashboard; errors to stderr, non-zero exit.
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { NslabError } from '@/lib/errors';
 import { netnsNameSchema } from '@/lib/topology';
-import { formatProblem, parseTopologyText, TopologyError } from '@/lib/validate';
-import type { Topology } from '@/lib/topology';
-import { debugging, explain, fileError } from '@/server/errors';
+import { formatProblem, TopologyError } from '@/lib/validate';
+import { debugging, explain } from '@/server/errors';
 import { createLabsService, type Labs } from '@/server/labs/service';
 import type { PlanView } from '@/server/labs/types';
 import { DEFAULT_HOME } from '@/server/store/db';
 import { execInNode } from './exec';
+import { readTopology, writeOutput } from './io';
 import { formatStatus, progressLine } from './format';
 
 const program = new Command('nslab')
@@ -30,31 +29,6 @@ Examples:
 let labs: Labs | undefined;
 const service = () => (labs ??= createLabsService());
 
-function readTopology(file: string) {
-  let text: string;
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw fileError(e, 'read', file === '-' ? 'standard input' : file);
-  }
-  const r = parseTopologyText(text, file);
-  if (!r.ok) throw new TopologyError(r.problems);
-  return r.topology;
-}
-
-/** Writes an export; a path that cannot be written is one sentence naming it and the fix. */
-function writeOutput(file: string, data: string | Buffer, mode = 0o644): void {
-  try {
-    writeFileSync(file, data, { mode });
-  } catch (e) {
-    throw fileError(e, 'write', file);
-  }
-}
-
-/**
- * A lab whose saved topology no longer passes validation is listed as broken; applying a file
- * of that lab is the way to repair it, so the file replaces the broken topology first.
- */
 const hostNetnsOption = () =>
   new Option('--host-netns <name>', 'put the lab\'s host side (bridges, host addresses, NAT) in an isolated namespace of this name, created and owned by nslab').argParser((v) => {
     const r = netnsNameSchema.safeParse(v);

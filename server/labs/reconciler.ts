@@ -19,18 +19,7 @@ import { cleanAll } from './clean';
 import type { Reading } from './live-hub';
 import { recoverAllLabs, recoverLab } from './recovery';
 import { withHost, type LabRepository } from './repository';
-import type { ApplyResult, CommandLogEntry, LabsEvents, PlanView } from './types';
-
-export interface ApplyOptions {
-  /** refuse (version_mismatch) if the lab was saved since this revision */
-  expectedRev?: number;
-  /** refuse if the plan differs from the one the user previewed */
-  fingerprint?: string;
-  /** slow motion for teaching: wait this long before each step, one step at a time */
-  stepDelayMs?: number;
-  /** the user confirmed taking over the objects the plan lists in `takeovers` (an adopted lab) */
-  adopt?: boolean;
-}
+import type { ApplyOptions, ApplyResult, CommandLogEntry, LabsEvents, PlanView } from './types';
 
 export interface ReconcilerDeps {
   repo: LabRepository;

@@ -7,12 +7,12 @@ import type { Topology } from '@/lib/topology';
 import type { CommandSink } from '@/server/kernel/exec';
 import { Store } from '@/server/store/store';
 import { LiveHub } from './live-hub';
-import { Reconciler, type ApplyOptions } from './reconciler';
+import { Reconciler } from './reconciler';
 import { LabRepository } from './repository';
 import { StoreSync } from './store-sync';
-import type { ApplyResult, CommandLogEntry, LabRecord, LabsEvents, LabsService, LabSummary, LiveState, PlanView } from './types';
+import type { ApplyOptions, ApplyResult, CommandLogEntry, LabRecord, LabsEvents, LabsService, LabSummary, LiveState, PlanView } from './types';
 
-export type { ApplyOptions } from './reconciler';
+export type { ApplyOptions } from './types';
 
 export interface LabsServiceOptions {
   /** the state folder (NSLAB_HOME) */

@@ -27,6 +27,17 @@ export interface LabsEvents {
   saved: [LabRecord];
 }
 
+export interface ApplyOptions {
+  /** refuse (version_mismatch) if the lab was saved since this revision */
+  expectedRev?: number;
+  /** refuse if the plan differs from the one the user previewed */
+  fingerprint?: string;
+  /** slow motion for teaching: wait this long before each step, one step at a time */
+  stepDelayMs?: number;
+  /** the user confirmed taking over the objects the plan lists in `takeovers` (an adopted lab) */
+  adopt?: boolean;
+}
+
 export interface LabsService {
   readonly events: EventEmitter<LabsEvents>;
   list(): LabSummary[];
@@ -44,7 +55,7 @@ export interface LabsService {
    * fingerprint: refuse if the plan differs from the one the user previewed (Plan.fingerprint);
    * adopt: the user confirmed the plan's takeovers. Busy (another process holds the lab's lock).
    */
-  apply(name: string, opts?: { expectedRev?: number; fingerprint?: string; stepDelayMs?: number; adopt?: boolean }): Promise<ApplyResult>;
+  apply(name: string, opts?: ApplyOptions): Promise<ApplyResult>;
   destroy(name: string): Promise<ApplyResult>;
   live(name: string): Promise<LiveState>;
   /** watches the kernel for this lab and emits 'live' on every change; returns the unsubscribe */
