@@ -131,7 +131,8 @@ const cases: Case[] = [
     run: async () => {
       const home = homeWithLabs();
       heldBy = await hold('node', ['--import', 'tsx', 'test/kernel/fixtures/hold-store.ts', home]);
-      return nslabIn(home)('status');
+      // (a writer: readers go on reading while another process writes)
+      return nslabIn(home)('apply', SEED);
     },
     message: () => new RegExp(`another nslab is using NSLAB_HOME \\S+ \\(pid ${heldBy}\\); wait for it to finish, or stop it, and try again`),
   },

@@ -38,7 +38,7 @@ describe('schema versions', () => {
     db.close();
   });
 
-  it('a database from before versioning (tables, user_version 0) becomes version 1 with its data kept', () => {
+  it('a database from before versioning (tables, user_version 0) is brought to the current version with its data kept', () => {
     const home = freshHome();
     openDb(home).close(); // makes the folder
     rmSync(join(home, 'nslab.db'));
@@ -48,7 +48,7 @@ describe('schema versions', () => {
     expect(version(legacy)).toBe(0);
     legacy.close();
     const store = new Store(home);
-    expect(version(store.db)).toBe(1);
+    expect(version(store.db)).toBe(SCHEMA_VERSION);
     expect(store.getLab('seed')?.topology.nodes.length).toBe(seed.nodes.length);
     store.close();
   });
@@ -66,16 +66,17 @@ describe('schema versions', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(NslabError);
-    expect((err as NslabError).message).toMatch(/written by a newer nslab \(schema version 42; this nslab knows up to 1\); upgrade nslab/);
+    expect((err as NslabError).message).toMatch(new RegExp(`written by a newer nslab \\(schema version 42; this nslab knows up to ${SCHEMA_VERSION}\\); upgrade nslab`));
     expectSentence((err as NslabError).message);
   });
 
   it('pending migrations run in order, in one transaction: a failing one leaves the old version whole', () => {
     const home = freshHome();
     const db = openDb(home);
-    const good: Migration = { version: 2, what: 'test table', up: 'CREATE TABLE extra (x INTEGER);' };
+    const next = SCHEMA_VERSION + 1;
+    const good: Migration = { version: next, what: 'test table', up: 'CREATE TABLE extra (x INTEGER);' };
     const bad: Migration = {
-      version: 3,
+      version: next + 1,
       what: 'fails halfway',
       up: (d) => {
         d.exec('CREATE TABLE half (x INTEGER)');
@@ -83,12 +84,12 @@ describe('schema versions', () => {
       },
     };
     expect(() => migrate(db, home, 'f', [...MIGRATIONS, good, bad])).toThrow('boom');
-    expect(version(db)).toBe(1);
+    expect(version(db)).toBe(SCHEMA_VERSION);
     const names = () => (db.prepare(`SELECT name FROM sqlite_master`).all() as { name: string }[]).map((r) => r.name);
     expect(names()).not.toContain('extra');
     expect(names()).not.toContain('half');
     migrate(db, home, 'f', [...MIGRATIONS, good]);
-    expect(version(db)).toBe(2);
+    expect(version(db)).toBe(next);
     expect(names()).toContain('extra');
     db.close();
   });
