@@ -4,9 +4,9 @@
 // Every rule is linear in the size of the lab (maps and indexes from lib/rules-facts.ts, never a
 // search inside a loop).
 import { parseCidr, toInt } from './addr';
-import { contextOf } from './model';
+import { contextOf, type NodeKind } from './model';
 import { netnsName } from './names';
-import { HOST_ID, type Link, type Nat, type Route } from './topology';
+import { HOST_ID, type Endpoint, type Link, type Nat, type Route } from './topology';
 import { addrPath, FEW, ifacePath, maskOf, overlapping, span, W, type Lab, type Placed } from './rules-facts';
 
 export type Add = (path: string, message: string) => void;
@@ -55,18 +55,31 @@ function linkIdsAreUnique(): LinkRule {
   };
 }
 
-/** Each end names a node that exists; a bridge port carries no address; other ends name their interface. */
-function linkEndsAreSound(): LinkRule {
-  return (l, i, lab, add) => {
-    for (const side of ['a', 'b'] as const) {
-      const e = l[side];
-      const kind = lab.kinds.get(e.node);
-      if (!kind) add(`links[${i}].${side}.node`, `unknown node "${e.node}": no node has this id`);
-      else if (kind === 'bridge' && e.addresses?.length)
-        add(`links[${i}].${side}.addresses`, `a bridge port carries no address: put it on bridge "${e.node}" (its addresses)`);
-      else if (kind !== 'bridge' && !e.iface)
-        add(`links[${i}].${side}.iface`, `an interface name is required for "${e.node}"'s end of the link`);
-    }
+// Each end of a link, a then b: the three rules below exclude each other (by the end's node kind).
+type EndRule = (e: Endpoint, at: string, kind: NodeKind | undefined, add: Add) => void;
+
+const endNodesExist: EndRule = (e, at, kind, add) => {
+  if (!kind) add(`${at}.node`, `unknown node "${e.node}": no node has this id`);
+};
+
+const bridgePortsCarryNoAddress: EndRule = (e, at, kind, add) => {
+  if (kind === 'bridge' && e.addresses?.length) add(`${at}.addresses`, `a bridge port carries no address: put it on bridge "${e.node}" (its addresses)`);
+};
+
+const endsHaveAnInterfaceName: EndRule = (e, at, kind, add) => {
+  if (kind && kind !== 'bridge' && !e.iface) add(`${at}.iface`, `an interface name is required for "${e.node}"'s end of the link`);
+};
+
+/** Runs the end rules on end a, then on end b. */
+function eachEnd(...rules: EndRule[]): () => LinkRule {
+  return function linkEnds() {
+    return (l, i, lab, add) => {
+      for (const side of ['a', 'b'] as const) {
+        const e = l[side];
+        const kind = lab.kinds.get(e.node);
+        for (const rule of rules) rule(e, `links[${i}].${side}`, kind, add);
+      }
+    };
   };
 }
 
@@ -311,7 +324,7 @@ function eachRoutedNode(routeRules: RouteRule[], natRules: NatRule[]): Rule {
 export const RULES: readonly Rule[] = [
   nodeIdsAreUnique,
   namespacesAreUnique,
-  eachLink(linkIdsAreUnique, linkEndsAreSound, linksJoinTwoNodes),
+  eachLink(linkIdsAreUnique, eachEnd(endNodesExist, bridgePortsCarryNoAddress, endsHaveAnInterfaceName), linksJoinTwoNodes),
   referencesAreSound,
   interfaceNamesAreUnique,
   addressesAreHostAddresses,
