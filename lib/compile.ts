@@ -5,7 +5,7 @@ import { NslabError } from './errors';
 import type { KernelState, KLink, KNamespace, KRoute } from './kernel-state';
 import { bridgeMark, linkMark, natTable, netnsMark, netnsName } from './names';
 import { HOST_ID, type Nat, type Route, type Topology } from './topology';
-import { normalizeLinks, type NormEndpoint } from './validate';
+import { normalizeLinks, type NormEndpoint } from './model';
 
 export interface Compiled {
   lab: string;

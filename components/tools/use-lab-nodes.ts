@@ -1,5 +1,6 @@
 'use client';
 // The node ids a tool can run in: "host" (the host context) and the lab's namespaces and bridges.
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { EditorState } from '@/components/editor/store/editor-store';
 import { useEditorStore } from '@/components/editor/store/editor-provider';
@@ -20,4 +21,14 @@ export function useShellNodeIds(): string[] {
 /** The namespace a node's tools run in: a bridge's is the host context. */
 export function shellNodeOf(nodeId: string | null, shellNodes: string[]): string {
   return nodeId && shellNodes.includes(nodeId) ? nodeId : nodeId ? 'host' : shellNodes[1] ?? 'host';
+}
+
+/**
+ * The node a tool runs in, for a tool's node list: the user's pick from the list, else the
+ * namespace of the node selected on the canvas.
+ */
+export function useShellNodePick(selectedNodeId: string | null) {
+  const nodes = useShellNodeIds();
+  const [picked, pick] = useState<string | null>(null);
+  return { nodes, picked, pick, node: picked ?? shellNodeOf(selectedNodeId, nodes) };
 }

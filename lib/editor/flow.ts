@@ -6,7 +6,7 @@ import { fanOffsets } from './edge-geometry';
 import { linkIds } from './ids';
 import type { LiveNodeView } from './live-view';
 import { problemCounts } from './problems';
-import { normalizeLinks } from '../validate';
+import { normalizeLinks } from '../model';
 
 export type FlowKind = 'namespace' | 'bridge' | 'host' | 'machine';
 

@@ -1,7 +1,7 @@
 // Names the editor proposes: node ids when something is dropped on the canvas, interface names
 // when two nodes are connected. Users can rename everything in the inspector.
 import { IFACE_NAME, HOST_ID, RESERVED_NAMES, type Topology } from '../topology';
-import { contextOf, nodeKinds, normalizeLinks } from '../validate';
+import { contextOf, nodeKinds, normalizeLinks } from '../model';
 
 export type PaletteKind = 'namespace' | 'bridge' | 'machine';
 

@@ -3,7 +3,7 @@
 // namespace's default route would use.
 import { nextFree, parseCidr } from '../addr';
 import type { Topology } from '../topology';
-import { nodeKinds, normalizeLinks } from '../validate';
+import { nodeKinds, normalizeLinks } from '../model';
 
 /** Every address on the segment of a bridge (its own and those of the interfaces plugged into it). */
 export function bridgeSegmentAddresses(t: Topology, bridgeId: string): string[] {

@@ -1,7 +1,7 @@
 // Positions for nodes the canvas has not placed yet: a simple layered layout, the host on top,
 // then each node one layer below its nearest neighbour towards the host (bridges count as
 // neighbours of the host, since they live in its context).
-import { normalizeLinks } from '../validate';
+import { normalizeLinks } from '../model';
 import { HOST_ID, type Topology } from '../topology';
 
 export interface Point {

@@ -1,6 +1,6 @@
 // Short readable descriptions of nodes and links, shared by the diagram exporters (Mermaid,
 // draw.io) so both say the same thing about a lab.
-import { normalizeLinks, type NormEndpoint, type NormLink } from '../validate';
+import { normalizeLinks, type NormEndpoint, type NormLink } from '../model';
 import { HOST_ID, type Nat, type Route, type Topology } from '../topology';
 
 export type DiagramKind = 'host' | 'namespace' | 'router' | 'machine' | 'bridge';

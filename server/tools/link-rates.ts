@@ -5,7 +5,7 @@ import { compile } from '@/lib/compile';
 import type { LabRates } from '@/lib/protocol-tools';
 import { ratesBetween, type CounterSample, type Counters } from '@/lib/rates';
 import type { Topology } from '@/lib/topology';
-import { normalizeLinks } from '@/lib/validate';
+import { normalizeLinks } from '@/lib/model';
 import { inParallel, ipArgv, runArgv } from '@/server/kernel/exec';
 
 /** Which interface in which namespace stands for each link. */

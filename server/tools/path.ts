@@ -3,7 +3,7 @@
 // bridges) is one router with several faces. Pure: topology in, ids out.
 import type { ProbePath } from '@/lib/protocol-tools';
 import { HOST_ID, type Topology } from '@/lib/topology';
-import { normalizeLinks, type NormLink } from '@/lib/validate';
+import { normalizeLinks, type NormLink } from '@/lib/model';
 
 /** Address (without prefix) -> the node that owns it: link endpoints and bridge addresses. */
 export function addressOwners(t: Topology): Map<string, string> {

@@ -81,23 +81,24 @@ export function signalTree(root: number, sig: NodeJS.Signals): void {
   for (const pid of [root, ...descendants(root)]) signal(pid, sig);
 }
 
+/** `first` through `send`, then SIGKILL after `graceMs` if `pid` is still alive; waits a second for its end. */
+async function end(pid: number, send: (sig: NodeJS.Signals) => void, first: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (!isAlive(pid)) return;
+  send(first);
+  for (let t = 0; t < graceMs && isAlive(pid); t += 50) await sleep(50);
+  if (isAlive(pid)) send('SIGKILL');
+  for (let i = 0; i < 20 && isAlive(pid); i++) await sleep(50);
+}
+
 /**
  * Ends a confined child: `first` to the whole tree (SIGINT lets tcpdump flush), then SIGKILL to
  * the root after `graceMs` (its death ends the private pid namespace and everything in it).
  */
-export async function endTree(root: number, first: NodeJS.Signals = 'SIGTERM', graceMs = 1500): Promise<void> {
-  if (!isAlive(root)) return;
-  signalTree(root, first);
-  for (let t = 0; t < graceMs && isAlive(root); t += 50) await sleep(50);
-  if (isAlive(root)) signalTree(root, 'SIGKILL');
-  for (let i = 0; i < 20 && isAlive(root); i++) await sleep(50);
+export function endTree(root: number, first: NodeJS.Signals = 'SIGTERM', graceMs = 1500): Promise<void> {
+  return end(root, (sig) => signalTree(root, sig), first, graceMs);
 }
 
 /** Ends one child we started: `first` (SIGINT lets tcpdump flush), then SIGKILL after `graceMs`. */
-export async function endProcess(pid: number, first: NodeJS.Signals = 'SIGTERM', graceMs = 1500): Promise<void> {
-  if (!isAlive(pid)) return;
-  signal(pid, first);
-  for (let t = 0; t < graceMs && isAlive(pid); t += 50) await sleep(50);
-  if (isAlive(pid)) signal(pid, 'SIGKILL');
-  for (let i = 0; i < 20 && isAlive(pid); i++) await sleep(50);
+export function endProcess(pid: number, first: NodeJS.Signals = 'SIGTERM', graceMs = 1500): Promise<void> {
+  return end(pid, (sig) => signal(pid, sig), first, graceMs);
 }

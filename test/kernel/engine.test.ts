@@ -39,8 +39,10 @@ describe('the seed lab with an isolated host', () => {
 
     // A reaches 203.0.113.2 only through the host's masquerade: remote sees the host's address.
     const capture = execa('ip', ['netns', 'exec', 'seed-remote', 'tcpdump', '-n', '-l', '-i', 'eth0', '-c', '2', 'icmp'], { reject: false, timeout: 20_000 });
-    await waitFor(async () => (await sh('ip', 'netns', 'pids', 'seed-remote')).stdout.trim() !== '');
-    await new Promise((r) => setTimeout(r, 300));
+    // tcpdump says "listening on eth0" once its capture is open: only then can it see the ping.
+    let said = '';
+    capture.stderr?.on('data', (d: Buffer) => (said += d.toString()));
+    await waitFor(() => /listening on eth0/.test(said));
     const p = await nslab('exec', 'seed', 'A', '--', 'ping', '-c1', '-W2', '203.0.113.2');
     expect(p.exitCode, p.stdout + p.stderr).toBe(0);
     const cap = await capture;

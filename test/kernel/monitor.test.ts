@@ -1,7 +1,7 @@
 // The kernel monitor (inside the sandbox): a change in a watched namespace is reported within a
 // second, bursts are merged, unwatched namespaces stay quiet, and closing leaves no child.
 import '../sandbox-guard';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchKernel } from '@/server/kernel/monitor';
@@ -19,6 +19,44 @@ function children(): number[] {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Whether process `pid` listens to the kernel: it holds a NETLINK_ROUTE socket subscribed to
+ * some multicast groups (/proc/PID/net/netlink, columns: sk Eth Pid Groups … Inode).
+ */
+function listening(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        return m ? [m[1]] : [];
+      }),
+    );
+    return readFileSync(`/proc/${pid}/net/netlink`, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .some((c) => c[1] === '0' && /[1-9a-f]/.test(c[3] ?? '') && inodes.has(c[9]));
+  } catch {
+    return false; // the process is gone, or not started yet
+  }
+}
+
+/** Whether the kernel has given namespace `ns` an id here (`ip netns list-id`). */
+async function hasId(ns: string): Promise<boolean> {
+  const r = await sh('ip', '-j', 'netns', 'list-id');
+  return (JSON.parse(r.stdout || '[]') as { name?: string }[]).some((e) => e.name === ns);
+}
+
+/** Polls an async condition (a kernel read) until it holds. */
+async function untilAsync(cond: () => Promise<boolean>, ms: number): Promise<void> {
+  const t0 = performance.now();
+  while (!(await cond())) {
+    if (performance.now() - t0 > ms) throw new Error(`not within ${ms} ms`);
+    await sleep(20);
+  }
+}
 
 async function until(cond: () => boolean, ms: number): Promise<number> {
   const t0 = performance.now();
@@ -39,7 +77,8 @@ describe('watchKernel', () => {
     const seen: string[] = [];
     const w = watchKernel(() => [A], (ns) => seen.push(ns));
     try {
-      await sleep(300); // the monitor starts and gives A an id
+      // the monitor starts listening and gives A an id
+      await untilAsync(async () => listening(w.pid()) && (await hasId(A)), 10_000);
       expect(children().length).toBeGreaterThan(kids.length);
 
       await sh('ip', '-n', A, 'link', 'set', 'lo', 'up');
@@ -84,14 +123,15 @@ describe('watchKernel', () => {
     const seen: string[] = [];
     const w = watchKernel(() => [A], (ns) => seen.push(ns));
     try {
-      await until(() => w.pid() !== undefined, 2000);
-      await sleep(300);
+      await untilAsync(async () => listening(w.pid()) && (await hasId(A)), 10_000);
       // Killed from outside, twice: each time a new child takes over.
       for (let round = 0; round < 2; round++) {
         const first = w.pid()!;
+        seen.length = 0;
         process.kill(first, 'SIGKILL');
         await until(() => w.pid() !== undefined && w.pid() !== first, 10_000);
-        await sleep(300);
+        // the new child listens, and the notice every restart gives (events may have been lost) is in
+        await until(() => listening(w.pid()) && seen.includes(A), 10_000);
         seen.length = 0;
         await sh('ip', '-n', A, 'link', 'set', 'lo', round % 2 ? 'down' : 'up');
         await until(() => seen.includes(A), 2000);

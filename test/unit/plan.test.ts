@@ -1,150 +1,18 @@
-// The planner, as a table of behaviour. A tiny in-memory kernel (below) runs the steps, so each
+// The planner, as a table of behaviour. A tiny in-memory kernel (./kernel-sim.ts) runs the steps, so each
 // case also checks that the steps turn observed into desired and that undoing any prefix of
 // them gives back exactly what was observed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { contains, parseCidr } from '@/lib/addr';
 import { compile } from '@/lib/compile';
-import type { KernelState, KLink, KNamespace, KRoute } from '@/lib/kernel-state';
+import type { KernelState, KNamespace } from '@/lib/kernel-state';
 import { linkMark, markLab, natTable, netnsMark } from '@/lib/names';
 import type { Op, Plan } from '@/lib/ops';
 import { destroyPlan, plan } from '@/lib/plan';
 import { renderPlan } from '@/lib/plan-text';
 import type { Topology } from '@/lib/topology';
 import { assertTopology, parseTopologyText } from '@/lib/validate';
-
-// ---------------------------------------------------------------------------------------------
-// A tiny kernel: strict (creating what exists or deleting what is missing throws), and it drops
-// routes the way Linux does (with their link, when the link goes down, when its last address goes).
-
-function fail(msg: string): never {
-  throw new Error(`sim: ${msg}`);
-}
-
-function sim(state: KernelState, op: Op): void {
-  const nsOf = (ns: string): KNamespace => state.namespaces[ns] ?? fail(`no namespace "${ns}" for ${op.type}`);
-  const linkOf = (ns: string, name: string): KLink => nsOf(ns).links[name] ?? fail(`no link ${ns}/${name} for ${op.type}`);
-  const free = (ns: string, name: string) => nsOf(ns).links[name] && fail(`${ns}/${name} exists (${op.type})`);
-  const flush = (ns: string, dev: string) => {
-    const k = state.namespaces[ns];
-    if (k) k.routes = k.routes.filter((r) => r.dev !== dev);
-  };
-  const removeLink = (ns: string, name: string) => {
-    const k = nsOf(ns);
-    const l = k.links[name]!;
-    delete k.links[name];
-    flush(ns, name);
-    if (l.kind === 'bridge') for (const p of Object.values(k.links)) if (p.master === name) p.master = null;
-    if (l.kind === 'veth' && l.peer && state.namespaces[l.peer.ns]?.links[l.peer.name]) {
-      delete state.namespaces[l.peer.ns]!.links[l.peer.name];
-      flush(l.peer.ns, l.peer.name);
-    }
-  };
-  const resolve = (ns: string, r: KRoute): KRoute => {
-    const links = Object.values(nsOf(ns).links).filter((l) => l.up && (!r.dev || l.name === r.dev));
-    if (!r.via) return r.dev && links.length ? r : fail(`route ${r.dst}: no usable dev in ${ns}`);
-    const on = links.find((l) => l.addresses.some((a) => contains(parseCidr(a)!, r.via!)));
-    return on ? { dst: r.dst, via: r.via, dev: on.name } : fail(`route ${r.dst} via ${r.via}: gateway unreachable in "${ns}"`);
-  };
-  const newLink = (name: string, kind: KLink['kind'], mark: string): KLink => ({ name, kind, mark, up: false, master: null, addresses: [] });
-
-  switch (op.type) {
-    case 'netns.add':
-      if (state.namespaces[op.ns]) fail(`namespace ${op.ns} exists`);
-      state.namespaces[op.ns] = {
-        name: op.ns, mark: op.mark, owned: true, routes: [], forwarding: false, nat: null,
-        links: { lo: { name: 'lo', kind: 'loopback', mark: op.mark, up: true, master: null, addresses: [] } },
-      };
-      return;
-    case 'netns.del':
-      for (const name of Object.keys(nsOf(op.ns).links)) if (state.namespaces[op.ns]!.links[name]) removeLink(op.ns, name);
-      delete state.namespaces[op.ns];
-      return;
-    case 'bridge.add':
-      free(op.ns, op.name);
-      nsOf(op.ns).links[op.name] = newLink(op.name, 'bridge', op.mark);
-      return;
-    case 'veth.add':
-      free(op.ns, op.name);
-      free(op.peerNs, op.peerName);
-      nsOf(op.ns).links[op.name] = { ...newLink(op.name, 'veth', op.mark), peer: { ns: op.peerNs, name: op.peerName } };
-      nsOf(op.peerNs).links[op.peerName] = { ...newLink(op.peerName, 'veth', op.mark), peer: { ns: op.ns, name: op.name } };
-      return;
-    case 'link.del':
-      linkOf(op.ns, op.name);
-      removeLink(op.ns, op.name);
-      return;
-    case 'link.set': {
-      const l = linkOf(op.ns, op.name);
-      if (op.master !== undefined) {
-        if (op.master !== null && nsOf(op.ns).links[op.master]?.kind !== 'bridge') fail(`no bridge ${op.master} in "${op.ns}"`);
-        l.master = op.master;
-      }
-      if (op.mark !== undefined) l.mark = op.mark || null;
-      if (op.up !== undefined) {
-        l.up = op.up;
-        if (!op.up) flush(op.ns, op.name);
-      }
-      return;
-    }
-    case 'addr.add': {
-      const l = linkOf(op.ns, op.dev);
-      if (l.addresses.includes(op.cidr)) fail(`${op.cidr} already on ${op.dev}`);
-      l.addresses = [...l.addresses, op.cidr].sort();
-      return;
-    }
-    case 'addr.del': {
-      const l = linkOf(op.ns, op.dev);
-      if (!l.addresses.includes(op.cidr)) fail(`${op.cidr} not on ${op.dev}`);
-      l.addresses = l.addresses.filter((a) => a !== op.cidr);
-      if (!l.addresses.length) flush(op.ns, op.dev);
-      return;
-    }
-    case 'route.add':
-    case 'route.replace': {
-      const k = nsOf(op.ns);
-      if (op.type === 'route.add' && k.routes.some((r) => r.dst === op.route.dst)) fail(`route ${op.route.dst} exists`);
-      const r = resolve(op.ns, op.route);
-      k.routes = [...k.routes.filter((x) => x.dst !== op.route.dst), r];
-      return;
-    }
-    case 'route.del': {
-      const k = nsOf(op.ns);
-      const m = (r: KRoute) => r.dst === op.route.dst && (!op.route.via || r.via === op.route.via) && (!op.route.dev || r.dev === op.route.dev);
-      if (!k.routes.some(m)) fail(`no route ${op.route.dst} in "${op.ns}"`);
-      k.routes = k.routes.filter((r) => !m(r));
-      return;
-    }
-    case 'sysctl.set':
-      nsOf(op.ns).forwarding = op.value === '1';
-      return;
-    case 'nft.load':
-      nsOf(op.ns).nat = { table: op.table, rules: op.rules.map((r) => ({ ...r })) };
-      return;
-    case 'nft.del':
-      if (nsOf(op.ns).nat?.table !== op.table) fail(`no table ${op.table} in "${op.ns}"`);
-      nsOf(op.ns).nat = null;
-      return;
-  }
-}
-
-function run(state: KernelState, ops: Op[]): KernelState {
-  const s = structuredClone(state);
-  for (const op of ops) sim(s, op);
-  return s;
-}
-
-/** Key order, address order and route order do not matter. */
-function normal(s: KernelState): unknown {
-  const ns = Object.values(s.namespaces).map((k) => ({
-    ...k,
-    links: Object.values(k.links)
-      .map((l) => ({ ...l, addresses: [...l.addresses].sort() }))
-      .sort((a, b) => a.name.localeCompare(b.name)),
-    routes: k.routes.map((r) => JSON.stringify([r.dst, r.via ?? '', r.dev ?? ''])).sort(),
-  }));
-  return ns.sort((a, b) => a.name.localeCompare(b.name));
-}
+import { normal, run } from './kernel-sim';
 
 /** What the observer would report for a kernel that matches `desired` exactly. */
 function asObserved(desired: KernelState, extra: Partial<Record<string, KNamespace>> = {}): KernelState {

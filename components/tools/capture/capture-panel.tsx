@@ -4,16 +4,15 @@
 import { useState, type FormEvent } from 'react';
 import type { ToolTabProps } from '../index';
 import { useToolSocket } from '../tool-socket';
-import { shellNodeOf, useShellNodeIds } from '../use-lab-nodes';
+import { Pick } from '../pick';
+import { useShellNodePick } from '../use-lab-nodes';
 import { discardCapture, downloadCapture, startCapture, stopCapture, useCaptureStore } from './capture-store';
 import { PacketList } from './packet-list';
 import { useNodeIfaces } from './use-node-ifaces';
 
 export function CapturePanel({ lab, selectedNodeId }: ToolTabProps) {
   const socket = useToolSocket();
-  const nodes = useShellNodeIds();
-  const [picked, setPicked] = useState<string | null>(null);
-  const node = picked ?? shellNodeOf(selectedNodeId, nodes);
+  const { nodes, node, pick } = useShellNodePick(selectedNodeId);
   const ifaces = useNodeIfaces(node);
   const [ifacePick, setIface] = useState<string | null>(null);
   const iface = ifacePick && ifaces.includes(ifacePick) ? ifacePick : ifaces[0] ?? 'any';
@@ -35,18 +34,8 @@ export function CapturePanel({ lab, selectedNodeId }: ToolTabProps) {
   return (
     <div className="tool-panel capture-panel">
       <form className="tool-bar" onSubmit={onStart}>
-        <label>
-          Node{' '}
-          <select aria-label="capture node" value={node} onChange={(e) => setPicked(e.target.value)}>
-            {nodes.map((n) => <option key={n} value={n}>{n}</option>)}
-          </select>
-        </label>
-        <label>
-          Interface{' '}
-          <select aria-label="capture interface" value={iface} onChange={(e) => setIface(e.target.value)}>
-            {ifaces.map((i) => <option key={i} value={i}>{i}</option>)}
-          </select>
-        </label>
+        <Pick label="Node" name="capture node" value={node} options={nodes} onPick={pick} />
+        <Pick label="Interface" name="capture interface" value={iface} options={ifaces} onPick={setIface} />
         <label>
           Filter{' '}
           <input aria-label="capture filter" placeholder="e.g. icmp or arp" value={filter} onChange={(e) => setFilter(e.target.value)} size={22} />

@@ -4,7 +4,7 @@
 import { useMemo } from 'react';
 import type { EditorState } from '@/components/editor/store/editor-store';
 import { useEditorStore } from '@/components/editor/store/editor-provider';
-import { normalizeLinks } from '@/lib/validate';
+import { normalizeLinks } from '@/lib/model';
 
 const topologySel = (s: EditorState) => s.topology;
 

@@ -1,29 +1,23 @@
 'use client';
 // The "Node" tab: the selected node's interfaces, routing table and neighbour table, live.
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { ToolTabProps } from '../index';
-import { shellNodeOf, useShellNodeIds } from '../use-lab-nodes';
+import { Pick } from '../pick';
+import { useShellNodePick } from '../use-lab-nodes';
 import { InterfacesTable, NeighboursTable, RoutesTable } from './node-tables';
 import { useNodeView } from './use-node-view';
 
 export function NodePanel({ lab, selectedNodeId }: ToolTabProps) {
-  const nodes = useShellNodeIds();
-  const [picked, setPicked] = useState<string | null>(null);
+  const { nodes, node, picked, pick } = useShellNodePick(selectedNodeId);
   // a new selection on the canvas wins over an earlier pick in the list
-  useEffect(() => setPicked(null), [selectedNodeId]);
-  const node = picked ?? shellNodeOf(selectedNodeId, nodes);
+  useEffect(() => pick(null), [selectedNodeId]);
   const { view, error } = useNodeView(lab, node);
   const context = selectedNodeId && selectedNodeId !== node ? ` (${selectedNodeId} lives in the host context)` : '';
 
   return (
     <div className="tool-panel node-panel" data-node={node}>
       <p className="tool-bar">
-        <label>
-          Node{' '}
-          <select aria-label="view node" value={node} onChange={(e) => setPicked(e.target.value)}>
-            {nodes.map((n) => <option key={n} value={n}>{n}</option>)}
-          </select>
-        </label>
+        <Pick label="Node" name="view node" value={node} options={nodes} onPick={pick} />
         {!picked && context}
         {view && <span className="muted"> · namespace {view.ns || "this machine's own"} · updated {new Date(view.at).toLocaleTimeString()}</span>}
       </p>

@@ -4,21 +4,20 @@
 import { useState, type FormEvent } from 'react';
 import type { ToolTabProps } from '../index';
 import { toolRequest, useToolSocket } from '../tool-socket';
-import { shellNodeOf, useLabNodeIds, useShellNodeIds } from '../use-lab-nodes';
+import { Pick } from '../pick';
+import { useLabNodeIds, useShellNodePick } from '../use-lab-nodes';
 import { useProbeStore } from './probe-path-store';
 
 export function ProbePanel({ lab, selectedNodeId }: ToolTabProps) {
   const socket = useToolSocket();
-  const sources = useShellNodeIds();
+  const { nodes: sources, node: from, pick: setSource } = useShellNodePick(selectedNodeId);
   const targets = useLabNodeIds();
-  const [source, setSource] = useState<string | null>(null);
   const [target, setTarget] = useState('');
   const [running, setRunning] = useState<'ping' | 'traceroute' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const result = useProbeStore((s) => s.results[lab] ?? null);
   const setResult = useProbeStore((s) => s.setResult);
   const clear = useProbeStore((s) => s.clear);
-  const from = source ?? shellNodeOf(selectedNodeId, sources);
 
   const run = async (kind: 'ping' | 'traceroute') => {
     if (!target.trim()) {
@@ -41,12 +40,7 @@ export function ProbePanel({ lab, selectedNodeId }: ToolTabProps) {
   return (
     <div className="tool-panel probe-panel">
       <form className="tool-bar" onSubmit={onSubmit}>
-        <label>
-          From{' '}
-          <select aria-label="probe source" value={from} onChange={(e) => setSource(e.target.value)}>
-            {sources.map((n) => <option key={n} value={n}>{n}</option>)}
-          </select>
-        </label>
+        <Pick label="From" name="probe source" value={from} options={sources} onPick={setSource} />
         <label>
           to{' '}
           <input aria-label="probe target" list="probe-targets" placeholder="node or address" value={target} onChange={(e) => setTarget(e.target.value)} size={16} />

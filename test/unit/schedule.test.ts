@@ -1,0 +1,153 @@
+// The batch scheduler (server/kernel/schedule.ts): which commands wait for which, and the rounds
+// of `ip -batch` processes they run in. The seed lab's rounds are recorded below; the invariants
+// are checked on a create, a change and a destroy plan.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compile } from '@/lib/compile';
+import type { KernelState } from '@/lib/kernel-state';
+import { commandsFor, type Command, type Op, type Plan } from '@/lib/ops';
+import { plan } from '@/lib/plan';
+import { parseTopologyText } from '@/lib/validate';
+import { batchable, dependencies, nextRound, type Batch, type Job } from '@/server/kernel/schedule';
+import { run } from './kernel-sim';
+
+const seed = (() => {
+  const r = parseTopologyText(readFileSync(new URL('../../examples/seed.yaml', import.meta.url), 'utf8'));
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.topology;
+})();
+const desired = compile(seed, { hostNetns: 'H' }).desired;
+const empty = (): KernelState => ({ namespaces: {} });
+const applied = run(empty(), plan('seed', desired, empty()).steps.map((s) => s.op));
+
+function jobsOf(p: Plan): Job[] {
+  let id = 0;
+  return p.steps.flatMap((s, step) => commandsFor(s.op).map((cmd) => ({ id: id++, step, op: s.op, cmd })));
+}
+
+/** Runs the scheduler to the end, as the driver does when every command succeeds. */
+function rounds(jobs: Job[], deps = dependencies(jobs)): Batch[][] {
+  const done = new Set<number>();
+  const out: Batch[][] = [];
+  let pending = jobs;
+  while (pending.length) {
+    const round = nextRound(pending, deps, done);
+    if (!round.length) throw new Error('the scheduler is stuck');
+    out.push(round);
+    for (const b of round) for (const j of b.jobs) done.add(j.id);
+    pending = pending.filter((j) => !done.has(j.id));
+  }
+  return out;
+}
+
+const show = (r: Batch[][]) => r.map((round) => round.map((b) => `${b.key}[${b.jobs.map((j) => j.id).join(',')}]`).join(' '));
+const job = (id: number, cmd: Command, op: Op = { type: 'netns.del', ns: cmd.ns }): Job => ({ id, step: id, op, cmd });
+const ip = (ns: string, ...args: string[]): Command => ({ tool: 'ip', ns, args });
+
+describe('rounds', () => {
+  it('the seed lab from empty: namespaces, then the host, then each namespace side by side, then sysctls and nft', () => {
+    expect(show(rounds(jobsOf(plan('seed', desired, empty()))))).toEqual([
+      'ip:[0,3,6,9,12]',
+      'ip:H[1,2,15,16,17,18,19,20,22,24,26,27,29,31,33,34,36,38,40,41,43,45]',
+      'ip:seed-A[4,5,21,23,25,47] ip:seed-B[7,8,28,30,32,48] ip:seed-C[10,11,35,37,39,49] ip:seed-remote[13,14,42,44,46] job:50[50]',
+      'job:51[51] job:52[52] job:53[53] job:54[54] job:55[55]',
+    ]);
+  });
+
+  const plans: [string, Plan][] = [
+    ['create', plan('seed', desired, empty())],
+    ['change', plan('seed', compile({ ...seed, links: seed.links.slice(1) }, { hostNetns: 'H' }).desired, applied)],
+    ['destroy', plan('seed', empty(), applied)],
+  ];
+  it.each(plans)('%s: every command runs once, after what it waits for, in the plan\'s order within its batch', (_name, p) => {
+    const jobs = jobsOf(p);
+    const deps = dependencies(jobs);
+    const roundOf = new Map<number, number>();
+    const batchOf = new Map<number, string>();
+    rounds(jobs, deps).forEach((round, r) => {
+      for (const b of round) {
+        expect(b.jobs.map((j) => j.id)).toEqual([...b.jobs.map((j) => j.id)].sort((x, y) => x - y));
+        if (b.key.startsWith('ip:')) expect(b.jobs.every((j) => batchable(j.cmd) && `ip:${j.cmd.ns}` === b.key)).toBe(true);
+        else expect(b.jobs).toHaveLength(1);
+        for (const j of b.jobs) {
+          expect(roundOf.has(j.id)).toBe(false);
+          roundOf.set(j.id, r);
+          batchOf.set(j.id, b.key);
+        }
+      }
+    });
+    expect(roundOf.size).toBe(jobs.length);
+    for (const j of jobs) {
+      for (const d of deps[j.id]!) {
+        expect(d).toBeLessThan(j.id);
+        const before = roundOf.get(d)! < roundOf.get(j.id)!;
+        const earlierInSameBatch = roundOf.get(d) === roundOf.get(j.id) && batchOf.get(d) === batchOf.get(j.id);
+        expect(before || earlierInSameBatch, `job ${j.id} waits for ${d}`).toBe(true);
+      }
+    }
+  });
+
+  it('destroy: a delete of a link or a namespace waits for every command before it', () => {
+    const jobs = jobsOf(plan('seed', empty(), applied));
+    const deps = dependencies(jobs);
+    const deletes = jobs.filter((j) => j.cmd.args[1] === 'del' && (j.cmd.args[0] === 'link' || j.cmd.args[0] === 'netns'));
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const d of deletes) expect(deps[d.id]).toEqual(jobs.slice(0, d.id).map((j) => j.id));
+  });
+});
+
+describe('dependencies', () => {
+  it('commands of different namespaces are independent; of one namespace, ordered', () => {
+    const deps = dependencies([job(0, ip('A', 'link', 'set', 'dev', 'lo', 'up')), job(1, ip('B', 'link', 'set', 'dev', 'lo', 'up')), job(2, ip('A', 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0'))]);
+    expect(deps).toEqual([[], [], [0]]);
+  });
+
+  it('netns add/del of NS orders against the commands in NS', () => {
+    const deps = dependencies([job(0, ip('', 'netns', 'add', 'A')), job(1, ip('A', 'link', 'set', 'dev', 'lo', 'up')), job(2, ip('B', 'link', 'set', 'dev', 'lo', 'up'))]);
+    expect(deps).toEqual([[], [0], []]);
+  });
+
+  it('a veth created into P waits for P to exist, not for P\'s other commands, unless they name its peer', () => {
+    const deps = dependencies([
+      job(0, ip('', 'netns', 'add', 'P')),
+      job(1, ip('P', 'link', 'set', 'dev', 'lo', 'up')),
+      job(2, ip('P', 'link', 'set', 'dev', 'eth0', 'up')),
+      job(3, ip('H', 'link', 'add', 'name', 'v0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', 'P')),
+      job(4, ip('Q', 'link', 'add', 'name', 'v1', 'type', 'veth', 'peer', 'name', 'eth1', 'netns', 'P')),
+      job(5, ip('H', 'link', 'add', 'name', 'v2', 'type', 'veth', 'peer', 'name', 'eth2', 'netns', 'P')),
+    ]);
+    expect(deps[3]).toEqual([0, 2]);
+    expect(deps[4]).toEqual([0]); // nor for another veth created into P from elsewhere
+    expect(deps[5]).toEqual([0, 3]); // but for the earlier commands of its own namespace
+  });
+
+  it('a forwarding sysctl in NS waits only for NS to exist', () => {
+    const sysctl = ip('', 'netns', 'exec', 'A', 'sysctl', '-w', 'net.ipv4.ip_forward=1');
+    const deps = dependencies([job(0, ip('', 'netns', 'add', 'A')), job(1, ip('A', 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0')), job(2, sysctl)]);
+    expect(deps[2]).toEqual([0]);
+  });
+
+  it('a link delete is a barrier both ways', () => {
+    const deps = dependencies([job(0, ip('A', 'link', 'set', 'dev', 'lo', 'up')), job(1, ip('B', 'link', 'del', 'dev', 'v0')), job(2, ip('C', 'link', 'set', 'dev', 'lo', 'up'))]);
+    expect(deps).toEqual([[], [0], [1]]);
+  });
+});
+
+describe('batchable and nextRound', () => {
+  it('only ip commands whose words need no quoting go to an ip -batch', () => {
+    expect(batchable(ip('A', 'link', 'set', 'dev', 'lo', 'alias', 'nslab:seed:ns:A'))).toBe(true);
+    expect(batchable(ip('A', 'link', 'set', 'dev', 'lo', 'alias', 'two words'))).toBe(false);
+    expect(batchable({ tool: 'nft', ns: 'A', args: ['-f', '-'], stdin: '' })).toBe(false);
+    expect(batchable({ tool: 'sysctl', ns: 'A', args: ['-w', 'net.ipv4.ip_forward=1'] })).toBe(false);
+  });
+
+  it('a namespace with commands still waiting waits with them, so they share one process', () => {
+    const jobs = [job(0, ip('B', 'link', 'set', 'dev', 'lo', 'up')), job(1, ip('A', 'link', 'set', 'dev', 'lo', 'up')), job(2, ip('A', 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0'))];
+    expect(show(rounds(jobs, [[], [], [0]]))).toEqual(['ip:B[0]', 'ip:A[1,2]']);
+  });
+
+  it('unless nothing else could run', () => {
+    const jobs = [job(1, ip('A', 'link', 'set', 'dev', 'lo', 'up')), job(2, ip('A', 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0'))];
+    expect(show([nextRound(jobs, [[], [], [0]], new Set())])).toEqual(['ip:A[1]']);
+  });
+});
