@@ -2,15 +2,15 @@
 // The "Capture" tab: tcpdump on a node's interface with a filter, packets as a live list,
 // stop, and download as a .pcap (opens in Wireshark).
 import { useState, type FormEvent } from 'react';
+import { useSocket } from '@/components/socket';
 import type { ToolTabProps } from '../index';
-import { useToolSocket } from '../tool-socket';
 import { shellNodeOf, useShellNodeIds } from '../use-lab-nodes';
 import { discardCapture, downloadCapture, startCapture, stopCapture, useCaptureStore } from './capture-store';
 import { PacketList } from './packet-list';
 import { useNodeIfaces } from './use-node-ifaces';
 
 export function CapturePanel({ lab, selectedNodeId }: ToolTabProps) {
-  const socket = useToolSocket();
+  const socket = useSocket();
   const nodes = useShellNodeIds();
   const [picked, setPicked] = useState<string | null>(null);
   const node = picked ?? shellNodeOf(selectedNodeId, nodes);
