@@ -1,38 +1,65 @@
-// The socket protocol between the dashboard and the server: every client -> server request with
-// its zod payload schema, and the events the server pushes. The gateway validates each payload
-// with these schemas (topologies with the same checkTopology as files); every request is
-// acknowledged `{ ok: true, ... }` or `{ ok: false, code, message }`.
+// The socket contract between the dashboard and the server, in one registry: every request a
+// client may send, with its zod payload schema, what it answers, how long the client waits for
+// the answer and the role allowed to send it; and the events the server pushes.
+// The server registers handlers with server/register.ts (which checks the role and the payload
+// and maps errors in one place); the dashboard sends with components/socket/request.ts. Every
+// request is acknowledged `{ ok: true, ... }` or `{ ok: false, code, message }` (a Failure).
 import { z } from 'zod';
+import type { AdoptDraft, KernelScan } from './adopt';
 import type { ErrorCode } from './errors';
 import type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState } from './labs-types';
-import { labNameSchema, netnsNameSchema } from './topology';
+import { captureFilterSchema, type CaptureInfo, type LabRates, type NodeView, type PacketSummary, type ProbeResult } from './protocol-tools';
+import { IFACE_NAME, labNameSchema, netnsNameSchema } from './topology';
 
-// The wire types are declared next to the labs service (types only, nothing runs from server/).
-export type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState };
+// The wire types are declared next to their owners (types only, nothing runs from server/).
+export type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState, AdoptDraft, KernelScan };
+
+/**
+ * Who is at the other end of a socket. Today every authenticated socket is the instructor (the
+ * server's token); a seat (a student's place in a class) may only send requests marked 'seat'.
+ */
+export type Role = 'instructor' | 'seat';
+
+/** The one rule of roles: the instructor may send everything, a seat only what is marked 'seat'. */
+export function mayCall(role: Role, required: Role): boolean {
+  return role === 'instructor' || role === required;
+}
+
+/** What a request answers on success (besides ok: true): a type only, never a value. */
+export interface Answers<R> {
+  readonly answers?: () => R;
+}
+const answers = <R>(): Answers<R> => ({});
+
+/** One request of the contract. */
+export interface RequestSpec<S extends z.ZodType = z.ZodType, R = unknown> {
+  /** checks (and fills the defaults of) the payload, on the server */
+  readonly schema: S;
+  readonly response: Answers<R>;
+  /** how long the client waits for the answer, in ms */
+  readonly timeoutMs: number;
+  /** who may send it (see mayCall) */
+  readonly role: Role;
+}
+
+/** Plans, saves and reads are quick; applies can take a while on big labs. */
+const QUICK_MS = 30_000;
+const KERNEL_MS = 300_000;
+/** The tools answer at once, but for probes and capture downloads. */
+const TOOL_MS = 15_000;
+const TOOL_SLOW_MS = 60_000;
 
 /** A topology arrives as an unknown value: the gateway checks it with checkTopology (errors name the field). */
 const topologyPayload = z.unknown();
 const rev = z.number({ error: 'rev must be the revision number you edited' }).int().nonnegative();
-
-export const requestSchemas = {
-  'labs:list': z.strictObject({}),
-  /** hostNetns: '' = this machine's own namespace; a name = an isolated host namespace */
-  'lab:create': z.strictObject({ topology: topologyPayload, hostNetns: z.union([z.literal(''), netnsNameSchema]).optional() }),
-  /** joins the lab's room; answers with a snapshot (record, live state, recent commands) */
-  'lab:open': z.strictObject({ name: labNameSchema }),
-  'lab:close': z.strictObject({ name: labNameSchema }),
-  'lab:save': z.strictObject({ topology: topologyPayload, rev }),
-  /** without topology: the plan for the saved topology; destroy: the plan that removes the lab (restores included) */
-  'lab:plan': z.strictObject({ name: labNameSchema, topology: topologyPayload.optional(), destroy: z.literal(true).optional() }),
-  /** fingerprint: the plan the user previewed; apply refuses if the kernel's plan differs */
-  /** adopt: the user confirmed taking over what the plan lists in `takeovers` */
-  'lab:apply': z.strictObject({ name: labNameSchema, rev, fingerprint: z.string().max(64).optional(), adopt: z.literal(true).optional() }),
-  'lab:destroy': z.strictObject({ name: labNameSchema }),
-  'lab:delete': z.strictObject({ name: labNameSchema }),
-} as const;
-
-export type RequestName = keyof typeof requestSchemas;
-export type RequestPayload<E extends RequestName> = z.input<(typeof requestSchemas)[E]>;
+/** A node id of the lab, or "host" (the host context). Checked against the topology later. */
+const nodeRef = z.string({ error: 'node must be a node id' }).regex(/^[A-Za-z][A-Za-z0-9_-]{0,14}$/, {
+  error: (iss) => `node ${JSON.stringify(iss.input)} is not a node id`,
+});
+const id = z.string().regex(/^[a-z0-9-]{1,40}$/, { error: 'id must be the id the server answered with' });
+const cols = z.number().int().min(10).max(500);
+const rows = z.number().int().min(4).max(200);
+const done = answers<Record<string, never>>();
 
 export interface LabSnapshot {
   lab: LabRecord;
@@ -42,28 +69,123 @@ export interface LabSnapshot {
   commands: CommandLogEntry[];
 }
 
+export const requests = {
+  // --- labs (server/gateway.ts) ---
+  'labs:list': { schema: z.strictObject({}), response: answers<{ labs: LabSummary[] }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  /** hostNetns: '' = this machine's own namespace; a name = an isolated host namespace */
+  'lab:create': {
+    schema: z.strictObject({ topology: topologyPayload, hostNetns: z.union([z.literal(''), netnsNameSchema]).optional() }),
+    response: answers<{ lab: LabRecord }>(), timeoutMs: QUICK_MS, role: 'instructor',
+  },
+  /** joins the lab's room; answers with a snapshot (record, live state, recent commands) */
+  'lab:open': { schema: z.strictObject({ name: labNameSchema }), response: answers<{ snapshot: LabSnapshot }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  'lab:close': { schema: z.strictObject({ name: labNameSchema }), response: done, timeoutMs: QUICK_MS, role: 'instructor' },
+  'lab:save': { schema: z.strictObject({ topology: topologyPayload, rev }), response: answers<{ lab: LabRecord }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  /** without topology: the plan for the saved topology; destroy: the plan that removes the lab (restores included) */
+  'lab:plan': {
+    schema: z.strictObject({ name: labNameSchema, topology: topologyPayload.optional(), destroy: z.literal(true).optional() }),
+    response: answers<{ plan: PlanView }>(), timeoutMs: QUICK_MS, role: 'instructor',
+  },
+  /** fingerprint: the plan the user previewed; apply refuses if the kernel's plan differs */
+  /** adopt: the user confirmed taking over what the plan lists in `takeovers` */
+  'lab:apply': {
+    schema: z.strictObject({ name: labNameSchema, rev, fingerprint: z.string().max(64).optional(), adopt: z.literal(true).optional() }),
+    response: answers<{ result: ApplyResult }>(), timeoutMs: KERNEL_MS, role: 'instructor',
+  },
+  'lab:destroy': { schema: z.strictObject({ name: labNameSchema }), response: answers<{ result: ApplyResult }>(), timeoutMs: KERNEL_MS, role: 'instructor' },
+  'lab:delete': { schema: z.strictObject({ name: labNameSchema }), response: done, timeoutMs: KERNEL_MS, role: 'instructor' },
+
+  // --- terminals (server/tools/register.ts) ---
+  /** opens a shell in the node's namespace ("host" = the host context) */
+  'term:open': {
+    schema: z.strictObject({ lab: labNameSchema, node: nodeRef, cols: cols.default(80), rows: rows.default(24) }),
+    response: answers<{ id: string; node: string; ns: string; pid: number }>(), timeoutMs: TOOL_MS, role: 'instructor',
+  },
+  'term:input': { schema: z.strictObject({ id, data: z.string().max(65536) }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+  'term:resize': { schema: z.strictObject({ id, cols, rows }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+  'term:close': { schema: z.strictObject({ id }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+
+  // --- node views ---
+  /** subscribes to one node's interfaces, routes and neighbours; pushes `node:view` on kernel changes */
+  'node:watch': { schema: z.strictObject({ lab: labNameSchema, node: nodeRef }), response: answers<{ view: NodeView }>(), timeoutMs: TOOL_MS, role: 'instructor' },
+  'node:unwatch': { schema: z.strictObject({ lab: labNameSchema, node: nodeRef }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+
+  // --- ping / traceroute ---
+  /** from a node to a node (its first address) or an IPv4 address */
+  'probe:run': {
+    schema: z.strictObject({ lab: labNameSchema, kind: z.enum(['ping', 'traceroute']), source: nodeRef, target: z.string().min(1).max(64) }),
+    response: answers<{ result: ProbeResult }>(), timeoutMs: TOOL_SLOW_MS, role: 'instructor',
+  },
+
+  // --- captures ---
+  'capture:start': {
+    schema: z.strictObject({
+      lab: labNameSchema,
+      node: nodeRef,
+      iface: z.string().refine((v) => v === 'any' || IFACE_NAME.test(v), {
+        error: (iss) => `interface ${JSON.stringify(iss.input)} is not an interface name`,
+      }),
+      filter: captureFilterSchema.default(''),
+    }),
+    response: answers<{ capture: CaptureInfo }>(), timeoutMs: TOOL_MS, role: 'instructor',
+  },
+  'capture:stop': { schema: z.strictObject({ id }), response: answers<{ capture: CaptureInfo }>(), timeoutMs: TOOL_MS, role: 'instructor' },
+  /** the capture as a .pcap file (binary in the ack) */
+  'capture:download': {
+    schema: z.strictObject({ id }),
+    response: answers<{ name: string; bytes: ArrayBuffer | Uint8Array; packets: number }>(), timeoutMs: TOOL_SLOW_MS, role: 'instructor',
+  },
+  /** forgets a stopped capture and its bytes */
+  'capture:discard': { schema: z.strictObject({ id }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+
+  // --- adopting what the kernel has (server/adopt/register.ts) ---
+  /**
+   * Reads every namespace, bridge and veth pair the kernel has and changes nothing; answers the
+   * scan (to re-draft with other choices in the browser: lib/adopt.ts is pure) and its draft.
+   * The lab it becomes is created with `lab:create` like any other.
+   */
+  'adopt:scan': {
+    schema: z.strictObject({
+      /** the lab name the draft gets (default "adopted") */
+      lab: labNameSchema.optional(),
+      /** kernel names (namespaces, bridges) to leave out of the draft */
+      exclude: z.array(z.string().max(64)).max(1000).optional(),
+    }),
+    response: answers<{ scan: KernelScan; draft: AdoptDraft }>(), timeoutMs: QUICK_MS, role: 'instructor',
+  },
+} as const satisfies Record<string, RequestSpec>;
+
+export type Requests = typeof requests;
+export type RequestName = keyof Requests;
+/** What the client sends. */
+export type RequestPayload<E extends RequestName> = z.input<Requests[E]['schema']>;
+/** What the handler gets: the payload checked, defaults filled in. */
+export type ParsedPayload<E extends RequestName> = z.output<Requests[E]['schema']>;
 /** What each request answers on success (besides ok: true). */
-export interface ResponseData {
-  'labs:list': { labs: LabSummary[] };
-  'lab:create': { lab: LabRecord };
-  'lab:open': { snapshot: LabSnapshot };
-  'lab:close': Record<string, never>;
-  'lab:save': { lab: LabRecord };
-  'lab:plan': { plan: PlanView };
-  'lab:apply': { result: ApplyResult };
-  'lab:destroy': { result: ApplyResult };
-  'lab:delete': Record<string, never>;
+export type ResponseData<E extends RequestName> = Requests[E]['response'] extends Answers<infer R> ? R : never;
+
+/** True for the name of a request of the contract. */
+export function isRequestName(name: string): name is RequestName {
+  return Object.hasOwn(requests, name);
 }
 
 export interface Failure {
   ok: false;
-  code: ErrorCode;
+  /** 'limit': a cap of the tools (terminals, captures, node views) was reached */
+  code: ErrorCode | 'limit';
   message: string;
   /** on invalid topologies: every problem with the field it is about */
   problems?: { path: string; message: string }[];
 }
 
-export type Ack<E extends RequestName> = ({ ok: true } & ResponseData[E]) | Failure;
+export type Ack<E extends RequestName> = ({ ok: true } & ResponseData<E>) | Failure;
+
+/** True for what has the shape of an answer to `event` (the client checks what came back). */
+export function isAck<E extends RequestName>(value: unknown, _event: E): value is Ack<E> {
+  if (typeof value !== 'object' || value === null || !('ok' in value)) return false;
+  if (value.ok === true) return true;
+  return value.ok === false && 'code' in value && typeof value.code === 'string' && 'message' in value && typeof value.message === 'string';
+}
 
 export type ClientToServerEvents = {
   [E in RequestName]: (payload: RequestPayload<E>, ack: (res: Ack<E>) => void) => void;
@@ -79,6 +201,14 @@ export interface ServerToClientEvents {
   'lab:command': (entry: CommandLogEntry) => void;
   'lab:progress': (progress: ApplyProgress) => void;
   'lab:live': (live: LiveState) => void;
+  /** to the lab's room, every second while anyone has the lab open */
+  'lab:rates': (rates: LabRates) => void;
+  /** the tools, to the socket that started them */
+  'term:data': (e: { id: string; data: string }) => void;
+  'term:exit': (e: { id: string; code: number | null; reason: string }) => void;
+  'node:view': (view: NodeView) => void;
+  'capture:packets': (e: { id: string; packets: PacketSummary[]; total: number; bytes: number }) => void;
+  'capture:ended': (capture: CaptureInfo) => void;
 }
 
 /** The socket.io room of a lab: everyone with the lab open. */

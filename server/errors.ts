@@ -1,7 +1,7 @@
 // What can go wrong with files, sockets and the database, said as one sentence for a person:
-// what is wrong, with which file, and what to do about it. Used by the CLI (`report`), the socket
-// gateway (`toFailure`) and `nslab serve` at start-up. No stack reaches a user; the CLI prints
-// one only with NSLAB_DEBUG=1, the server writes it to its own log.
+// what is wrong, with which file, and what to do about it. Used by the CLI (`report`), socket
+// requests (`toFailure`, server/register.ts) and `nslab serve` at start-up. No stack reaches a
+// user; the CLI prints one only with NSLAB_DEBUG=1, the server writes it to its own log.
 import { readdirSync, readFileSync, readlinkSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NslabError } from '@/lib/errors';

@@ -1,27 +1,17 @@
-// The socket gateway: thin by design. Each handler validates its payload (zod, and
-// checkTopology for topologies), calls the labs service, and acknowledges
-// `{ ok: true, ... }` or `{ ok: false, code, message }`. Service events are fanned out to rooms.
-import type { Server, Socket } from 'socket.io';
-import { NslabError, type ErrorCode } from '@/lib/errors';
+// The socket gateway of the labs: thin by design. Each handler gets its payload checked
+// (server/register.ts: role and zod schema; here checkTopology for topologies), calls the labs
+// service and returns what the request answers (lib/protocol.ts). Service events are fanned out
+// to rooms.
+import { NslabError } from '@/lib/errors';
 import { capMessage, SOCKET_LIMITS } from '@/lib/limits';
-import {
-  LABS_ROOM,
-  labRoom,
-  requestSchemas,
-  type Ack,
-  type ClientToServerEvents,
-  type Failure,
-  type RequestName,
-  type ResponseData,
-  type ServerToClientEvents,
-} from '@/lib/protocol';
+import { LABS_ROOM, labRoom, type RequestName } from '@/lib/protocol';
 import type { Topology } from '@/lib/topology';
-import { checkTopology, formatProblem, rememberChecked, TopologyError, zodProblems, type Problem } from '@/lib/validate';
+import { checkTopology, rememberChecked, TopologyError } from '@/lib/validate';
 import type { LabsService } from '@/server/labs/types';
 import { explain } from './errors';
+import { register, type Handler, type NslabServer, type NslabSocket } from './register';
 
-export type NslabServer = Server<ClientToServerEvents, ServerToClientEvents>;
-export type NslabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+export type { NslabServer, NslabSocket } from './register';
 
 /** Sends every service event to the sockets that want it: lab events to the lab's room. */
 export function broadcastLabEvents(io: NslabServer, labs: LabsService): () => void {
@@ -57,8 +47,7 @@ export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: 
     watching.delete(name);
     opens.total--;
   };
-  const on = <E extends RequestName>(event: E, fn: (payload: ParsedPayload<E>) => Promise<ResponseData[E]> | ResponseData[E]) =>
-    handle(socket, event, fn);
+  const on = <E extends RequestName>(event: E, handler: Handler<E>) => register(socket, event, handler);
 
   on('labs:list', () => ({ labs: labs.list() }));
 
@@ -127,32 +116,6 @@ function openLabs(io: NslabServer): { total: number } {
   return c;
 }
 
-type ParsedPayload<E extends RequestName> = ReturnType<(typeof requestSchemas)[E]['parse']>;
-
-function handle<E extends RequestName>(
-  socket: NslabSocket,
-  event: E,
-  fn: (payload: ParsedPayload<E>) => Promise<ResponseData[E]> | ResponseData[E],
-): void {
-  const listener = async (payload: unknown, ack: unknown) => {
-    const reply = typeof ack === 'function' ? (ack as (res: Ack<E>) => void) : () => undefined;
-    const parsed = requestSchemas[event].safeParse(payload ?? {});
-    if (!parsed.success) {
-      const problems = zodProblems(parsed.error);
-      reply(failure('invalid', `${event}: ${problems.map(formatProblem).join('; ')}`, problems));
-      return;
-    }
-    try {
-      const data = await fn(parsed.data as ParsedPayload<E>);
-      reply({ ok: true, ...data } as Ack<E>);
-    } catch (e) {
-      reply(toFailure(e));
-    }
-  };
-  // socket.io's typed `on` cannot follow a generic event name; the payload is validated above.
-  (socket as unknown as { on(event: string, fn: typeof listener): void }).on(event, listener);
-}
-
 /** The same schema and rules as files: problems name the field (e.g. links[0].a.addresses[0]). */
 function checked(value: unknown): Topology {
   const r = checkTopology(value);
@@ -160,20 +123,6 @@ function checked(value: unknown): Topology {
   // the labs service checks it again: unchanged, that costs a JSON.stringify, not a validation
   rememberChecked(r.topology);
   return r.topology;
-}
-
-function failure(code: ErrorCode, message: string, problems?: Problem[]): Failure {
-  return { ok: false, code, message, ...(problems ? { problems } : {}) };
-}
-
-export function toFailure(e: unknown): Failure {
-  if (e instanceof TopologyError) return failure('invalid', e.message, e.problems);
-  if (e instanceof NslabError) return failure(e.code, e.message);
-  // Database and file errors become the same one sentence the CLI prints (server/errors.ts);
-  // only errors nobody foresaw leave their stack, in the server's log.
-  const said = explain(e);
-  if (said.code === 'internal') console.error('nslab gateway: unexpected error', e);
-  return failure(said.code, said.message);
 }
 
 function messageOf(e: unknown): string {

@@ -1,7 +1,6 @@
 // The composition root: one Node HTTP server hosting the Next.js dashboard and socket.io,
 // sharing one labs service (the same store and engine as the CLI).
 // Usage: tsx server/main.ts [--host 127.0.0.1] [--port 3000] [--dev] [--allow-host-shell] [--tls-cert FILE --tls-key FILE]
-import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -94,9 +93,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // What a crashed apply (of this server, or of the CLI) left half-marked is recovered now.
   void labs.recoverAll().catch((e: unknown) => console.error(`nslab: crash recovery failed: ${e instanceof Error ? e.message : String(e)}`));
   // Next attaches its own 'upgrade' listener to the server it is given; give it a hub instead,
-  // so only authorized non-socket.io upgrades (the dev reloader) ever reach it.
-  const nextUpgrades = new EventEmitter();
-  const app = next({ dev, dir: ROOT, hostname: host, port, httpServer: nextUpgrades as unknown as HttpServer, quiet: true });
+  // so only authorized non-socket.io upgrades (the dev reloader) ever reach it: a server that
+  // never listens, whose only events are the upgrades passed on below.
+  const nextUpgrades: HttpServer = createServer();
+  const app = next({ dev, dir: ROOT, hostname: host, port, httpServer: nextUpgrades, quiet: true });
   await app.prepare();
   const handle = app.getRequestHandler();
 

@@ -1,9 +1,8 @@
 'use client';
 // Asks the server to read what the kernel has (read-only) and keeps the answer.
 import { useCallback, useEffect, useState } from 'react';
-import type { Socket } from 'socket.io-client';
-import { useSocket } from '@/components/socket';
-import type { AdoptAck, KernelScan } from '@/lib/protocol-adopt';
+import { request, useSocket } from '@/components/socket';
+import type { KernelScan } from '@/lib/protocol';
 
 export interface AdoptScanState {
   scan: KernelScan | null;
@@ -15,7 +14,7 @@ export interface AdoptScanState {
 }
 
 export function useAdoptScan(): AdoptScanState {
-  const socket = useSocket() as unknown as Socket;
+  const socket = useSocket();
   const [scan, setScan] = useState<KernelScan | null>(null);
   const [suggested, setSuggested] = useState('adopted');
   const [error, setError] = useState<string | null>(null);
@@ -24,16 +23,13 @@ export function useAdoptScan(): AdoptScanState {
   const rescan = useCallback(() => {
     setBusy(true);
     setError(null);
-    socket
-      .timeout(30_000)
-      .emitWithAck('adopt:scan', {})
-      .then((res: AdoptAck<'adopt:scan'>) => {
+    void request(socket, 'adopt:scan', {})
+      .then((res) => {
         if (res.ok) {
           setScan(res.scan);
           setSuggested(res.draft.topology.name);
         } else setError(res.message);
       })
-      .catch(() => setError(socket.connected ? 'the server did not answer the scan in 30 s' : 'not connected to the nslab server; is it still running?'))
       .finally(() => setBusy(false));
   }, [socket]);
 

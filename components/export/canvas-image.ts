@@ -11,7 +11,7 @@ export const PNG_PIXEL_RATIO = 2;
 /** Editor chrome, and the live packet rate on links (a passing number, not part of the diagram). */
 const CHROME = ['react-flow__minimap', 'react-flow__controls', 'react-flow__panel', 'react-flow__handle', 'react-flow__attribution', 'react-flow__nodesselection', 'link-rate'];
 
-function keep(node: HTMLElement): boolean {
+function keep(node: Element): boolean {
   const classes = node.classList;
   return !classes || !CHROME.some((c) => classes.contains(c));
 }
@@ -32,7 +32,7 @@ function inlineSvgStyles(root: HTMLElement): () => void {
     const before = el.getAttribute('style');
     for (const p of SVG_PROPS) el.style.setProperty(p, computed.getPropertyValue(p));
     // the filter below does not reach inside SVG: hide chrome there the same way
-    if (!keep(el as unknown as HTMLElement)) el.style.setProperty('display', 'none');
+    if (!keep(el)) el.style.setProperty('display', 'none');
     restore.push(() => (before === null ? el.removeAttribute('style') : el.setAttribute('style', before)));
   }
   return () => restore.forEach((r) => r());

@@ -41,7 +41,7 @@ function useSocketContext(): SocketContextValue {
   return ctx;
 }
 
-/** The shared socket (typed for the lab protocol; tools may cast to their own event maps). */
+/** The shared socket, typed for every request and push of lib/protocol.ts. */
 export function useSocket(): NslabClientSocket {
   return useSocketContext().socket;
 }

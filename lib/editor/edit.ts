@@ -1,7 +1,7 @@
 // Pure edits of a topology, as the editor makes them: add a node where it was dropped, connect
 // two nodes with a veth link, rename a node (its links and layout follow), remove a selection.
 // Each returns a new topology and leaves the old one untouched (the undo history keeps it).
-import { HOST_ID, type Link, type Topology, type TopologyNode } from '../topology';
+import { HOST_ID, type BridgeNode, type Link, type NamespaceNode, type Topology, type TopologyNode } from '../topology';
 import { nextIfaceName, nextNodeId, type PaletteKind } from './names';
 import { suggestAddress } from './suggest';
 import { linkIds } from './ids';
@@ -62,17 +62,18 @@ export function updateEndpoint(t: Topology, index: number, side: 'a' | 'b', patc
   return { ...t, links };
 }
 
-/** Replaces node `id` with `patch` applied (kind stays). */
-export function updateNode(t: Topology, id: string, patch: Record<string, unknown>): Topology {
-  return {
-    ...t,
-    nodes: t.nodes.map((n) => {
-      if (n.id !== id) return n;
-      const next = { ...n, ...patch } as Record<string, unknown>;
-      for (const [k, v] of Object.entries(next)) if (v === undefined || (Array.isArray(v) && v.length === 0)) delete next[k];
-      return next as unknown as TopologyNode;
-    }),
-  };
+/** What the inspector changes on a node: any field of its kind but the id and the kind. */
+export type NodePatch = Partial<Omit<NamespaceNode, 'id' | 'kind'>> | Partial<Omit<BridgeNode, 'id' | 'kind'>>;
+
+/** Replaces node `id` with `patch` applied (kind stays); fields patched empty are removed. */
+export function updateNode(t: Topology, id: string, patch: NodePatch): Topology {
+  return { ...t, nodes: t.nodes.map((n) => (n.id === id ? withoutEmpty({ ...n, ...patch }) : n)) };
+}
+
+/** Removes the fields that are undefined or an empty list (all such fields are optional). */
+function withoutEmpty<T extends object>(o: T): T {
+  for (const [k, v] of Object.entries(o)) if (v === undefined || (Array.isArray(v) && v.length === 0)) Reflect.deleteProperty(o, k);
+  return o;
 }
 
 export function updateHost(t: Topology, patch: Partial<NonNullable<Topology['host']>>): Topology {

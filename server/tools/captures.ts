@@ -9,7 +9,7 @@ import { NslabError } from '@/lib/errors';
 import { summarize, PcapStreamParser, type PacketSummary } from '@/lib/pcap';
 import { filterWords, TOOL_LIMITS, type CaptureInfo } from '@/lib/protocol-tools';
 import { confinedArgv, confinedEnv } from '@/server/kernel/confine';
-import { LimitError } from './terminals';
+import { LimitError } from '@/server/register';
 import { endTree } from './processes';
 
 const READY_TIMEOUT_MS = 5000;

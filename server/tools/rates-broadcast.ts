@@ -1,9 +1,9 @@
 // Sends `lab:rates` to every lab room that has someone in it, once per interval. Rooms are the
 // gateway's (labRoom(name), joined on lab:open), so rates flow exactly while a lab is open.
-import type { Server } from 'socket.io';
 import { labRoom } from '@/lib/protocol';
 import { TOOL_LIMITS } from '@/lib/protocol-tools';
 import type { LabsService } from '@/server/labs/types';
+import type { NslabServer } from '@/server/register';
 import { LabRateSampler } from './link-rates';
 
 const ROOM_PREFIX = labRoom('');
@@ -14,7 +14,7 @@ export class RatesBroadcaster {
   private busy = false;
 
   constructor(
-    private readonly io: Server,
+    private readonly io: NslabServer,
     private readonly labs: LabsService,
     private readonly intervalMs: number = TOOL_LIMITS.rateIntervalMs,
   ) {}

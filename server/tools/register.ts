@@ -1,20 +1,18 @@
 // Wires the in-namespace tools (terminals, node views, ping, rates, capture) onto one
-// authenticated socket. server/main.ts calls this for every socket the gateway accepted.
-// Each handler validates its payload with lib/protocol-tools.ts and acknowledges
-// `{ ok: true, ... }` or `{ ok: false, code, message }`; on 'disconnect' everything the socket
-// started (shells, captures, monitors) is ended by PID.
-import type { Server, Socket } from 'socket.io';
-import { NslabError } from '@/lib/errors';
+// authenticated socket; server/sockets.ts calls this for every socket it accepted. Each handler
+// is registered with server/register.ts (role, payload and errors are checked there) and returns
+// what its request answers (lib/protocol.ts); on 'disconnect' everything the socket started
+// (shells, captures, monitors) is ended by PID.
 import { capMessage, SOCKET_LIMITS } from '@/lib/limits';
-import { toolRequestSchemas, type ToolAck, type ToolFailure, type ToolRequestName, type ToolResponseData } from '@/lib/protocol-tools';
-import { formatProblem, zodProblems } from '@/lib/validate';
+import type { RequestName } from '@/lib/protocol';
 import type { LabsService } from '@/server/labs/types';
+import { LimitError, register, type Handler, type NslabServer, type NslabSocket } from '@/server/register';
 import { CaptureRegistry } from './captures';
 import { nodeContext } from './context';
 import { NodeViewWatchers } from './node-views';
 import { runProbe } from './probe';
 import { RatesBroadcaster } from './rates-broadcast';
-import { LimitError, TerminalRegistry } from './terminals';
+import { TerminalRegistry } from './terminals';
 
 export interface ToolDeps {
   labs: LabsService;
@@ -32,9 +30,9 @@ export interface ToolsRuntime {
   nodeWatches: { total: number };
 }
 
-const runtimes = new WeakMap<Server, ToolsRuntime>();
+const runtimes = new WeakMap<NslabServer, ToolsRuntime>();
 
-export function toolsRuntime(io: Server, labs: LabsService, allowHostShell = false): ToolsRuntime {
+export function toolsRuntime(io: NslabServer, labs: LabsService, allowHostShell = false): ToolsRuntime {
   let rt = runtimes.get(io);
   if (!rt) {
     rt = { terminals: new TerminalRegistry(undefined, allowHostShell), captures: new CaptureRegistry(), views: new NodeViewWatchers(), rates: new RatesBroadcaster(io, labs), nodeWatches: { total: 0 } };
@@ -44,7 +42,7 @@ export function toolsRuntime(io: Server, labs: LabsService, allowHostShell = fal
 }
 
 /** Ends every shell, capture and monitor of this server (call on shutdown, after io.close()). */
-export async function closeToolsRuntime(io: Server): Promise<void> {
+export async function closeToolsRuntime(io: NslabServer): Promise<void> {
   const rt = runtimes.get(io);
   if (!rt) return;
   runtimes.delete(io);
@@ -52,9 +50,7 @@ export async function closeToolsRuntime(io: Server): Promise<void> {
   await Promise.all([rt.terminals.closeEverything(), rt.captures.closeEverything(), rt.views.closeAll()]);
 }
 
-type Parsed<E extends ToolRequestName> = ReturnType<(typeof toolRequestSchemas)[E]['parse']>;
-
-export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps): void {
+export function registerToolHandlers(io: NslabServer, socket: NslabSocket, deps: ToolDeps): void {
   const { labs } = deps;
   const rt = toolsRuntime(io, labs, !!deps.allowHostShell);
   const owner = socket.id;
@@ -67,22 +63,7 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
   };
   rt.rates.ensureRunning();
 
-  const on = <E extends ToolRequestName>(event: E, fn: (p: Parsed<E>) => Promise<ToolResponseData[E]> | ToolResponseData[E]) => {
-    const name: string = event;
-    socket.on(name, async (payload: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (res: ToolAck<E>) => void) : () => undefined;
-      const parsed = toolRequestSchemas[event].safeParse(payload ?? {});
-      if (!parsed.success) {
-        reply(failure('invalid', `${event}: ${zodProblems(parsed.error).map(formatProblem).join('; ')}`));
-        return;
-      }
-      try {
-        reply({ ok: true, ...(await fn(parsed.data as Parsed<E>)) } as ToolAck<E>);
-      } catch (e) {
-        reply(failureOf(e));
-      }
-    });
-  };
+  const on = <E extends RequestName>(event: E, handler: Handler<E>) => register(socket, event, handler);
 
   // --- terminals ---
   on('term:open', ({ lab, node, cols, rows }) => {
@@ -91,8 +72,7 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
       owner, node, ns: ctx.ns, cols, rows,
       onData: (data) => socket.emit('term:data', { id, data }),
       onExit: (code, reason) => socket.emit('term:exit', { id, code, reason }),
-      // engine.io keeps what the client has not taken yet in writeBuffer
-      isCongested: () => (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > 64,
+      isCongested: () => unsentPackets(socket.conn) > 64,
     });
     return { id, node, ns: ctx.ns, pid };
   });
@@ -168,12 +148,10 @@ export function registerToolHandlers(io: Server, socket: Socket, deps: ToolDeps)
   });
 }
 
-function failure(code: ToolFailure['code'], message: string): ToolFailure {
-  return { ok: false, code, message };
-}
-
-function failureOf(e: unknown): ToolFailure {
-  if (e instanceof LimitError) return failure('limit', e.message);
-  if (e instanceof NslabError) return failure(e.code, e.message);
-  return failure('internal', e instanceof Error ? e.message : String(e));
+/**
+ * How many packets engine.io holds for a connection that the client has not taken yet (its
+ * `writeBuffer`, not part of engine.io's typed API: read with a check, 0 if it ever goes).
+ */
+export function unsentPackets(conn: object): number {
+  return 'writeBuffer' in conn && Array.isArray(conn.writeBuffer) ? conn.writeBuffer.length : 0;
 }

@@ -9,13 +9,8 @@ import * as pty from 'node-pty';
 import { NslabError } from '@/lib/errors';
 import { TOOL_LIMITS } from '@/lib/protocol-tools';
 import { confinedArgv, confinedEnv } from '@/server/kernel/confine';
+import { LimitError } from '@/server/register';
 import { endSession } from './processes';
-
-export class LimitError extends NslabError {
-  constructor(message: string) {
-    super('busy', message);
-  }
-}
 
 interface Terminal {
   id: string;

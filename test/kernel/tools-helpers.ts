@@ -1,4 +1,4 @@
-// A real socket.io server with the gateway's lab handlers and the tools' handlers, a seed lab
+// A real socket.io server with every handler a socket of `nslab serve` gets (server/sockets.ts), a seed lab
 // applied on an isolated host, and a client: the tools tests talk to the server as a browser does.
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,10 +9,10 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { parse } from 'yaml';
 import { assertTopology } from '@/lib/validate';
-import { registerLabHandlers, type NslabServer, type NslabSocket } from '@/server/gateway';
 import { createLabsService } from '@/server/labs/service';
 import { descendants, isAlive as alive } from '@/server/tools/processes';
-import { registerToolHandlers } from '@/server/tools/register';
+import type { NslabServer } from '@/server/register';
+import { acceptSocket } from '@/server/sockets';
 import { SEED, sh } from './cli-helpers';
 
 export const LAB = 'tools';
@@ -20,7 +20,7 @@ export const HOST_NS = 'toolsH';
 
 export interface ToolsServer {
   url: string;
-  io: Server;
+  io: NslabServer;
   labs: ReturnType<typeof createLabsService>;
   close: () => Promise<void>;
 }
@@ -29,11 +29,8 @@ export interface ToolsServer {
 export async function startToolsServer(home = mkdtempSync(join(tmpdir(), 'nslab-tools-'))): Promise<ToolsServer> {
   const labs = createLabsService({ home });
   const http: HttpServer = createServer();
-  const io = new Server(http);
-  io.on('connection', (socket) => {
-    registerLabHandlers(io as unknown as NslabServer, socket as unknown as NslabSocket, labs);
-    registerToolHandlers(io, socket, { labs });
-  });
+  const io: NslabServer = new Server(http);
+  io.on('connection', (socket) => acceptSocket(io, socket, { labs }));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   return {

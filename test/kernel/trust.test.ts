@@ -14,7 +14,7 @@ import { client, request } from './tools-helpers';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { registerLabHandlers, type NslabServer, type NslabSocket } from '@/server/gateway';
+import { registerLabHandlers, type NslabServer } from '@/server/gateway';
 
 const home = tempHome();
 const nslab = nslabIn(home);
@@ -67,8 +67,11 @@ describe('one lock for every writer, across processes', () => {
       // The dashboard's server, another process: lab:delete answers busy, the record stays.
       const labs = createLabsService({ home });
       const http = createServer();
-      const io = new Server(http);
-      io.on('connection', (s) => registerLabHandlers(io as unknown as NslabServer, s as unknown as NslabSocket, labs));
+      const io: NslabServer = new Server(http);
+      io.on('connection', (s) => {
+        s.data.role = 'instructor';
+        registerLabHandlers(io, s, labs);
+      });
       await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
       const c = await client(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
       try {
@@ -96,8 +99,11 @@ describe('one lock for every writer, across processes', () => {
   it('lab:delete sent while the lab\'s first apply runs in the server: busy, and the lab, its record and its objects are intact', async () => {
     const labs = createLabsService({ home });
     const http = createServer();
-    const io = new Server(http);
-    io.on('connection', (s) => registerLabHandlers(io as unknown as NslabServer, s as unknown as NslabSocket, labs));
+    const io: NslabServer = new Server(http);
+    io.on('connection', (s) => {
+      s.data.role = 'instructor';
+      registerLabHandlers(io, s, labs);
+    });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     const c = await client(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
     try {

@@ -1,5 +1,5 @@
 'use client';
-import { updateNode } from '@/lib/editor/edit';
+import { updateNode, type NodePatch } from '@/lib/editor/edit';
 import { suggestGateway } from '@/lib/editor/suggest';
 import type { NamespaceNode, Topology } from '@/lib/topology';
 import { useEditorStoreApi } from '../store/editor-provider';
@@ -14,7 +14,7 @@ import { TextField } from './text-field';
 export function NamespaceInspector({ topology, node, index }: { topology: Topology; node: NamespaceNode; index: number }) {
   const store = useEditorStoreApi();
   const base = `nodes[${index}]`;
-  const edit = (patch: Record<string, unknown>, field: string) => store.getState().edit((t) => updateNode(t, node.id, patch), `${base}.${field}`);
+  const edit = (patch: NodePatch, field: string) => store.getState().edit((t) => updateNode(t, node.id, patch), `${base}.${field}`);
   const ifaces = topology.links.flatMap((l) => [l.a, l.b]).filter((e) => e.node === node.id && e.iface).map((e) => e.iface!);
   return (
     <>

@@ -2,8 +2,8 @@
 // The "Capture" tab: tcpdump on a node's interface with a filter, packets as a live list,
 // stop, and download as a .pcap (opens in Wireshark).
 import { useState, type FormEvent } from 'react';
+import { useSocket } from '@/components/socket';
 import type { ToolTabProps } from '../index';
-import { useToolSocket } from '../tool-socket';
 import { Pick } from '../pick';
 import { useShellNodePick } from '../use-lab-nodes';
 import { discardCapture, downloadCapture, startCapture, stopCapture, useCaptureStore } from './capture-store';
@@ -11,7 +11,7 @@ import { PacketList } from './packet-list';
 import { useNodeIfaces } from './use-node-ifaces';
 
 export function CapturePanel({ lab, selectedNodeId }: ToolTabProps) {
-  const socket = useToolSocket();
+  const socket = useSocket();
   const { nodes, node, pick } = useShellNodePick(selectedNodeId);
   const ifaces = useNodeIfaces(node);
   const [ifacePick, setIface] = useState<string | null>(null);

@@ -2,11 +2,11 @@
 // Subscribes to one node's live view (interfaces, routes, neighbours); the server pushes a fresh
 // view whenever the kernel changes in that namespace.
 import { useEffect, useState } from 'react';
+import { request, useSocket } from '@/components/socket';
 import type { NodeView } from '@/lib/protocol-tools';
-import { toolRequest, useToolSocket } from '../tool-socket';
 
 export function useNodeView(lab: string, node: string): { view: NodeView | null; error: string | null } {
-  const socket = useToolSocket();
+  const socket = useSocket();
   const [view, setView] = useState<NodeView | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -19,7 +19,7 @@ export function useNodeView(lab: string, node: string): { view: NodeView | null;
     };
     socket.on('node:view', onView);
     const subscribe = () =>
-      void toolRequest(socket, 'node:watch', { lab, node }).then((r) => {
+      void request(socket, 'node:watch', { lab, node }).then((r) => {
         if (!live) return;
         if (r.ok) setView(r.view);
         else setError(r.message);
@@ -31,7 +31,7 @@ export function useNodeView(lab: string, node: string): { view: NodeView | null;
       live = false;
       socket.off('node:view', onView);
       socket.off('connect', subscribe);
-      void toolRequest(socket, 'node:unwatch', { lab, node });
+      void request(socket, 'node:unwatch', { lab, node });
     };
   }, [socket, lab, node]);
 

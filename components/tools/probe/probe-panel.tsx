@@ -2,14 +2,14 @@
 // The "Ping" tab: one action for ping or traceroute from a node to a node or an address; the
 // result is shown here and its path is published for the canvas (useProbePath).
 import { useState, type FormEvent } from 'react';
+import { request, useSocket } from '@/components/socket';
 import type { ToolTabProps } from '../index';
-import { toolRequest, useToolSocket } from '../tool-socket';
 import { Pick } from '../pick';
 import { useLabNodeIds, useShellNodePick } from '../use-lab-nodes';
 import { useProbeStore } from './probe-path-store';
 
 export function ProbePanel({ lab, selectedNodeId }: ToolTabProps) {
-  const socket = useToolSocket();
+  const socket = useSocket();
   const { nodes: sources, node: from, pick: setSource } = useShellNodePick(selectedNodeId);
   const targets = useLabNodeIds();
   const [target, setTarget] = useState('');
@@ -26,7 +26,7 @@ export function ProbePanel({ lab, selectedNodeId }: ToolTabProps) {
     }
     setRunning(kind);
     setError(null);
-    const r = await toolRequest(socket, 'probe:run', { lab, kind, source: from, target: target.trim() });
+    const r = await request(socket, 'probe:run', { lab, kind, source: from, target: target.trim() });
     setRunning(null);
     if (r.ok) setResult(lab, r.result);
     else setError(r.message);

@@ -3,13 +3,13 @@
 // every second from the server's `lab:rates` (sent while the lab is open). Link ids are the
 // canvas's edge ids. `rateLevel` says how busy an edge should look.
 import { useEffect, useState } from 'react';
+import { useSocket } from '@/components/socket';
 import type { LabRates, LinkRate } from '@/lib/protocol-tools';
-import { useToolSocket } from '../tool-socket';
 
 export { formatRate } from '@/lib/rates';
 
 export function useLinkRates(lab: string): Record<string, LinkRate> {
-  const socket = useToolSocket();
+  const socket = useSocket();
   const [links, setLinks] = useState<Record<string, LinkRate>>({});
 
   useEffect(() => {

@@ -2,15 +2,15 @@
 // The "Terminal" tab: shells inside the lab's nodes, several at once, one shown at a time.
 import { useState } from 'react';
 import '@xterm/xterm/css/xterm.css';
+import { useSocket } from '@/components/socket';
 import { TOOL_LIMITS } from '@/lib/protocol-tools';
 import type { ToolTabProps } from '../index';
-import { useToolSocket } from '../tool-socket';
 import { shellNodeOf, useShellNodeIds } from '../use-lab-nodes';
 import { closeTerminal, openTerminal, useTermSessions } from './terminal-sessions';
 import { TerminalScreen } from './terminal-screen';
 
 export function TerminalPanel({ lab, selectedNodeId }: ToolTabProps) {
-  const socket = useToolSocket();
+  const socket = useSocket();
   const nodes = useShellNodeIds();
   const { sessions, active, error, setActive } = useTermSessions();
   const mine = sessions.filter((s) => s.lab === lab);

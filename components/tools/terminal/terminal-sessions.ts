@@ -4,7 +4,7 @@
 import type { FitAddon } from '@xterm/addon-fit';
 import type { Terminal } from '@xterm/xterm';
 import { create } from 'zustand';
-import { toolRequest, type ToolSocket } from '../tool-socket';
+import { request, type NslabClientSocket } from '@/components/socket';
 
 export interface TermSession {
   id: string;
@@ -35,14 +35,14 @@ export const useTermSessions = create<SessionsState>()((set) => ({
 }));
 
 const handles = new Map<string, XtermHandle>();
-const boundSockets = new WeakSet<ToolSocket>();
+const boundSockets = new WeakSet<NslabClientSocket>();
 
 export function xtermOf(id: string): XtermHandle | undefined {
   return handles.get(id);
 }
 
 /** Routes the server's terminal output to the right xterm, once per socket. */
-function bind(socket: ToolSocket): void {
+function bind(socket: NslabClientSocket): void {
   if (boundSockets.has(socket)) return;
   boundSockets.add(socket);
   socket.on('term:data', ({ id, data }) => handles.get(id)?.term.write(data));
@@ -56,7 +56,7 @@ function bind(socket: ToolSocket): void {
   );
 }
 
-export async function openTerminal(socket: ToolSocket, lab: string, node: string): Promise<void> {
+export async function openTerminal(socket: NslabClientSocket, lab: string, node: string): Promise<void> {
   bind(socket);
   const [{ Terminal }, { FitAddon }] = await Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit')]);
   const container = document.createElement('div');
@@ -64,7 +64,7 @@ export async function openTerminal(socket: ToolSocket, lab: string, node: string
   const term = new Terminal({ cursorBlink: true, fontSize: 13, scrollback: 5000, fontFamily: 'ui-monospace, Menlo, Consolas, monospace' });
   const fit = new FitAddon();
   term.loadAddon(fit);
-  const r = await toolRequest(socket, 'term:open', { lab, node, cols: 100, rows: 24 });
+  const r = await request(socket, 'term:open', { lab, node, cols: 100, rows: 24 });
   if (!r.ok) {
     term.dispose();
     useTermSessions.setState({ error: r.message });
@@ -77,9 +77,9 @@ export async function openTerminal(socket: ToolSocket, lab: string, node: string
   useTermSessions.setState((s) => ({ sessions: [...s.sessions, { id: r.id, lab, node, ended: null }], active: r.id, error: null }));
 }
 
-export async function closeTerminal(socket: ToolSocket, id: string): Promise<void> {
+export async function closeTerminal(socket: NslabClientSocket, id: string): Promise<void> {
   const s = useTermSessions.getState().sessions.find((x) => x.id === id);
-  if (s && !s.ended) await toolRequest(socket, 'term:close', { id });
+  if (s && !s.ended) await request(socket, 'term:close', { id });
   handles.get(id)?.term.dispose();
   handles.delete(id);
   useTermSessions.setState((st) => {
