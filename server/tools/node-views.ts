@@ -4,21 +4,24 @@
 // ends the monitor by its PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { NodeView } from '@/lib/protocol-tools';
-import { diesWithServer } from '@/server/kernel/exec';
-import { ipArgv, runArgv } from '@/server/kernel/exec';
-import { splitBatchJson } from '@/server/kernel/parse';
-import { interfaceRows, neighRows, routeRows, type IpAddrJson, type IpNeighJson, type IpRouteJson } from './node-view-rows';
+import { diesWithServer, ipArgv, runArgv } from '@/server/kernel/exec';
+import { batchArgv, batchStdin, NODE_VIEW, parseIpBatch } from '@/server/kernel/read';
+import { interfaceRows, neighRows, routeRows } from './node-view-rows';
 import { endProcess } from './processes';
 
-const READ = 'addr show\nroute show table main\nneigh show\n';
 const DEBOUNCE_MS = 150;
 
 export async function readNodeView(lab: string, node: string, ns: string): Promise<NodeView> {
   const base = { lab, node, ns, at: new Date().toISOString(), interfaces: [], routes: [], neighbours: [] };
-  const res = await runArgv(ipArgv(ns, '-j', '-d', '-batch', '-'), { stdin: READ });
+  const argv = batchArgv(ns, NODE_VIEW);
+  const res = await runArgv(argv, { stdin: batchStdin(NODE_VIEW) });
   if (res.exitCode !== 0) return { ...base, error: res.stderr.trim() || `ip exited with code ${res.exitCode}` };
-  const [links = [], routes = [], neigh = []] = splitBatchJson(res.stdout) as [IpAddrJson[]?, IpRouteJson[]?, IpNeighJson[]?];
-  return { ...base, interfaces: interfaceRows(links), routes: routeRows(routes), neighbours: neighRows(neigh) };
+  try {
+    const [links, routes, neigh] = parseIpBatch(NODE_VIEW, argv, res.stdout);
+    return { ...base, interfaces: interfaceRows(links), routes: routeRows(routes), neighbours: neighRows(neigh) };
+  } catch (e) {
+    return { ...base, error: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 type Listener = (view: NodeView) => void;
