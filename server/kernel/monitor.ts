@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import { diesWithServer, runArgv } from './exec';
 
 import { listNetns } from './observer';
+import { nsidsFrom, parseIpNsids } from './read';
 
 const DEBOUNCE_MS = 100;
 /** Restarts of a monitor that ended wait 100 ms, then twice as long each time, up to this. */
@@ -26,8 +27,8 @@ export interface KernelWatch {
 /** Namespace ids of the current namespace's peers: nsid -> name. */
 async function readNsids(): Promise<Map<string, string>> {
   const res = await runArgv(['ip', '-j', 'netns', 'list-id']);
-  const list = res.exitCode === 0 ? (JSON.parse(res.stdout || '[]') as Array<{ nsid: number; name?: string }>) : [];
-  return new Map(list.filter((e) => e.name).map((e) => [String(e.nsid), e.name as string]));
+  const ids = res.exitCode === 0 ? nsidsFrom(parseIpNsids('ip -j netns list-id', res.stdout)) : new Map<number, string | null>();
+  return new Map([...ids].flatMap(([id, name]) => (name ? [[String(id), name] as const] : [])));
 }
 
 export function watchKernel(getNamespaces: () => string[], onChange: (ns: string) => void): KernelWatch {
