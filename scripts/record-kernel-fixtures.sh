@@ -8,10 +8,19 @@ mkdir -p "$OUT"
 NSLAB_HOME=$(mktemp -d)
 export NSLAB_HOME
 node bin/nslab.js apply examples/seed.yaml --host-netns H -q >/dev/null
+# the shared kernel monitor's lines (server/kernel/monitor-child.ts), from H, while things change
+ip netns exec H ip monitor all-nsid label link address route netconf neigh >"$OUT/ip-monitor-H.txt" &
+MON=$!
+sleep 0.5
 # some traffic, so neighbours and counters are not empty
 ip netns exec seed-A ping -c 2 -W 1 10.0.0.3 >/dev/null || true
 ip netns exec seed-A ping -c 1 -W 1 203.0.113.2 >/dev/null || true
 ip -n seed-A neigh add 10.0.0.9 dev eth0 nud incomplete 2>/dev/null || true
+ip -n seed-B link set eth0 down
+ip -n seed-B link set eth0 up
+ip -n seed-B route replace default via 10.0.0.1
+sleep 0.5
+kill "$MON"
 # a qdisc for the tc parser: netem where the kernel has it, else tbf, else the defaults only
 ip netns exec seed-A tc qdisc add dev eth0 root netem delay 10ms loss 1% 2>/dev/null ||
   ip netns exec seed-A tc qdisc add dev eth0 root tbf rate 1mbit burst 32kbit latency 400ms 2>/dev/null ||

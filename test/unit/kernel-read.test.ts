@@ -8,6 +8,7 @@ import {
   forwardingFrom, linkFrom, natFromText, NODE_VIEW, nsidsFrom, OBSERVE, pairVeths, parseIpBatch, parseIpLinks, parseIpNeighs,
   parseIpNetconf, parseIpNsids, parseIpRoutes, parseNftTables, parseTcQdiscs, rootQdiscs, routesFrom, SCAN,
 } from '@/server/kernel/read';
+import { parseMonitorLine } from '@/server/kernel/monitor-child';
 import { interfaceRows, neighRows, routeRows } from '@/server/tools/node-view-rows';
 
 const DIR = 'test/fixtures/kernel';
@@ -139,6 +140,17 @@ describe('garbage is refused with one sentence naming the command', () => {
     expect(message).toContain(`"${command}"`);
     expect(message).toMatch(says);
     expect(message).not.toMatch(/\n|\bat \w+ \(/); // one sentence, no stack
+  });
+});
+
+describe('ip monitor all-nsid label (recorded)', () => {
+  it('every event line gives its namespace id and kind; continuation lines give nothing', () => {
+    const lines = fixture('ip-monitor-H.txt').split('\n').filter(Boolean);
+    const events = lines.map(parseMonitorLine);
+    lines.forEach((l, i) => expect(events[i] === null).toBe(/^\s/.test(l)));
+    const seen = events.filter((e) => e !== null);
+    for (const e of seen) expect(e.nsid).toMatch(/^(current|\d+)$/);
+    expect(new Set(seen.map((e) => e.kind))).toEqual(new Set(['LINK', 'ADDR', 'ROUTE', 'NEIGH']));
   });
 });
 
