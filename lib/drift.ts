@@ -1,7 +1,10 @@
-// Drift per node: how the kernel differs from what the topology asks, in a student's words,
-// so the canvas can mark the node that someone changed by hand.
-import type { KernelState, KLink, KNamespace, KRoute } from './kernel-state';
-import { markLab } from './names';
+// Drift per node: the planner's own changes (lib/plan.ts), told in a student's words and pinned
+// on the node they touch, so the canvas can mark the node someone changed by hand. There is no
+// second diff here: a node shows drift exactly when the plan has a step (or a conflict) for it,
+// so the canvas and the plan can never disagree.
+import type { KernelState } from './kernel-state';
+import type { Change, Op, Plan } from './ops';
+import { plan as makePlan, routeText } from './plan';
 import { HOST_ID, type Topology } from './topology';
 
 export interface CompiledView {
@@ -11,65 +14,108 @@ export interface CompiledView {
   nodeNs: Record<string, string>;
 }
 
-const routeText = (r: KRoute) => [r.dst, r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`].filter(Boolean).join(' ');
-const sameRoute = (want: KRoute, have: KRoute) =>
-  want.dst === have.dst && (want.via ?? '') === (have.via ?? '') && (!want.dev || want.dev === have.dev);
-
-function linkDrift(want: KLink, have: KLink | undefined, lab: string): string[] {
-  if (!have) return [`${want.name} is missing`];
-  if (markLab(have.mark) !== lab) return [`${want.name} exists but is not part of this lab`];
-  const out: string[] = [];
-  if (want.up && !have.up) out.push(`${want.name} is DOWN (want UP)`);
-  if (!want.up && have.up) out.push(`${want.name} is UP (want DOWN)`);
-  if ((want.master ?? null) !== (have.master ?? null)) out.push(`${want.name} is ${have.master ? `a port of ${have.master}` : 'on no bridge'} (want ${want.master ?? 'no bridge'})`);
-  const missing = want.addresses.filter((a) => !have.addresses.includes(a));
-  const extra = have.addresses.filter((a) => !want.addresses.includes(a));
-  if (missing.length) out.push(`${want.name} lacks ${missing.join(', ')}`);
-  if (extra.length) out.push(`${want.name} has extra ${extra.join(', ')}`);
-  return out;
+interface Where {
+  ns: string;
+  /** the interface, when the line is about one */
+  link?: string;
 }
 
-/** Which node a link of the host context belongs to: its bridge (the bridge or a port), or the host. */
-function hostLinkOwner(link: KLink, bridges: Set<string>): string {
-  if (bridges.has(link.name)) return link.name;
-  if (link.master && bridges.has(link.master)) return link.master;
-  return HOST_ID;
-}
-
-export function nodeDrift(topology: Topology, compiled: CompiledView, observed: KernelState): Record<string, string[]> {
-  const { lab, hostNs } = compiled;
-  const drift: Record<string, string[]> = { [HOST_ID]: [] };
-  for (const n of topology.nodes) drift[n.id] = [];
+/** The node a kernel object belongs to: a namespace's node; in the host context a bridge (itself or a port of it), else the host. */
+function ownerOf(topology: Topology, compiled: CompiledView, observed: KernelState) {
   const bridges = new Set(topology.nodes.filter((n) => n.kind === 'bridge').map((n) => n.id));
   const nsOwner = new Map<string, string>();
-  for (const n of topology.nodes) if (n.kind === 'namespace') nsOwner.set(compiled.nodeNs[n.id] ?? '', n.id);
+  for (const n of topology.nodes) if (n.kind === 'namespace' && compiled.nodeNs[n.id] !== undefined) nsOwner.set(compiled.nodeNs[n.id]!, n.id);
+  const masterOf = (w: Where) => {
+    const of = (s: KernelState) => (w.link ? s.namespaces[w.ns]?.links[w.link]?.master : undefined);
+    return of(compiled.desired) ?? of(observed) ?? null;
+  };
+  return (w: Where): string => {
+    const node = nsOwner.get(w.ns);
+    if (node !== undefined) return node;
+    if (w.link && bridges.has(w.link)) return w.link;
+    const master = masterOf(w);
+    return master && bridges.has(master) ? master : HOST_ID;
+  };
+}
 
-  for (const [ns, want] of Object.entries(compiled.desired.namespaces)) {
-    const have: KNamespace | undefined = observed.namespaces[ns];
-    const isHost = ns === hostNs;
-    const owner = (l: KLink) => (isHost ? hostLinkOwner(l, bridges) : nsOwner.get(ns) ?? HOST_ID);
-    const nsNode = isHost ? HOST_ID : nsOwner.get(ns) ?? HOST_ID;
-    const push = (node: string, line: string) => (drift[node] ??= []).push(line);
-    if (!have) {
-      push(nsNode, `namespace ${ns} is missing`);
-      if (isHost) for (const b of bridges) push(b, `namespace ${ns} is missing`);
-      continue;
+type Line = [Where, string];
+
+/** What one step of a change means, as lines; [] when another step of the change says it. */
+function linesOf(op: Op, change: Change, observed: KernelState, desired: KernelState): Line[] {
+  const { action, resource } = change;
+  const link = (ns: string, name: string) => observed.namespaces[ns]?.links[name];
+  const at = (ns: string, l?: string): Where => (l === undefined ? { ns } : { ns, link: l });
+  const recreated = action === 'replace' ? ` must be re-created (${change.details.join('; ')})` : ' is missing';
+  switch (op.type) {
+    case 'netns.add':
+      return [[at(op.ns), `namespace ${op.ns} is missing`]];
+    case 'netns.del':
+      return action === 'delete' ? [[at(op.ns), `namespace ${op.ns} is not in the lab`]] : [];
+    case 'bridge.add':
+      return [[at(op.ns, op.name), `${op.name}${recreated}`]];
+    case 'veth.add':
+      return [
+        [at(op.ns, op.name), `${op.name}${recreated}`],
+        [at(op.peerNs, op.peerName), `${op.peerName}${recreated}`],
+      ];
+    case 'link.del': {
+      if (action !== 'delete') return [];
+      const peer = link(op.ns, op.name)?.peer;
+      return [[at(op.ns, op.name), `${op.name} is not in the lab`], ...(peer ? [[at(peer.ns, peer.name), `${peer.name} is not in the lab`] as Line] : [])];
     }
-    if (want.owned) {
-      const lo = have.links['lo'];
-      if (lo && !lo.up) push(nsNode, 'lo is DOWN (want UP)');
+    case 'link.set': {
+      if (action !== 'update') return [];
+      const where = at(op.ns, op.name);
+      const have = link(op.ns, op.name);
+      const out: Line[] = [];
+      if (op.up !== undefined) out.push([where, `${op.name} is ${op.up ? 'DOWN (want UP)' : 'UP (want DOWN)'}`]);
+      if (op.master !== undefined) {
+        const want = desired.namespaces[op.ns]?.links[op.name]?.master ?? null;
+        out.push([where, `${op.name} is ${have?.master ? `a port of ${have.master}` : 'on no bridge'} (want ${want ?? 'no bridge'})`]);
+      }
+      if (op.mark !== undefined) out.push([where, `${op.name} is not marked as part of the lab`]);
+      return out;
     }
-    for (const l of Object.values(want.links)) for (const line of linkDrift(l, have.links[l.name], lab)) push(owner(l), line);
-    for (const l of Object.values(have.links)) {
-      if (markLab(l.mark) === lab && !want.links[l.name] && l.kind !== 'loopback') push(owner(l), `${l.name} is not in the lab`);
-    }
-    const ours = (r: KRoute) => want.owned || (!!r.dev && markLab(have.links[r.dev]?.mark) === lab);
-    for (const r of want.routes) if (!have.routes.some((h) => sameRoute(r, h))) push(nsNode, `route ${routeText(r)} is missing`);
-    for (const r of have.routes) if (ours(r) && !want.routes.some((w) => sameRoute(w, r))) push(nsNode, `route ${routeText(r)} is not in the lab`);
-    if (want.forwarding && !have.forwarding) push(nsNode, 'forwarding is off (want on)');
-    if (!want.forwarding && have.forwarding && want.owned) push(nsNode, 'forwarding is on (want off)');
-    const natKey = (n: KNamespace['nat']) => JSON.stringify(n?.rules ?? []);
-    if (natKey(want.nat) !== natKey(have.nat)) push(nsNode, want.nat ? 'NAT rules differ from the lab' : 'NAT rules are not in the lab');
+    case 'addr.add':
+      return action === 'update' ? [[at(op.ns, op.dev), `${op.dev} lacks ${op.cidr}`]] : [];
+    case 'addr.del':
+      return action === 'update' ? [[at(op.ns, op.dev), `${op.dev} has extra ${op.cidr}`]] : [];
+    case 'route.add':
+    case 'route.replace':
+      if (resource !== 'route') return []; // set again with its link: the link's lines say why
+      if (action === 'replace') return [[at(op.ns), `route ${routeText(op.route)} must be set again (${change.details.join('; ')})`]];
+      if (action === 'create') return [[at(op.ns), `route ${routeText(op.route)} is missing`]];
+      return [[at(op.ns), `route ${op.route.dst} differs (${change.details.join(', ')})`]];
+    case 'route.del':
+      return resource === 'route' && action === 'delete' ? [[at(op.ns), `route ${routeText(op.route)} is not in the lab`]] : [];
+    case 'sysctl.set':
+      if (resource !== 'forwarding') return []; // part of a namespace's creation
+      return [[at(op.ns), op.value === '1' ? 'forwarding is off (want on)' : 'forwarding is on (want off)']];
+    case 'nft.load':
+      if (action === 'create') return [[at(op.ns), 'NAT rules are missing']];
+      return action === 'update' ? [[at(op.ns), `NAT rules differ from the lab (${change.details.join(', ')})`]] : [];
+    case 'nft.del':
+      return action === 'delete' ? [[at(op.ns), 'NAT rules are not in the lab']] : [];
+  }
+}
+
+/**
+ * Drift lines per node id (every node of the topology and the host has an entry). `made`: the
+ * plan already made from the same compiled and observed states (made here when not given).
+ */
+export function nodeDrift(topology: Topology, compiled: CompiledView, observed: KernelState, made?: Plan): Record<string, string[]> {
+  const p = made ?? makePlan(compiled.lab, compiled.desired, observed);
+  const owner = ownerOf(topology, compiled, observed);
+  const drift: Record<string, string[]> = { [HOST_ID]: [] };
+  for (const n of topology.nodes) drift[n.id] = [];
+  const push = (w: Where, line: string) => {
+    const list = (drift[owner(w)] ??= []);
+    if (!list.includes(line)) list.push(line);
+  };
+  for (const c of p.conflicts) push({ ns: c.ns, link: c.object }, c.message);
+  for (const step of p.steps) {
+    const change = p.changes[step.change];
+    if (change) for (const [w, line] of linesOf(step.op, change, observed, compiled.desired)) push(w, line);
   }
   return drift;
 }

@@ -3,30 +3,19 @@
 // nsid map of `ip netns list-id`). Read-only: only `ip -j ... show` / `list-id` run, never a
 // command that sets anything (not even `ip netns set NAME auto`). lib/adopt.ts makes the draft.
 import { draftFromScan, type AdoptDraft, type DraftOptions, type KernelScan, type ScanLink, type ScanNamespace } from '@/lib/adopt';
-import { inParallel, ipArgv, runArgv } from './exec';
+import { inParallel, runArgv } from './exec';
 import { listNetns } from './observer';
-import { forwardingFrom, linkFrom, routesFrom, splitBatchJson, type IpLink, type IpNetconf, type IpRoute } from './parse';
+import { batchArgv, batchStdin, forwardingFrom, linkFrom, nsidsFrom, parseIpBatch, routesFrom, SCAN } from './read';
 
 const PARALLEL = 4;
-const READ_LINES = 'addr show\nroute show table main\nnetconf show\nnetns list-id\n';
-
-interface IpScanLink extends IpLink {
-  link_index?: number;
-  link_netnsid?: number;
-}
-
-interface IpNsid {
-  nsid: number;
-  name?: string;
-}
 
 /** One namespace ('' = the current one); null when it vanished or cannot be read. */
 async function scanNamespace(ns: string): Promise<ScanNamespace | null> {
-  const res = await runArgv(ipArgv(ns, '-j', '-d', '-batch', '-'), { stdin: READ_LINES });
+  const argv = batchArgv(ns, SCAN);
+  const res = await runArgv(argv, { stdin: batchStdin(SCAN) });
   if (res.exitCode !== 0) return null;
-  const [links = [], routes = [], netconf = [], ids = []] = splitBatchJson(res.stdout) as [IpScanLink[]?, IpRoute[]?, IpNetconf[]?, IpNsid[]?];
-  const nsids: Record<number, string | null> = {};
-  for (const id of ids) nsids[id.nsid] = id.name ?? null;
+  const [links, routes, netconf, ids] = parseIpBatch(SCAN, argv, res.stdout);
+  const nsids: Record<number, string | null> = Object.fromEntries(nsidsFrom(ids));
   return {
     name: ns,
     links: links.map((l): ScanLink => {

@@ -5,6 +5,7 @@ import type { KRoute } from '@/lib/kernel-state';
 import type { Op } from '@/lib/ops';
 import { ipArgv, runRead, type CommandSink } from './exec';
 import { isExists, isMissing } from './messages';
+import { commandText, parseIpLinks, parseIpRoutes } from './read';
 import type { Job } from './schedule';
 
 export type Verdict = { ok: true } | { ok: false; hint?: string };
@@ -17,9 +18,10 @@ interface LinkInfo {
 }
 
 async function readLink(ns: string, name: string, sink?: CommandSink): Promise<LinkInfo | null> {
-  const res = await runRead(ipArgv(ns, '-j', '-d', 'link', 'show', 'dev', name), sink);
+  const argv = ipArgv(ns, '-j', '-d', 'link', 'show', 'dev', name);
+  const res = await runRead(argv, sink);
   if (res.exitCode !== 0) return null;
-  const [link] = JSON.parse(res.stdout || '[]') as Array<{ ifalias?: string; link_type?: string; linkinfo?: { info_kind?: string } }>;
+  const [link] = parseIpLinks(commandText(argv), res.stdout);
   if (!link) return null;
   return { kind: link.linkinfo?.info_kind ?? (link.link_type === 'loopback' ? 'loopback' : 'other'), mark: link.ifalias ?? null };
 }
@@ -38,8 +40,9 @@ async function checkLink(ns: string, name: string, kind: string, mark: string, s
 }
 
 async function checkRoute(ns: string, route: KRoute, sink?: CommandSink): Promise<Verdict> {
-  const res = await runRead(ipArgv(ns, '-j', 'route', 'show', 'exact', route.dst), sink);
-  const found = JSON.parse(res.stdout || '[]') as Array<{ gateway?: string; dev?: string }>;
+  const argv = ipArgv(ns, '-j', 'route', 'show', 'exact', route.dst);
+  const res = await runRead(argv, sink);
+  const found = parseIpRoutes(commandText(argv), res.stdout);
   const same = found.some((r) => (route.via ?? undefined) === r.gateway && (!route.dev || route.dev === r.dev));
   if (same) return { ok: true };
   const have = found.map((r) => [r.gateway ? `via ${r.gateway}` : '', r.dev ? `dev ${r.dev}` : ''].filter(Boolean).join(' ')).join(', ');

@@ -1,23 +1,22 @@
-// Listens for kernel changes instead of polling: one `ip monitor all-nsid` child sees links,
-// addresses, routes and forwarding in the current namespace and in every namespace that has an
-// id here (`ip netns set NAME auto` gives one). A watch on /run/netns sees namespaces come and
-// go. Unlike an `ip -n NS monitor` per namespace, this child holds no namespace alive, so a
+// Listens for kernel changes instead of polling: the server's one `ip monitor all-nsid` child
+// (./monitor-child.ts) sees links, addresses, routes, forwarding and neighbours in the current
+// namespace and in every namespace that has an id here (`ip netns set NAME auto` gives one); a
+// watch maps ids to the namespaces it watches. A watch on /run/netns sees namespaces come and
+// go. Unlike an `ip -n NS monitor` per namespace, the child holds no namespace alive, so a
 // deleted namespace really goes away (and takes its veth ends with it).
 import { watch, type FSWatcher } from 'node:fs';
-import { execa, type ResultPromise } from 'execa';
-import { diesWithServer, runArgv } from './exec';
-
+import { runArgv } from './exec';
+import { monitorPid, subscribeMonitor } from './monitor-child';
 import { listNetns } from './observer';
+import { nsidsFrom, parseIpNsids } from './read';
 
 const DEBOUNCE_MS = 100;
-/** Restarts of a monitor that ended wait 100 ms, then twice as long each time, up to this. */
-const MAX_BACKOFF_MS = 5_000;
-/** A monitor that ran this long before it ended starts its backoff again from the beginning. */
-const STABLE_MS = 10_000;
 
 export interface KernelWatch {
   /** re-reads the namespaces to watch (call after creating or deleting some) */
   refresh(): void;
+  /** settles when the first look has given the watched namespaces their ids (events flow from then on) */
+  ready(): Promise<void>;
   /** the running `ip monitor` child's pid (tests kill it to see the watch recover) */
   pid(): number | undefined;
   close(): Promise<void>;
@@ -26,11 +25,16 @@ export interface KernelWatch {
 /** Namespace ids of the current namespace's peers: nsid -> name. */
 async function readNsids(): Promise<Map<string, string>> {
   const res = await runArgv(['ip', '-j', 'netns', 'list-id']);
-  const list = res.exitCode === 0 ? (JSON.parse(res.stdout || '[]') as Array<{ nsid: number; name?: string }>) : [];
-  return new Map(list.filter((e) => e.name).map((e) => [String(e.nsid), e.name as string]));
+  const ids = res.exitCode === 0 ? nsidsFrom(parseIpNsids('ip -j netns list-id', res.stdout)) : new Map<number, string | null>();
+  return new Map([...ids].flatMap(([id, name]) => (name ? [[String(id), name] as const] : [])));
 }
 
-export function watchKernel(getNamespaces: () => string[], onChange: (ns: string) => void): KernelWatch {
+export interface WatchOptions {
+  /** neighbour (ARP) changes count too (node views); a lab's live state ignores them */
+  neigh?: boolean;
+}
+
+export function watchKernel(getNamespaces: () => string[], onChange: (ns: string) => void, opts: WatchOptions = {}): KernelWatch {
   let closed = false;
   let nsids = new Map<string, string>();
   let known: Set<string> | null = null;
@@ -86,51 +90,23 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
       });
   };
 
-  // One `ip monitor` child, restarted with backoff if it ever ends (never the server's end):
-  // after a restart every watched namespace counts as changed, since events may have been lost.
-  let child: ResultPromise | null = null;
-  let restarts = 0;
-  let restartTimer: NodeJS.Timeout | null = null;
-  const start = () => {
-    if (closed) return;
-    // setpriv --pdeathsig: the monitor dies with the server, even by kill -9
-    const [file, ...args] = diesWithServer(['ip', 'monitor', 'all-nsid', 'link', 'address', 'route', 'netconf']);
-    const startedAt = Date.now();
-    const c: ResultPromise = execa(file!, args, { reject: false, buffer: false, stdin: 'ignore', stderr: 'ignore' });
-    child = c;
-    let partial = '';
-    c.stdout?.setEncoding('utf8');
-    c.stdout?.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
-    void c.then((r) => {
-      if (closed || child !== c) return;
-      child = null;
-      if (Date.now() - startedAt > STABLE_MS) restarts = 0;
-      const wait = Math.min(MAX_BACKOFF_MS, 100 * 2 ** restarts++);
-      console.error(`nslab: the kernel monitor (ip monitor) ended (${r.signal ?? `exit ${r.exitCode}`}); restarting in ${wait} ms`);
-      restartTimer = setTimeout(() => {
-        restartTimer = null;
-        start();
-        changed('');
-        for (const ns of getNamespaces()) changed(ns);
-      }, wait);
-    });
-  };
-  const onLine = (line: string) => {
-    const m = /^\[nsid (\w+)\]/.exec(line);
-    if (!m) return;
-    const id = m[1] as string;
-    if (id === 'current') return changed('');
-    const ns = nsids.get(id);
-    if (ns) return changed(ns);
-    // an id assigned since we last looked (e.g. by a veth crossing over)
-    unknownIds.add(id);
-    refresh();
-  };
-  start();
+  // The shared `ip monitor` child (./monitor-child.ts): after a restart every watched namespace
+  // counts as changed, since events may have been lost.
+  const unsubscribe = subscribeMonitor({
+    event: ({ nsid, kind }) => {
+      if (kind === 'NEIGH' && !opts.neigh) return;
+      if (nsid === 'current') return changed('');
+      const ns = nsids.get(nsid);
+      if (ns) return changed(ns);
+      // an id assigned since we last looked (e.g. by a veth crossing over)
+      unknownIds.add(nsid);
+      refresh();
+    },
+    restarted: () => {
+      changed('');
+      for (const ns of getNamespaces()) changed(ns);
+    },
+  });
 
   let dirWatch: FSWatcher | null = null;
   try {
@@ -139,19 +115,19 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
     dirWatch = null; // no /run/netns yet: only the current namespace can be watched
   }
   refresh();
+  const first: Promise<void> = refreshing ?? Promise.resolve();
 
   return {
     refresh,
-    pid: () => child?.pid,
+    ready: () => first,
+    pid: monitorPid,
     async close() {
       if (closed) return;
       closed = true;
       dirWatch?.close();
-      if (restartTimer) clearTimeout(restartTimer);
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
-      child?.kill('SIGTERM');
-      await child;
+      await unsubscribe();
       await refreshing;
     },
   };

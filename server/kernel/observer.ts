@@ -1,15 +1,15 @@
 // The observer: reads the kernel into nslab's model (lib/kernel-state.ts). One
 // `ip [-n NS] -j -d -s -batch -` per namespace reads links, addresses, routes and forwarding;
-// nft is asked only for this lab's NAT table, only where it may be.
+// nft is asked only for this lab's NAT table, only where it may be. Outputs are checked and
+// reshaped by the kernel-read layer (./read).
 import { readdir } from 'node:fs/promises';
 import type { KernelState, KLink, KNamespace } from '@/lib/kernel-state';
 import { MARK_PREFIX, natTable } from '@/lib/names';
-import { inParallel, ipArgv, runArgv, type CommandSink } from './exec';
-import { forwardingFrom, linkFrom, natFromText, pairVeths, routesFrom, splitBatchJson, type IpLink, type IpNetconf, type IpRoute } from './parse';
+import { inParallel, runArgv, type CommandSink } from './exec';
+import { batchArgv, batchStdin, forwardingFrom, linkFrom, natFromText, OBSERVE, pairVeths, parseIpBatch, routesFrom } from './read';
 
 const NETNS_DIR = '/run/netns';
 const PARALLEL = 4;
-const READ_LINES = 'addr show\nroute show table main\nnetconf show\n';
 
 /** Namespace names in /run/netns (no process started). */
 export async function listNetns(): Promise<string[]> {
@@ -31,11 +31,12 @@ export interface ObserveOptions {
 
 /** Reads links, addresses, routes and forwarding of one namespace; null when it does not exist. */
 async function readNamespace(ns: string, sink?: CommandSink): Promise<KNamespace | null> {
-  const argv = ipArgv(ns, '-j', '-d', '-s', '-batch', '-');
-  const res = await runArgv(argv, { stdin: READ_LINES });
-  sink?.({ argv, stdin: READ_LINES, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+  const argv = batchArgv(ns, OBSERVE);
+  const stdin = batchStdin(OBSERVE);
+  const res = await runArgv(argv, { stdin });
+  sink?.({ argv, stdin, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
   if (res.exitCode !== 0) return null;
-  const [links = [], routes = [], netconf = []] = splitBatchJson(res.stdout) as [IpLink[]?, IpRoute[]?, IpNetconf[]?];
+  const [links, routes, netconf] = parseIpBatch(OBSERVE, argv, res.stdout);
   const byName: Record<string, KLink> = {};
   for (const l of links) byName[l.ifname] = linkFrom(l);
   const mark = ns ? (byName.lo?.mark ?? null) : null;

@@ -9,6 +9,7 @@ import type { Op } from '@/lib/ops';
 import { runOpsTolerant } from './driver';
 import { inParallel, runArgv, type CommandSink } from './exec';
 import { listNetns, observe, readNat } from './observer';
+import { commandText, parseNftTables } from './read';
 
 export interface SweepOptions {
   /** only this lab's objects (default: every lab's) */
@@ -38,10 +39,10 @@ export function describeLeftover(l: Leftover): string {
 /** Names of nft tables (family ip) in a namespace. */
 async function nftTables(ns: string): Promise<string[]> {
   const nft = ['nft', '-j', 'list', 'tables', 'ip'];
-  const res = await runArgv(ns ? ['ip', 'netns', 'exec', ns, ...nft] : nft);
+  const argv = ns ? ['ip', 'netns', 'exec', ns, ...nft] : nft;
+  const res = await runArgv(argv);
   if (res.exitCode !== 0) return [];
-  const items = (JSON.parse(res.stdout || '{}') as { nftables?: Array<{ table?: { name: string } }> }).nftables ?? [];
-  return items.flatMap((i) => (i.table ? [i.table.name] : []));
+  return parseNftTables(commandText(argv), res.stdout);
 }
 
 export async function findLeftovers(opts: SweepOptions = {}): Promise<Leftover[]> {

@@ -7,6 +7,7 @@ import { ratesBetween, type CounterSample, type Counters } from '@/lib/rates';
 import type { Topology } from '@/lib/topology';
 import { normalizeLinks } from '@/lib/model';
 import { inParallel, ipArgv, runArgv } from '@/server/kernel/exec';
+import { commandText, countersOf, parseIpLinks } from '@/server/kernel/read';
 
 /** Which interface in which namespace stands for each link. */
 export interface CounterPlan {
@@ -27,29 +28,18 @@ export function counterPlan(topology: Topology, hostNetns: string): CounterPlan 
   return { byNs };
 }
 
-interface IpStatsLink {
-  ifname: string;
-  stats64?: { rx?: { packets?: number; bytes?: number }; tx?: { packets?: number; bytes?: number } };
-}
-
 /** Reads the chosen counters: link id -> sample. Links whose namespace or interface is missing are left out. */
 export async function readLinkCounters(plan: CounterPlan): Promise<Record<string, CounterSample>> {
   const out: Record<string, CounterSample> = {};
   await inParallel([...plan.byNs.entries()], 4, async ([ns, ifaces]) => {
-    const res = await runArgv(ipArgv(ns, '-j', '-s', 'link', 'show'));
+    const argv = ipArgv(ns, '-j', '-s', 'link', 'show');
+    const res = await runArgv(argv);
     const at = performance.now();
     if (res.exitCode !== 0) return;
-    for (const l of JSON.parse(res.stdout) as IpStatsLink[]) {
+    for (const l of parseIpLinks(commandText(argv), res.stdout)) {
       const id = ifaces.get(l.ifname);
-      const s = l.stats64;
-      if (!id || !s) continue;
-      const counters: Counters = {
-        rxPackets: s.rx?.packets ?? 0,
-        txPackets: s.tx?.packets ?? 0,
-        rxBytes: s.rx?.bytes ?? 0,
-        txBytes: s.tx?.bytes ?? 0,
-      };
-      out[id] = { at, counters };
+      const counters: Counters | undefined = countersOf(l);
+      if (id && counters) out[id] = { at, counters };
     }
   });
   return out;

@@ -1,36 +1,9 @@
 // `ip -j` output -> the tutorial's tables: interfaces (ip addr), routes (route -n), neighbours
-// (arp -n). Pure functions over parsed JSON, so the view matches what the student would type.
+// (arp -n). Pure functions over checked JSON (server/kernel/read), so the view matches what the student would type.
 import type { IfaceRow, NeighRow, RouteRow } from '@/lib/protocol-tools';
+import type { IpLink, IpNeigh, IpRoute } from '@/server/kernel/read';
 
-export interface IpAddrJson {
-  ifname: string;
-  flags?: string[];
-  mtu?: number;
-  operstate?: string;
-  link_type?: string;
-  address?: string;
-  master?: string;
-  linkinfo?: { info_kind?: string };
-  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }>;
-}
-
-export interface IpRouteJson {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  metric?: number;
-  flags?: string[];
-  type?: string;
-}
-
-export interface IpNeighJson {
-  dst: string;
-  dev?: string;
-  lladdr?: string;
-  state?: string[];
-}
-
-export function interfaceRows(links: IpAddrJson[]): IfaceRow[] {
+export function interfaceRows(links: IpLink[]): IfaceRow[] {
   return links.map((l) => ({
     name: l.ifname,
     kind: l.linkinfo?.info_kind ?? l.link_type ?? 'other',
@@ -52,7 +25,7 @@ export function genmask(prefix: number): string {
 }
 
 /** Like `route -n`: Destination, Gateway, Genmask, Flags (U up, G gateway, H host), Metric, Iface. */
-export function routeRows(routes: IpRouteJson[]): RouteRow[] {
+export function routeRows(routes: IpRoute[]): RouteRow[] {
   return routes
     .filter((r) => !r.type || r.type === 'unicast')
     .map((r) => {
@@ -70,7 +43,7 @@ export function routeRows(routes: IpRouteJson[]): RouteRow[] {
 }
 
 /** Like `arp -n`: IPv4 neighbours only, FAILED/INCOMPLETE entries show no hardware address. */
-export function neighRows(neigh: IpNeighJson[]): NeighRow[] {
+export function neighRows(neigh: IpNeigh[]): NeighRow[] {
   return neigh
     .filter((n) => !n.dst.includes(':'))
     .map((n) => ({

@@ -1,24 +1,27 @@
 // Live node views: one `ip -j -batch -` reads a namespace's interfaces, routes and neighbours;
-// one `ip monitor` child per watched namespace says "look again" (debounced), so an ARP entry
-// appears after a ping without a refresh. Watchers are shared and counted; the last one out
-// ends the monitor by its PID.
-import { spawn, type ChildProcess } from 'node:child_process';
+// the server's one kernel monitor (server/kernel/monitor.ts, neighbours included) says "look
+// again" (debounced), so an ARP entry appears after a ping without a refresh. Watchers are
+// shared and counted; the last one out closes its watch (no `ip -n NS monitor` of its own,
+// which would keep a deleted namespace alive).
 import type { NodeView } from '@/lib/protocol-tools';
-import { diesWithServer } from '@/server/kernel/exec';
-import { ipArgv, runArgv } from '@/server/kernel/exec';
-import { splitBatchJson } from '@/server/kernel/parse';
-import { interfaceRows, neighRows, routeRows, type IpAddrJson, type IpNeighJson, type IpRouteJson } from './node-view-rows';
-import { endProcess } from './processes';
+import { runArgv } from '@/server/kernel/exec';
+import { watchKernel, type KernelWatch } from '@/server/kernel/monitor';
+import { batchArgv, batchStdin, NODE_VIEW, parseIpBatch } from '@/server/kernel/read';
+import { interfaceRows, neighRows, routeRows } from './node-view-rows';
 
-const READ = 'addr show\nroute show table main\nneigh show\n';
 const DEBOUNCE_MS = 150;
 
 export async function readNodeView(lab: string, node: string, ns: string): Promise<NodeView> {
   const base = { lab, node, ns, at: new Date().toISOString(), interfaces: [], routes: [], neighbours: [] };
-  const res = await runArgv(ipArgv(ns, '-j', '-d', '-batch', '-'), { stdin: READ });
+  const argv = batchArgv(ns, NODE_VIEW);
+  const res = await runArgv(argv, { stdin: batchStdin(NODE_VIEW) });
   if (res.exitCode !== 0) return { ...base, error: res.stderr.trim() || `ip exited with code ${res.exitCode}` };
-  const [links = [], routes = [], neigh = []] = splitBatchJson(res.stdout) as [IpAddrJson[]?, IpRouteJson[]?, IpNeighJson[]?];
-  return { ...base, interfaces: interfaceRows(links), routes: routeRows(routes), neighbours: neighRows(neigh) };
+  try {
+    const [links, routes, neigh] = parseIpBatch(NODE_VIEW, argv, res.stdout);
+    return { ...base, interfaces: interfaceRows(links), routes: routeRows(routes), neighbours: neighRows(neigh) };
+  } catch (e) {
+    return { ...base, error: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 type Listener = (view: NodeView) => void;
@@ -27,7 +30,7 @@ interface Watch {
   lab: string;
   node: string;
   ns: string;
-  monitor: ChildProcess | null;
+  monitor: KernelWatch | null;
   listeners: Set<Listener>;
   timer: NodeJS.Timeout | null;
 }
@@ -35,9 +38,10 @@ interface Watch {
 export class NodeViewWatchers {
   private readonly watches = new Map<string, Watch>();
 
-  /** PIDs of the running monitors (tests check that none is left). */
+  /** PID of the kernel monitor the views use (the server's shared one), if any view is open. */
   pids(): number[] {
-    return [...this.watches.values()].map((w) => w.monitor?.pid).filter((p): p is number => !!p);
+    const pid = [...this.watches.values()].find((w) => w.monitor)?.monitor?.pid();
+    return pid ? [pid] : [];
   }
 
   /** Subscribes and returns the current view plus the unsubscribe. */
@@ -55,19 +59,12 @@ export class NodeViewWatchers {
       watch.listeners.delete(listener);
       if (watch.listeners.size === 0) this.drop(key, watch);
     };
+    await w.monitor?.ready(); // changes from here on are seen, so the view read next stays current
     return { view: await readNodeView(lab, node, ns), stop };
   }
 
   private startMonitor(w: Watch): void {
-    // setpriv --pdeathsig: the monitor dies with the server, even by kill -9
-    const [file, ...args] = diesWithServer(ipArgv(w.ns, 'monitor', 'neigh', 'link', 'address', 'route'));
-    const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    w.monitor = child;
-    child.stdout?.on('data', () => this.schedule(w));
-    child.on('error', () => undefined);
-    child.on('exit', () => {
-      if (w.monitor === child) w.monitor = null;
-    });
+    w.monitor = watchKernel(() => [w.ns], () => this.schedule(w), { neigh: true });
   }
 
   private schedule(w: Watch): void {
@@ -87,14 +84,14 @@ export class NodeViewWatchers {
   private drop(key: string, w: Watch): void {
     this.watches.delete(key);
     if (w.timer) clearTimeout(w.timer);
-    const pid = w.monitor?.pid;
+    const m = w.monitor;
     w.monitor = null;
-    if (pid) void endProcess(pid, 'SIGTERM', 500);
+    m?.close().catch((e: unknown) => console.error(`nslab: closing the view of node ${w.node} failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.watches.entries()];
     this.watches.clear();
-    await Promise.all(all.map(([, w]) => (w.timer && clearTimeout(w.timer), w.monitor?.pid ? endProcess(w.monitor.pid, 'SIGTERM', 500) : undefined)));
+    await Promise.all(all.map(([, w]) => (w.timer && clearTimeout(w.timer), w.monitor?.close())));
   }
 }

@@ -10,6 +10,7 @@ import type { ProbeHop, ProbeResult } from '@/lib/protocol-tools';
 import { HOST_ID } from '@/lib/topology';
 import { ipArgv, runArgv } from '@/server/kernel/exec';
 import { confinedArgv, confinedEnv } from '@/server/kernel/confine';
+import { commandText, parseIpRoutes } from '@/server/kernel/read';
 import { inNamespace, type NodeContext } from './context';
 import { addressOwners, derivePath, firstAddress } from './path';
 
@@ -65,9 +66,10 @@ async function routedHops(ctx: NodeContext, address: string): Promise<ProbeHop[]
   for (let ttl = 1; ttl <= MAX_HOPS; ttl++) {
     const ns = nodeNamespace(ctx.topology, at, ctx.hostNs);
     if (ns === undefined) break;
-    const res = await runArgv(ipArgv(ns, '-j', 'route', 'get', address));
+    const argv = ipArgv(ns, '-j', 'route', 'get', address);
+    const res = await runArgv(argv);
     if (res.exitCode !== 0) break;
-    const route = (JSON.parse(res.stdout) as Array<{ type?: string; gateway?: string }>)[0];
+    const route = parseIpRoutes(commandText(argv), res.stdout)[0];
     if (!route || route.type === 'local') break;
     const nextAddress = route.gateway ?? address;
     const node = owners.get(nextAddress) ?? null;

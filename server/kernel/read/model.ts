@@ -1,49 +1,9 @@
-// Reshapes `ip -j` and `nft list` output into nslab's kernel model (lib/kernel-state.ts).
-// Pure: the observer feeds it what the commands printed.
-import type { KLink, KNat, KNatRule, KRoute, LinkKind } from '@/lib/kernel-state';
+// Reshapes checked `ip -j` output into nslab's kernel model (lib/kernel-state.ts). Pure.
+import type { KLink, KRoute, LinkKind } from '@/lib/kernel-state';
+import type { IpLink, IpNetconf, IpNsid, IpRoute } from './ip';
 
-export interface IpLink {
-  ifindex: number;
-  ifname: string;
-  flags?: string[];
-  mtu?: number;
-  operstate?: string;
-  master?: string;
-  link_type?: string;
-  address?: string;
-  ifalias?: string;
-  /** "default", a name from /etc/iproute2/group, or the number */
-  group?: string | number;
-  linkinfo?: { info_kind?: string };
-  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }>;
-  stats64?: { rx?: { bytes?: number; packets?: number }; tx?: { bytes?: number; packets?: number } };
-}
-
-export interface IpRoute {
-  type?: string;
-  dst?: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string;
-  table?: string;
-}
-
-export interface IpNetconf {
-  family?: string;
-  interface?: string;
-  forwarding?: boolean;
-}
-
-/** `ip -j -batch -` prints one JSON document per command, one per line. */
-export function splitBatchJson(stdout: string): unknown[] {
-  return stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as unknown);
-}
-
-function kindOf(l: IpLink): LinkKind {
+/** bridge, veth, loopback or other, as nslab models it. */
+export function kindOf(l: Pick<IpLink, 'linkinfo' | 'link_type'>): LinkKind {
   const k = l.linkinfo?.info_kind;
   if (k === 'veth' || k === 'bridge') return k;
   if (l.link_type === 'loopback') return 'loopback';
@@ -64,9 +24,15 @@ export function compareCidr(a: string, b: string): number {
   return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 }
 
+/** A link's counters, 0 where the kernel printed none. */
+export function countersOf(l: IpLink): { rxPackets: number; txPackets: number; rxBytes: number; txBytes: number } | undefined {
+  const s = l.stats64;
+  if (!s) return undefined;
+  return { rxPackets: s.rx?.packets ?? 0, txPackets: s.tx?.packets ?? 0, rxBytes: s.rx?.bytes ?? 0, txBytes: s.tx?.bytes ?? 0 };
+}
+
 export function linkFrom(l: IpLink): KLink {
-  const rx = l.stats64?.rx;
-  const tx = l.stats64?.tx;
+  const stats = countersOf(l);
   return {
     name: l.ifname,
     kind: kindOf(l),
@@ -79,7 +45,7 @@ export function linkFrom(l: IpLink): KLink {
     ...(l.operstate !== undefined ? { oper: l.operstate } : {}),
     ...(l.address !== undefined ? { mac: l.address } : {}),
     ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
-    ...(l.stats64 ? { stats: { rxPackets: rx?.packets ?? 0, txPackets: tx?.packets ?? 0, rxBytes: rx?.bytes ?? 0, txBytes: tx?.bytes ?? 0 } } : {}),
+    ...(stats ? { stats } : {}),
   };
 }
 
@@ -91,9 +57,9 @@ function groupOf(l: IpLink): { group?: number } {
 /** Static IPv4 unicast routes of the main table; the kernel's connected routes are left out. */
 export function routesFrom(routes: IpRoute[]): KRoute[] {
   return routes
-    .filter((r) => (r.type ?? 'unicast') === 'unicast' && r.protocol !== 'kernel' && (r.table ?? 'main') === 'main' && r.dst)
+    .filter((r) => (r.type ?? 'unicast') === 'unicast' && r.protocol !== 'kernel' && (r.table ?? 'main') === 'main')
     .map((r) => {
-      const dst = r.dst === 'default' || r.dst?.includes('/') ? (r.dst as string) : `${r.dst}/32`;
+      const dst = r.dst === 'default' || r.dst.includes('/') ? r.dst : `${r.dst}/32`;
       return { dst, ...(r.gateway ? { via: r.gateway } : {}), ...(r.dev ? { dev: r.dev } : {}) };
     });
 }
@@ -103,28 +69,9 @@ export function forwardingFrom(netconf: IpNetconf[]): boolean {
   return netconf.some((n) => n.family === 'inet' && n.interface === 'all' && n.forwarding === true);
 }
 
-/**
- * A lab's NAT table from `nft list table ip T` (text: nft 1.0's JSON leaves out the table's
- * comment, which is nslab's ownership mark). Reads the comment and the masquerade rules
- * (`ip saddr P oifname "X" … masquerade`); other rules are not nslab's shape and are left out.
- */
-export function natFromText(table: string, text: string): KNat & { mark: string | null } {
-  let mark: string | null = null;
-  const rules: KNatRule[] = [];
-  let depth = 0;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.endsWith('{')) depth += 1;
-    if (line === '}') depth -= 1;
-    const comment = /^comment "((?:[^"\\]|\\.)*)"$/.exec(line);
-    if (comment && depth === 1) mark = comment[1] ?? null;
-    const rule = /^ip saddr (\S+) oifname "([^"]+)"(?: .*)? masquerade(?: .*)?$/.exec(line);
-    if (rule) {
-      const src = rule[1] as string;
-      rules.push({ source: src.includes('/') ? src : `${src}/32`, out: rule[2] as string });
-    }
-  }
-  return { table, rules, mark };
+/** nsid -> the peer's name in /run/netns (null when it has none). */
+export function nsidsFrom(ids: IpNsid[]): Map<number, string | null> {
+  return new Map(ids.map((id) => [id.nsid, id.name ?? null]));
 }
 
 /** Sets `peer` on both ends of every veth pair: two veth ends carrying the same nslab mark. */

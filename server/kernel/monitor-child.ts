@@ -1,0 +1,88 @@
+// The one `ip monitor` of the server: a single `ip monitor all-nsid label …` child sees links,
+// addresses, routes, forwarding and neighbours in the current namespace and in every namespace
+// that has an id here, and is shared by every watcher (lab live state and node views alike).
+// Started with the first watcher, ended with the last; restarted with backoff if it ends (never
+// the server's end). Running from the current namespace, it holds no other namespace alive.
+import { execa, type ResultPromise } from 'execa';
+import { diesWithServer } from './exec';
+
+/** Restarts of a monitor that ended wait 100 ms, then twice as long each time, up to this. */
+const MAX_BACKOFF_MS = 5_000;
+/** A monitor that ran this long before it ended starts its backoff again from the beginning. */
+const STABLE_MS = 10_000;
+const ARGV = ['ip', 'monitor', 'all-nsid', 'label', 'link', 'address', 'route', 'netconf', 'neigh'];
+
+export interface MonitorEvent {
+  /** `current`, or the nsid (here) of the namespace it happened in */
+  nsid: string;
+  /** LINK, ADDR, ROUTE, NETCONF, NEIGH */
+  kind: string;
+}
+
+export interface MonitorSubscriber {
+  event(e: MonitorEvent): void;
+  /** the child was restarted: events may have been lost */
+  restarted(): void;
+}
+
+/** `[nsid 3][LINK]2: eth0: …` -> { nsid: '3', kind: 'LINK' }; continuation lines are null. */
+export function parseMonitorLine(line: string): MonitorEvent | null {
+  const m = /^\[nsid (\w+)\](?:\[(\w+)\])?/.exec(line);
+  return m ? { nsid: m[1] as string, kind: m[2] ?? '' } : null;
+}
+
+const subscribers = new Set<MonitorSubscriber>();
+let child: ResultPromise | null = null;
+let restarts = 0;
+let restartTimer: NodeJS.Timeout | null = null;
+
+function start(): void {
+  const [file, ...args] = diesWithServer(ARGV); // dies with the server, even by kill -9
+  const startedAt = Date.now();
+  const c: ResultPromise = execa(file!, args, { reject: false, buffer: false, stdin: 'ignore', stderr: 'ignore' });
+  child = c;
+  let partial = '';
+  c.stdout?.setEncoding('utf8');
+  c.stdout?.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const e = parseMonitorLine(line);
+      if (e) for (const s of subscribers) s.event(e);
+    }
+  });
+  void c.then((r) => {
+    if (child !== c) return; // ended on purpose
+    child = null;
+    if (Date.now() - startedAt > STABLE_MS) restarts = 0;
+    const wait = Math.min(MAX_BACKOFF_MS, 100 * 2 ** restarts++);
+    console.error(`nslab: the kernel monitor (ip monitor) ended (${r.signal ?? `exit ${r.exitCode}`}); restarting in ${wait} ms`);
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (!subscribers.size) return;
+      start();
+      for (const s of subscribers) s.restarted();
+    }, wait);
+  });
+}
+
+/** Subscribes to the shared monitor (starting it); the returned close ends it after the last one. */
+export function subscribeMonitor(s: MonitorSubscriber): () => Promise<void> {
+  subscribers.add(s);
+  if (!child && !restartTimer) start();
+  return async () => {
+    if (!subscribers.delete(s) || subscribers.size) return;
+    if (restartTimer) clearTimeout(restartTimer);
+    restartTimer = null;
+    restarts = 0;
+    const c = child;
+    child = null;
+    c?.kill('SIGTERM');
+    await c;
+  };
+}
+
+/** The running child's pid (tests kill it to see the watchers recover). */
+export function monitorPid(): number | undefined {
+  return child?.pid;
+}

@@ -1,0 +1,9 @@
+// The one kernel-read layer: every output nslab reads from ip, nft and tc is checked here
+// against the shape this iproute2 (6.1) and nftables (1.0) print, then reshaped into nslab's
+// model. Fixtures of real outputs: test/fixtures/kernel/ (scripts/record-kernel-fixtures.sh).
+export { commandText, parseBatch, parseJson, readFailure } from './check';
+export * from './ip';
+export { natFromText, parseNftTables } from './nft';
+export { parseTcQdiscs, rootQdiscs, TcQdisc, TcQdiscs } from './tc';
+export { compareCidr, countersOf, forwardingFrom, kindOf, linkFrom, nsidsFrom, pairVeths, routesFrom } from './model';
+export { batchArgv, batchStdin, NODE_VIEW, OBSERVE, parseIpBatch, SCAN, type IpBatch } from './batches';

@@ -1,0 +1,73 @@
+// The shapes nslab reads from `ip -j` (iproute2 6.1): links and addresses (`link`/`addr show`,
+// with -d for linkinfo and -s for counters), routes, netconf, neighbours and namespace ids.
+// Only the fields nslab uses are declared; everything else the tool prints is ignored.
+import { z } from 'zod';
+import { parseJson } from './check';
+
+const count = z.number().nonnegative();
+const counters = z.object({ bytes: count.optional(), packets: count.optional() });
+
+export const IpLink = z.object({
+  ifindex: z.number().int(),
+  ifname: z.string().min(1),
+  flags: z.array(z.string()).optional(),
+  mtu: z.number().int().optional(),
+  operstate: z.string().optional(),
+  master: z.string().optional(),
+  link_type: z.string().optional(),
+  address: z.string().optional(),
+  ifalias: z.string().optional(),
+  /** "default", a name from /etc/iproute2/group, or the number (printed as a string) */
+  group: z.union([z.string(), z.number()]).optional(),
+  /** the peer's ifindex (veth), in the namespace `link_netnsid` names when it is elsewhere */
+  link_index: z.number().int().optional(),
+  link_netnsid: z.number().int().optional(),
+  linkinfo: z.object({ info_kind: z.string().optional() }).optional(),
+  addr_info: z.array(z.object({ family: z.string().optional(), local: z.string().optional(), prefixlen: z.number().int().optional() })).optional(),
+  stats64: z.object({ rx: counters.optional(), tx: counters.optional() }).optional(),
+});
+export type IpLink = z.output<typeof IpLink>;
+export const IpLinks = z.array(IpLink);
+
+export const IpRoute = z.object({
+  /** 'default', a prefix, or a host address without /32 */
+  dst: z.string().min(1),
+  type: z.string().optional(),
+  gateway: z.string().optional(),
+  dev: z.string().optional(),
+  protocol: z.string().optional(),
+  table: z.string().optional(),
+  metric: z.number().optional(),
+  flags: z.array(z.string()).optional(),
+});
+export type IpRoute = z.output<typeof IpRoute>;
+export const IpRoutes = z.array(IpRoute);
+
+export const IpNetconf = z.object({
+  family: z.string().optional(),
+  interface: z.string().optional(),
+  forwarding: z.boolean().optional(),
+});
+export type IpNetconf = z.output<typeof IpNetconf>;
+export const IpNetconfs = z.array(IpNetconf);
+
+export const IpNeigh = z.object({
+  dst: z.string().min(1),
+  dev: z.string().optional(),
+  lladdr: z.string().optional(),
+  state: z.array(z.string()).optional(),
+});
+export type IpNeigh = z.output<typeof IpNeigh>;
+export const IpNeighs = z.array(IpNeigh);
+
+/** `ip -j netns list-id`: the ids this namespace gave its peers (name only for those in /run/netns). */
+export const IpNsid = z.object({ nsid: z.number().int(), name: z.string().optional() });
+export type IpNsid = z.output<typeof IpNsid>;
+export const IpNsids = z.array(IpNsid);
+
+// One-command readers: `command` names what ran, for the error. Empty output reads as [].
+export const parseIpLinks = (command: string, text: string) => parseJson(command, text, IpLinks, []);
+export const parseIpRoutes = (command: string, text: string) => parseJson(command, text, IpRoutes, []);
+export const parseIpNetconf = (command: string, text: string) => parseJson(command, text, IpNetconfs, []);
+export const parseIpNeighs = (command: string, text: string) => parseJson(command, text, IpNeighs, []);
+export const parseIpNsids = (command: string, text: string) => parseJson(command, text, IpNsids, []);
