@@ -111,7 +111,7 @@ export class LiveHub {
 
 /** What the dashboard draws for each node: its namespace, whether it exists, its drift. */
 function liveState(row: LabRow, { compiled, observed, plan }: Reading): LiveState {
-  const drift = nodeDrift(row.topology, compiled, observed);
+  const drift = nodeDrift(row.topology, compiled, observed, plan);
   const bridges = new Set(row.topology.nodes.filter((n) => n.kind === 'bridge').map((n) => n.id));
   const nodes: Record<string, LiveNode> = {};
   for (const [id, ns] of Object.entries(compiled.nodeNs)) {

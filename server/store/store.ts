@@ -3,7 +3,9 @@ import type Database from 'better-sqlite3';
 import type { Op } from '@/lib/ops';
 import type { Topology } from '@/lib/topology';
 import type { CommandLogEntry, LabState } from '@/server/labs/types';
+import { opSchema } from '@/lib/ops-schema';
 import { openDb } from './db';
+import { parseJson, toCommand, type RawCommand } from './rows';
 import { Locks } from './locks';
 import { brokenPlaceholder, storedProblem, storedTopology } from './stored';
 
@@ -171,10 +173,13 @@ export class Store {
     this.db.prepare('INSERT INTO journal (apply_id, lab, step, op, netns, at) VALUES (?, ?, ?, ?, ?, ?)').run(applyId, lab, step, JSON.stringify(op), netns, now());
   }
 
-  /** The operations an unfinished apply journaled, in order. */
+  /** The operations an unfinished apply journaled, in order; an unreadable row vouches for nothing. */
   journaled(applyId: number): Op[] {
     const rows = this.db.prepare('SELECT op FROM journal WHERE apply_id = ? ORDER BY id').all(applyId) as { op: string }[];
-    return rows.map((r) => JSON.parse(r.op) as Op);
+    return rows.flatMap((r) => {
+      const op = opSchema.safeParse(parseJson(r.op));
+      return op.success ? [op.data] : [];
+    });
   }
 
   // --- saved host sysctls ------------------------------------------------------------------
@@ -220,30 +225,4 @@ export class Store {
     const rows = this.db.prepare('SELECT * FROM commands WHERE lab = ? ORDER BY id DESC LIMIT ?').all(lab, limit) as RawCommand[];
     return rows.reverse().map(toCommand);
   }
-}
-
-interface RawCommand {
-  id: number;
-  lab: string;
-  at: string;
-  argv: string;
-  stdin: string | null;
-  exit_code: number;
-  stderr: string;
-  duration_ms: number;
-  phase: CommandLogEntry['phase'];
-}
-
-function toCommand(r: RawCommand): CommandLogEntry {
-  return {
-    lab: r.lab,
-    seq: r.id,
-    at: r.at,
-    argv: JSON.parse(r.argv) as string[],
-    ...(r.stdin !== null ? { stdin: r.stdin } : {}),
-    exitCode: r.exit_code,
-    stderr: r.stderr,
-    durationMs: r.duration_ms,
-    phase: r.phase,
-  };
 }

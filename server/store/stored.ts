@@ -6,7 +6,7 @@ import type { Topology } from '@/lib/topology';
 import { checkTopology, formatProblem } from '@/lib/validate';
 
 /** The last verdict per lab and revision, so listing labs does not validate them all again. */
-const verdicts = new Map<string, { text: string; problem: string | null }>();
+const verdicts = new Map<string, { text: string; problem: string | null; topology?: Topology }>();
 
 /** null when the stored text is a valid topology of this lab, else what is wrong with it. */
 export function storedProblem(lab: string, text: string, rev?: number): string | null {
@@ -14,25 +14,26 @@ export function storedProblem(lab: string, text: string, rev?: number): string |
   const seen = verdicts.get(key);
   if (seen && seen.text === text) return seen.problem;
   let problem: string | null;
-  let value: unknown;
+  let topology: Topology | undefined;
   try {
-    value = JSON.parse(text);
-    const r = checkTopology(value);
+    const r = checkTopology(JSON.parse(text));
     if (!r.ok) problem = r.problems.slice(0, 3).map(formatProblem).join('; ') + (r.problems.length > 3 ? `; and ${r.problems.length - 3} more` : '');
     else problem = r.topology.name === lab ? null : `it is named "${r.topology.name}"`;
+    if (problem === null && r.ok) topology = r.topology;
   } catch {
     problem = 'it is not JSON';
   }
   if (verdicts.size > 1000) verdicts.clear();
-  verdicts.set(key, { text, problem });
+  verdicts.set(key, { text, problem, ...(topology ? { topology } : {}) });
   return problem;
 }
 
 /** The stored topology, or an NslabError naming the lab, the problem and the fix. */
 export function storedTopology(lab: string, text: string, rev?: number): Topology {
   const problem = storedProblem(lab, text, rev);
-  if (problem !== null) throw brokenLabError(lab, problem, rev);
-  return JSON.parse(text) as Topology;
+  const checked = verdicts.get(`${lab}\0${rev ?? ''}`)?.topology;
+  if (problem !== null || !checked) throw brokenLabError(lab, problem ?? 'it could not be read', rev);
+  return structuredClone(checked);
 }
 
 export function brokenLabError(lab: string, problem: string, rev?: number): NslabError {
@@ -46,5 +47,6 @@ export function brokenLabError(lab: string, problem: string, rev?: number): Nsla
 
 /** What a broken lab shows in lists: its name, marked broken, with the problem as its description. */
 export function brokenPlaceholder(lab: string, problem: string): Topology {
-  return { name: lab, description: `broken: the saved topology is not valid (${problem}); replace it with \`nslab apply FILE\``, nodes: [], links: [] } as unknown as Topology;
+  const placeholder: Topology = { name: lab, description: `broken: the saved topology is not valid (${problem}); replace it with \`nslab apply FILE\``, nodes: [], links: [] };
+  return placeholder;
 }
