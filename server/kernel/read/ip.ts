@@ -26,8 +26,6 @@ export const IpLink = z.object({
   addr_info: z.array(z.object({ family: z.string().optional(), local: z.string().optional(), prefixlen: z.number().int().optional() })).optional(),
   stats64: z.object({ rx: counters.optional(), tx: counters.optional() }).optional(),
 });
-export type IpLink = z.output<typeof IpLink>;
-export const IpLinks = z.array(IpLink);
 
 export const IpRoute = z.object({
   /** 'default', a prefix, or a host address without /32 */
@@ -40,16 +38,12 @@ export const IpRoute = z.object({
   metric: z.number().optional(),
   flags: z.array(z.string()).optional(),
 });
-export type IpRoute = z.output<typeof IpRoute>;
-export const IpRoutes = z.array(IpRoute);
 
 export const IpNetconf = z.object({
   family: z.string().optional(),
   interface: z.string().optional(),
   forwarding: z.boolean().optional(),
 });
-export type IpNetconf = z.output<typeof IpNetconf>;
-export const IpNetconfs = z.array(IpNetconf);
 
 export const IpNeigh = z.object({
   dst: z.string().min(1),
@@ -57,13 +51,9 @@ export const IpNeigh = z.object({
   lladdr: z.string().optional(),
   state: z.array(z.string()).optional(),
 });
-export type IpNeigh = z.output<typeof IpNeigh>;
-export const IpNeighs = z.array(IpNeigh);
 
 /** `ip -j netns list-id`: the ids this namespace gave its peers (name only for those in /run/netns). */
 export const IpNsid = z.object({ nsid: z.number().int(), name: z.string().optional() });
-export type IpNsid = z.output<typeof IpNsid>;
-export const IpNsids = z.array(IpNsid);
 
 // One-command readers: `command` names what ran, for the error. Empty output reads as [].
 export const parseIpLinks = (command: string, text: string) => parseJson(command, text, IpLinks, []);
@@ -71,3 +61,15 @@ export const parseIpRoutes = (command: string, text: string) => parseJson(comman
 export const parseIpNetconf = (command: string, text: string) => parseJson(command, text, IpNetconfs, []);
 export const parseIpNeighs = (command: string, text: string) => parseJson(command, text, IpNeighs, []);
 export const parseIpNsids = (command: string, text: string) => parseJson(command, text, IpNsids, []);
+
+// What each schema reads, and the lists `ip -j` prints of them.
+export type IpLink = z.output<typeof IpLink>;
+export type IpRoute = z.output<typeof IpRoute>;
+export type IpNetconf = z.output<typeof IpNetconf>;
+export type IpNeigh = z.output<typeof IpNeigh>;
+export type IpNsid = z.output<typeof IpNsid>;
+export const IpLinks = z.array(IpLink);
+export const IpRoutes = z.array(IpRoute);
+export const IpNetconfs = z.array(IpNetconf);
+export const IpNeighs = z.array(IpNeigh);
+export const IpNsids = z.array(IpNsid);
