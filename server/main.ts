@@ -129,7 +129,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     stopBroadcast();
     await new Promise<void>((r) => io.close(() => r()));
     await app.close?.().catch(() => undefined);
-    await closeLabs(labs);
+    await labs.close();
     throw e;
   }
   const shown = host.includes(':') ? `[${host}]` : host;
@@ -149,14 +149,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       await closeToolsRuntime(io);
       await new Promise<void>((r) => io.close(() => r()));
       await app.close?.().catch(() => undefined);
-      await closeLabs(labs);
+      await labs.close();
     })());
   return { url, token, close };
-}
-
-async function closeLabs(labs: LabsService): Promise<void> {
-  const closable = labs as LabsService & { close?: () => Promise<void> };
-  await closable.close?.();
 }
 
 async function main(): Promise<void> {

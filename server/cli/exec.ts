@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { compile } from '@/lib/compile';
 import { NslabError } from '@/lib/errors';
 import { confinedArgv, confinedEnv } from '@/server/kernel/confine';
-import type { Labs } from '@/server/labs/service';
+import type { LabsService } from '@/server/labs/types';
 import { signalTree } from '@/server/tools/processes';
 
-export function nodeNetns(labs: Labs, lab: string, node: string): string {
+export function nodeNetns(labs: LabsService, lab: string, node: string): string {
   const rec = labs.get(lab);
   const { nodeNs } = compile(rec.topology, { hostNetns: rec.hostNetns });
   const ns = nodeNs[node];
@@ -25,7 +25,7 @@ export function nodeNetns(labs: Labs, lab: string, node: string): string {
   return ns;
 }
 
-export async function execInNode(labs: Labs, lab: string, node: string, command: string[]): Promise<number> {
+export async function execInNode(labs: LabsService, lab: string, node: string, command: string[]): Promise<number> {
   if (!command.length) throw new NslabError('invalid', 'no command given: nslab exec LAB NODE -- CMD [ARGS...]');
   const ns = nodeNetns(labs, lab, node);
   const argv = ns ? confinedArgv(ns, command) : command;

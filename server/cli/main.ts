@@ -4,7 +4,8 @@ import { NslabError } from '@/lib/errors';
 import { netnsNameSchema } from '@/lib/topology';
 import { formatProblem, TopologyError } from '@/lib/validate';
 import { debugging, explain } from '@/server/errors';
-import { createLabsService, type Labs } from '@/server/labs/service';
+import { createLabsService } from '@/server/labs/service';
+import type { LabsService } from '@/server/labs/types';
 import type { PlanView } from '@/server/labs/types';
 import { DEFAULT_HOME } from '@/server/store/db';
 import { execInNode } from './exec';
@@ -26,7 +27,7 @@ Examples:
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-let labs: Labs | undefined;
+let labs: LabsService | undefined;
 const service = () => (labs ??= createLabsService());
 
 const hostNetnsOption = () =>

@@ -19,7 +19,7 @@ export interface LabsServiceOptions {
   home?: string;
 }
 
-export function createLabsService(opts: LabsServiceOptions = {}): Labs {
+export function createLabsService(opts: LabsServiceOptions = {}): LabsService {
   return new Labs(new Store(opts.home));
 }
 
@@ -99,7 +99,7 @@ export class Labs implements LabsService {
     return this.reconciler.apply(name, opts);
   }
 
-  applyTopology(topology: Topology, opts: Parameters<Reconciler['applyTopology']>[1] = {}): Promise<ApplyResult> {
+  applyTopology(topology: Topology, opts: Parameters<LabsService['applyTopology']>[1] = {}): Promise<ApplyResult> {
     return this.reconciler.applyTopology(topology, opts);
   }
 

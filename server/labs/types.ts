@@ -62,4 +62,19 @@ export interface LabsService {
   watch(name: string): () => void;
   /** recent commands run for this lab, oldest first */
   commandLog(name: string, limit?: number): CommandLogEntry[];
+
+  // The CLI's and the server's own needs:
+  /** the plan for a topology file, saving nothing (the lab may not exist yet) */
+  planTopology(topology: Topology, opts?: { hostNetns?: string }): Promise<PlanView>;
+  /** `nslab apply FILE`: plan (shown by onPlan), refuse or save, apply, all under the lab's lock */
+  applyTopology(topology: Topology, opts?: Omit<ApplyOptions, 'expectedRev' | 'fingerprint'> & { hostNetns?: string; onPlan?: (plan: PlanView) => void }): Promise<ApplyResult>;
+  /** replaces a lab whose stored topology is broken by this one; true when it did */
+  replaceBroken(topology: Topology): boolean;
+  /** `nslab clean`: what it removed, one line each */
+  clean(): Promise<string[]>;
+  /** finishes what crashed applies left (the server at start, the CLI before status) */
+  recoverAll(): Promise<string[]>;
+  /** emits what other processes write to the shared store (the server) */
+  watchStore(intervalMs?: number): void;
+  close(): Promise<void>;
 }

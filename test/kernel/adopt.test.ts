@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adoptFromKernel } from '@/server/kernel/adopt';
-import { createLabsService, type Labs } from '@/server/labs/service';
+import { createLabsService } from '@/server/labs/service';
+import type { LabsService } from '@/server/labs/types';
 import { listNetns } from '@/server/kernel/observer';
 import { sh, uniqueLab } from './helpers';
 
 const made: { netns: string[]; links: string[] } = { netns: [], links: [] };
-let labs: Labs | null = null;
+let labs: LabsService | null = null;
 let home = '';
 
 async function run(...argv: string[]) {
