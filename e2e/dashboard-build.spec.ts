@@ -3,7 +3,7 @@
 // `nslab exec seed A -- ping -c1 10.0.0.3` works. Screenshots at 1280x800 and 1920x1080.
 import { expect, test, type Page } from '@playwright/test';
 import { labGroup } from '@/lib/names';
-import { centerOf, deleteLab, login, mouseDrag, nslab } from './helpers';
+import { centerOf, deleteLab, login, mouseDrag, nslab, viewSettled } from './helpers';
 
 const LAB = 'seed';
 
@@ -38,7 +38,7 @@ test('build the seed lab by hand, apply it, and see the kernel answer', async ({
   // The palette: a bridge under the host, three namespaces under it, another machine aside.
   // (zoomed out first, so that there is room between them for the links' interface labels)
   for (let i = 0; i < 3; i++) await page.locator('.react-flow__controls-zoomout').click();
-  await page.waitForTimeout(300);
+  await viewSettled(page);
   const pane = await page.locator('.canvas .react-flow__pane').boundingBox();
   const host = await page.locator('.react-flow__node[data-id="host"]').boundingBox();
   if (!pane || !host) throw new Error('the canvas is not on screen');

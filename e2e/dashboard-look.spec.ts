@@ -2,7 +2,7 @@
 // 1280x800 and 1920x1080, and the labs page with a lab. The screenshots are looked at by a person;
 // the checks here only catch what a person would call broken (text cut off, panels overlapping).
 import { expect, test, type Page } from '@playwright/test';
-import { call, createAppliedSeedLab, deleteLab, login } from './helpers';
+import { call, createAppliedSeedLab, deleteLab, login, viewSettled } from './helpers';
 
 const LAB = 'look';
 
@@ -21,7 +21,7 @@ const SIZES = [
 
 async function fit(page: Page) {
   await page.locator('.react-flow__controls-fitview').click();
-  await page.waitForTimeout(300);
+  await viewSettled(page);
 }
 
 /** No two canvas nodes overlap, and no node sits under the minimap. */

@@ -5,7 +5,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { parseTopologyText } from '@/lib/validate';
-import { call, createSeedLab, deleteLab, login } from './helpers';
+import { call, createSeedLab, deleteLab, login, viewSettled } from './helpers';
 
 const LAB = 'seed-export';
 
@@ -72,7 +72,7 @@ test('PNG and SVG of the seed lab from the canvas; YAML and JSON import back to 
   await expect(page.locator('.react-flow__node[data-id="A"]')).toContainText('10.0.0.2/24');
   // The first packets of new interfaces (IPv6 neighbour discovery) pass: the links go quiet.
   await expect(page.locator('.react-flow__edge-path.rate-low, .react-flow__edge-path.rate-busy')).toHaveCount(0, { timeout: 20_000 });
-  await page.waitForTimeout(500);
+  await viewSettled(page);
 
   const png = await download(page, 'png');
   expect(png.name).toBe(`${LAB}.png`);

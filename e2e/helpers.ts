@@ -93,3 +93,21 @@ export async function createAppliedSeedLab(name: string): Promise<void> {
   const applied = await call('lab:apply', { name, rev: lab.snapshot.lab.rev });
   if (!applied.ok || !applied.result.ok) throw new Error(`apply failed: ${JSON.stringify(applied)}`);
 }
+
+/**
+ * Waits until the canvas has stopped moving (a zoom or fit animation is over): the viewport's
+ * transform is the same two animation frames apart. A condition, not a fixed wait.
+ */
+export async function viewSettled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const el = document.querySelector<HTMLElement>('.react-flow__viewport');
+        if (!el) return resolve(false);
+        const before = el.style.transform;
+        requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() => resolve(el.style.transform === before))));
+      }),
+    undefined,
+    { polling: 50 },
+  );
+}
