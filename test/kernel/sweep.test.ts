@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { natTable } from '@/lib/names';
 import { nftScript } from '@/lib/ops';
 import { listNetns, observe } from '@/server/kernel/observer';
+import { runOpsTolerant } from '@/server/kernel/driver';
 import { findLeftovers, sweep } from '@/server/kernel/sweep';
+import { listUserns, mountedUserns } from '@/server/kernel/userns';
 import { removeNamespaces, sh, uniqueLab } from './helpers';
 
 const made: string[] = [];
@@ -87,5 +89,33 @@ describe('sweep', () => {
     expect(await sweep({})).toEqual([`namespace ${otherLab} (nslab:${other}:ns:A)`]);
     expect(await listNetns()).toEqual(expect.arrayContaining([half, busy, hand]));
     expect(await tablesIn(hand)).toEqual(['handmade', natTable(other), 'nslab_handmade'].sort());
+  });
+});
+
+describe('user namespace files', () => {
+  it('a marked namespace goes with its user namespace file; a file whose namespace is gone goes too; a hand-made namespace of the same kind of name stays', async () => {
+    const lab = uniqueLab('u');
+    made.push(`${lab}-`);
+    const [marked, orphan, hand] = [`${lab}-A`, `${lab}-B`, `${lab}-hand`];
+    // two namespaces as nslab makes them (each with its own user namespace), one by hand
+    expect(await runOpsTolerant([marked, orphan].map((ns) => ({ type: 'netns.add' as const, ns, mark: `nslab:${lab}:ns:${ns.slice(-1)}` })))).toEqual([]);
+    await ipOk('netns', 'add', hand);
+    expect(listUserns()).toEqual(expect.arrayContaining([marked, orphan]));
+    expect(mountedUserns()).toEqual(new Set([marked, orphan]));
+    // a crash between the two removals of B: its network namespace gone, its user namespace file left
+    await ipOk('netns', 'del', orphan);
+
+    const found = await findLeftovers({});
+    expect(found.filter((f) => f.kind === 'userns' || f.ns.startsWith(lab))).toEqual([
+      { kind: 'netns', ns: marked, mark: `nslab:${lab}:ns:A` },
+      { kind: 'userns', ns: orphan },
+    ]);
+    // a sweep of one lab leaves files of unknown labs to the sweep of every lab
+    expect((await findLeftovers({ lab })).filter((f) => f.kind === 'userns')).toEqual([]);
+    const removed = await sweep({});
+    expect(removed).toEqual(expect.arrayContaining([`namespace ${marked} (nslab:${lab}:ns:A)`, `user namespace file /run/nslab/userns/${orphan} (its network namespace is gone)`]));
+    expect(listUserns()).toEqual([]);
+    expect(mountedUserns()).toEqual(new Set());
+    expect(await listNetns()).toContain(hand);
   });
 });
