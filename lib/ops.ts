@@ -68,6 +68,9 @@ function netnsCreate(ns: string): Command[] {
   return [
     // claims the name like `ip netns add`: fails if /run/netns/NS exists (O_EXCL)
     nsfile(ns, ['dd', 'if=/dev/null', `of=${NETNS_DIR}/${ns}`, 'conv=excl', 'status=none']),
+    // a user namespace file of that name is a leftover (its namespace was deleted by hand, say):
+    // unmounted, it is reused
+    nsfile(ns, ['umount', usernsPath(ns)], true),
     nsfile(ns, ['dd', 'if=/dev/null', `of=${usernsPath(ns)}`, 'status=none'], true),
     // a new user namespace and a network namespace owned by it, both kept by bind mounts
     nsfile(ns, ['env', `PATH=${IDMAP_DIR}:/usr/sbin:/usr/bin:/sbin:/bin`, 'unshare', `--user=${usernsPath(ns)}`, `--net=${NETNS_DIR}/${ns}`, '--mount', `--map-users=${map}`, `--map-groups=${map}`, 'true'], true),

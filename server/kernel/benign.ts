@@ -54,8 +54,8 @@ export function where(ns: string): string {
 export async function judgeError(job: Job, message: string, sink?: CommandSink): Promise<Verdict> {
   const { op, cmd } = job;
   if (cmd.tool === 'nsfile') {
-    // umount of a user namespace file that is not (or no longer) mounted: nothing to undo
-    if (cmd.argv[0] === 'umount' && DELETES.has(op.type) && isNotMounted(message)) return { ok: true };
+    // umount of a user namespace file that is not (or no longer) mounted: nothing to do
+    if (cmd.argv[0] === 'umount' && isNotMounted(message)) return { ok: true };
     if (cmd.afterCreate) return { ok: false };
   } else if (isMissing(message) && (DELETES.has(op.type) || cmd.args[1] === 'del')) return { ok: true };
   if (!isExists(message)) return { ok: false };

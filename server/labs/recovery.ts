@@ -19,30 +19,29 @@ import type { Store } from '@/server/store/store';
 export async function recoverApplies(store: Store, lab: string | undefined, sink?: CommandSink): Promise<string[]> {
   const report: string[] = [];
   for (const a of store.unfinishedApplies(lab)) {
-    const { ops, notes, removed } = await completionOps(a.lab, store.journaled(a.id));
+    const { ops, notes } = await completionOps(a.lab, store.journaled(a.id));
     const errors = await runOpsTolerant(ops, sink);
-    report.push(...removed, ...notes, ...errors.map((e) => `(not recovered: ${e})`));
+    report.push(...notes, ...errors.map((e) => `(not recovered: ${e})`));
     if (errors.length === 0) store.finishApply(a.id, 'crashed', `process ${a.pid} stopped during this ${a.kind}; recovered`);
   }
   return report;
 }
 
 /** The marks to finish (and half-made namespace files to remove) for one crashed apply. */
-export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops: Op[]; notes: string[]; removed: string[] }> {
+export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops: Op[]; notes: string[] }> {
   const group = labGroup(lab);
   const spaces = new Set<string>();
   for (const op of journaled) {
     if (op.type === 'netns.add' || op.type === 'bridge.add') spaces.add(op.ns);
     if (op.type === 'veth.add') spaces.add(op.ns).add(op.peerNs);
   }
-  if (spaces.size === 0) return { ops: [], notes: [], removed: [] };
+  if (spaces.size === 0) return { ops: [], notes: [] };
   const files = new Set(await listNetns());
   const usernsFiles = new Set(listUserns());
   const ownUserns = mountedUserns();
   const state = await observe([...spaces]);
   const ops: Op[] = [];
   const notes: string[] = [];
-  const removed: string[] = [];
   const ours = (l: KLink | undefined) => !!l && l.group === group;
   const markLink = (ns: string, name: string, mark: string) => {
     const l = state.namespaces[ns]?.links[name];
@@ -55,10 +54,8 @@ export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops
         if (!n) {
           // killed between claiming the name (/run/netns/NS) and mounting the namespace on it:
           // the name's file, maybe the user namespace file too (lib/ops.ts netns.add)
-          if (files.has(op.ns)) {
-            ops.push({ type: 'netns.del', ns: op.ns });
-            removed.push(`namespace ${op.ns} (half made by a crashed apply)`);
-          } else if (usernsFiles.has(op.ns)) ops.push({ type: 'userns.del', ns: op.ns });
+          if (files.has(op.ns)) ops.push({ type: 'netns.del', ns: op.ns });
+          else if (usernsFiles.has(op.ns)) ops.push({ type: 'userns.del', ns: op.ns });
           break;
         }
         if (n.mark !== null) break;
@@ -80,7 +77,7 @@ export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops
         break;
     }
   }
-  return { ops, notes, removed };
+  return { ops, notes };
 }
 
 /** A namespace nslab was creating holds nothing but lo and links of its lab's group. */

@@ -106,7 +106,7 @@ export class Labs implements LabsService {
       const recovered = await recoverApplies(this.store, undefined, this.commandSink('', () => 'clean'));
       const removed = await cleanKernel(this.store, this.commandSink('', () => 'clean'));
       for (const l of this.store.listLabs()) if (l.state !== 'not-applied' || l.appliedRev !== null) this.setState(l.name, 'not-applied', null);
-      return [...recovered, ...removed];
+      return [...recovered.filter((r) => r.startsWith('(')), ...removed];
     });
   }
 

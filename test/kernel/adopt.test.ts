@@ -106,7 +106,12 @@ describe('adopt from the kernel', () => {
     for (const s of before.steps) expect(Object.keys(s.op).sort()).toEqual(expect.arrayContaining(['mark']));
 
     const routeBefore = (await sh('ip', '-n', k.blue, 'route')).stdout;
-    const res = await labs.apply(draft.topology.name);
+    // Taking hand-made objects over needs the user's confirmation; the plan lists them.
+    expect(before.takeovers).toEqual(expect.arrayContaining([`namespace ${k.blue}`, `namespace ${k.red}`, `interface ${k.br} in this machine's own namespace`]));
+    expect(before.takeovers).toHaveLength(before.steps.length);
+    await expect(labs.apply(draft.topology.name)).rejects.toMatchObject({ code: 'confirm' });
+    expect((await sh('ip', '-n', k.red, '-j', 'link', 'show', 'lo')).stdout).not.toContain('nslab:');
+    const res = await labs.apply(draft.topology.name, { adopt: true });
     expect(res.ok, JSON.stringify(res.error)).toBe(true);
     const after = await labs.plan(draft.topology.name);
     expect(after.changes).toEqual([]);

@@ -3,6 +3,7 @@
 // recovery.test.ts).
 import '../sandbox-guard';
 import { execa } from 'execa';
+import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { natTable } from '@/lib/names';
 import { nftScript } from '@/lib/ops';
@@ -117,5 +118,29 @@ describe('user namespace files', () => {
     expect(listUserns()).toEqual([]);
     expect(mountedUserns()).toEqual(new Set());
     expect(await listNetns()).toContain(hand);
+  });
+
+  it('a namespace deleted by hand (ip netns del) leaves its user namespace file, and making it again reuses the name', async () => {
+    const lab = uniqueLab('u');
+    made.push(`${lab}-`);
+    const ns = `${lab}-A`;
+    const add = { type: 'netns.add' as const, ns, mark: `nslab:${lab}:ns:A` };
+    expect(await runOpsTolerant([add])).toEqual([]);
+    const first = statSync(`/run/nslab/userns/${ns}`).ino;
+    await ipOk('netns', 'del', ns);
+    expect(mountedUserns().has(ns)).toBe(true);
+    const log: string[] = [];
+    expect(await runOpsTolerant([add], (e) => log.push(`${e.exitCode} ${e.argv[0]}`))).toEqual([]);
+    // the leftover was unmounted, and a new user namespace is mounted on the file
+    expect(log.slice(0, 4)).toEqual(['0 dd', '0 umount', '0 dd', '0 env']);
+    expect(statSync(`/run/nslab/userns/${ns}`).ino).not.toBe(first);
+    expect(mountedUserns().has(ns)).toBe(true);
+    // applied again over the existing namespace: nothing is made twice
+    const again: string[] = [];
+    expect(await runOpsTolerant([add], (e) => again.push(`${e.exitCode} ${e.argv[0]}`))).toEqual([]);
+    expect(again.filter((l) => / (env|umount)$/.test(l))).toEqual([]);
+    expect((await sh('grep', '-c', ` /run/nslab/userns/${ns} `, '/proc/self/mountinfo')).stdout.trim()).toBe('1');
+    expect(await sweep({})).toEqual([`namespace ${ns} (nslab:${lab}:ns:A)`]);
+    expect(listUserns()).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ printf '%s' '${stdout}'
 `;
   // dd, env (unshare) and the user namespace support (mkdir, tee, chmod, mountpoint) are fakes
   // too: nothing is written outside the temporary folder
-  for (const [tool, out] of [['ip', ''], ['nft', ''], ['sysctl', '0'], ['dd', ''], ['env', ''], ['mkdir', ''], ['tee', ''], ['chmod', ''], ['mountpoint', '']] as const) {
+  for (const [tool, out] of [['ip', ''], ['nft', ''], ['sysctl', '0'], ['dd', ''], ['env', ''], ['umount', ''], ['mkdir', ''], ['tee', ''], ['chmod', ''], ['mountpoint', '']] as const) {
     writeFileSync(join(dir, tool), recorder(tool, out));
     chmodSync(join(dir, tool), 0o755);
   }
@@ -91,7 +91,8 @@ function plannedCalls(t: Topology, hostNetns?: string): Call[] {
 }
 
 const key = (c: Call) => JSON.stringify(c);
-const SUPPORT = ['mkdir', 'tee', 'chmod'];
+/** the script's own: the user namespace support, and its check before an umount */
+const SUPPORT = ['mkdir', 'tee', 'chmod', 'mountpoint'];
 
 const cases: [string, Topology, string | undefined][] = sampleLabs().flatMap(([name, lab]): [string, Topology, string | undefined][] => [
   [`${name} (host as in the file)`, lab, undefined],
@@ -150,6 +151,8 @@ describe('toScript of the seed lab', () => {
     const order = [
       'mkdir -p /run/netns /run/nslab/userns /run/nslab/bin',
       'dd if=/dev/null of=/run/netns/seed-A conv=excl status=none',
+      'mountpoint -q /run/nslab/userns/seed-A',
+      'umount /run/nslab/userns/seed-A',
       'dd if=/dev/null of=/run/nslab/userns/seed-A status=none',
       'env PATH=/run/nslab/bin:/usr/sbin:/usr/bin:/sbin:/bin unshare --user=/run/nslab/userns/seed-A --net=/run/netns/seed-A --mount --map-users=65533,0,1 --map-groups=65533,0,1 true',
       'ip -n seed-A link set dev lo alias nslab:seed:ns:A',
