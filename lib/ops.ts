@@ -62,7 +62,7 @@ export function usernsPath(ns: string): string {
 
 const nsfile = (netns: string, argv: string[], afterCreate = false): Command => ({ tool: 'nsfile', ns: '', netns, argv, ...(afterCreate ? { afterCreate: true as const } : {}) });
 
-/** The commands that create network namespace NS owned by its own user namespace, or remove it. */
+/** The commands that create network namespace NS, owned by a user namespace of its own. */
 function netnsCreate(ns: string): Command[] {
   const map = `${USERNS_ROOT_ID},0,1`;
   return [

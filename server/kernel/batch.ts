@@ -1,5 +1,6 @@
 // Runs one batch of the schedule: many `ip` lines of one namespace in one `ip [-n NS] -batch -`
-// process, or a single nft/sysctl command. Each line is still logged as the command a student
+// process, commands on namespace files (dd, unshare, umount, rm) one after the other in one
+// `sh`, or a single nft/sysctl command. Each line is still logged as the command a student
 // could type, with its own result.
 import { argvOf, shellQuote } from '@/lib/ops';
 import { runArgv, runCommand, type CommandSink } from './exec';
