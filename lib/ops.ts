@@ -41,7 +41,7 @@ export type Command =
   | { tool: 'ip'; ns: string; args: string[] }
   | { tool: 'nft'; ns: string; args: string[]; stdin?: string }
   | { tool: 'sysctl'; ns: string; args: string[] }
-  | { tool: 'nsfile'; ns: ''; netns: string; argv: string[]; afterCreate?: true };
+  | { tool: 'nsfile'; ns: ''; netns: string; argv: string[]; afterCreate?: true; ifMounted?: true };
 
 // Every namespace nslab creates is owned by a user namespace of its own (the netns "NS" by
 // /run/nslab/userns/NS). Its root is an unprivileged uid outside (USERNS_ROOT_ID), and nobody
@@ -62,6 +62,15 @@ export function usernsPath(ns: string): string {
 
 const nsfile = (netns: string, argv: string[], afterCreate = false): Command => ({ tool: 'nsfile', ns: '', netns, argv, ...(afterCreate ? { afterCreate: true as const } : {}) });
 
+/** `umount PATH` only if PATH is a mount point: `if mountpoint -q PATH; then umount PATH; fi` */
+const unmount = (netns: string, path: string, afterCreate = false): Command => ({ ...nsfile(netns, ['umount', path], afterCreate), ifMounted: true } as Command);
+
+/** A command on namespace files as a line of shell (the driver's `sh` batches, the exported script). */
+export function nsfileLine(cmd: Command & { tool: 'nsfile' }): string {
+  const line = shellQuote(cmd.argv);
+  return cmd.ifMounted ? `if mountpoint -q ${shellQuote(cmd.argv.slice(1))}; then ${line}; fi` : line;
+}
+
 /** The commands that create network namespace NS, owned by a user namespace of its own. */
 function netnsCreate(ns: string): Command[] {
   const map = `${USERNS_ROOT_ID},0,1`;
@@ -70,7 +79,7 @@ function netnsCreate(ns: string): Command[] {
     nsfile(ns, ['dd', 'if=/dev/null', `of=${NETNS_DIR}/${ns}`, 'conv=excl', 'status=none']),
     // a user namespace file of that name is a leftover (its namespace was deleted by hand, say):
     // unmounted, it is reused
-    nsfile(ns, ['umount', usernsPath(ns)], true),
+    unmount(ns, usernsPath(ns), true),
     nsfile(ns, ['dd', 'if=/dev/null', `of=${usernsPath(ns)}`, 'status=none'], true),
     // a new user namespace and a network namespace owned by it, both kept by bind mounts
     nsfile(ns, ['env', `PATH=${IDMAP_DIR}:/usr/sbin:/usr/bin:/sbin:/bin`, 'unshare', `--user=${usernsPath(ns)}`, `--net=${NETNS_DIR}/${ns}`, '--mount', `--map-users=${map}`, `--map-groups=${map}`, 'true'], true),
@@ -79,7 +88,7 @@ function netnsCreate(ns: string): Command[] {
 
 /** Removes the user namespace file of NS (after its network namespace is gone). */
 export function usernsRemove(ns: string): Command[] {
-  return [nsfile(ns, ['umount', usernsPath(ns)]), nsfile(ns, ['rm', '-f', usernsPath(ns)])];
+  return [unmount(ns, usernsPath(ns)), nsfile(ns, ['rm', '-f', usernsPath(ns)])];
 }
 
 /** `ip -n NS ARGS` (or plain `ip ARGS` in the machine's own namespace) */

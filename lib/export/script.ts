@@ -4,7 +4,7 @@
 import { compile, type Compiled } from '../compile';
 import { type KernelState, type KNamespace } from '../kernel-state';
 import { idmapHelper } from '../idmap';
-import { argvOf, commandsFor, FORWARDING_KEY, IDMAP_DIR, NETNS_DIR, shellQuote, USERNS_DIR, type Command, type Op } from '../ops';
+import { argvOf, commandsFor, FORWARDING_KEY, IDMAP_DIR, NETNS_DIR, nsfileLine, shellQuote, USERNS_DIR, type Command, type Op } from '../ops';
 import { plan } from '../plan';
 import { HOST_ID, type Topology } from '../topology';
 
@@ -143,7 +143,7 @@ function describeSection(section: Section, ops: Op[], names: Namer): { title: st
 function renderCommand(cmd: Command): string[] {
   const line = shellQuote(argvOf(cmd));
   // a user namespace file is unmounted only if it is mounted (a namespace made otherwise has none)
-  if (cmd.tool === 'nsfile' && cmd.argv[0] === 'umount') return [`if mountpoint -q ${shellQuote(cmd.argv.slice(1))}; then ${line}; fi`];
+  if (cmd.tool === 'nsfile') return [nsfileLine(cmd)];
   if (cmd.tool !== 'nft' || cmd.stdin === undefined) return [line];
   let tag = 'EOF';
   while (cmd.stdin.split('\n').includes(tag)) tag += '_';

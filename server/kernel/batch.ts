@@ -2,7 +2,7 @@
 // process, commands on namespace files (dd, unshare, umount, rm) one after the other in one
 // `sh`, or a single nft/sysctl command. Each line is still logged as the command a student
 // could type, with its own result.
-import { argvOf, shellQuote } from '@/lib/ops';
+import { argvOf, nsfileLine, shellQuote } from '@/lib/ops';
 import { runArgv, runCommand, type CommandSink } from './exec';
 import { kernelMessage } from './messages';
 import type { Batch, Job } from './schedule';
@@ -37,7 +37,8 @@ export async function runBatch(batch: Batch, sink: CommandSink | undefined, onEr
   dropSkipped();
   while (rest.length > 0) {
     const first = rest[0] as Job;
-    if (rest.length === 1 || !(batch.key.startsWith('ip:') || batch.key.startsWith('nsfile:'))) {
+    const nsfiles = batch.key.startsWith('nsfile:');
+    if (!nsfiles && (rest.length === 1 || !batch.key.startsWith('ip:'))) {
       const res = await runCommand(first.cmd, sink);
       if (res.exitCode !== 0 && !(await onError(first, kernelMessage(res.stderr) || `exit code ${res.exitCode}`))) {
         return { done, stopped: { job: first, message: kernelMessage(res.stderr) } };
@@ -47,7 +48,7 @@ export async function runBatch(batch: Batch, sink: CommandSink | undefined, onEr
       dropSkipped();
       continue;
     }
-    const { ran, failedAt, message } = batch.key.startsWith('nsfile:') ? await runShLines(rest, sink) : await runIpLines(first.cmd.ns, rest, sink);
+    const { ran, failedAt, message } = nsfiles ? await runShLines(rest, sink) : await runIpLines(first.cmd.ns, rest, sink);
     done.push(...ran);
     if (failedAt === null) break;
     const failed = rest[failedAt] as Job;
@@ -67,7 +68,7 @@ const MARK = '@@nslab-line ';
  */
 async function runShLines(jobs: Job[], sink: CommandSink | undefined) {
   const argvs = jobs.map((j) => argvOf(j.cmd));
-  const script = argvs.map((a, i) => `printf '${MARK}%d\\n' ${i} >&2; ${shellQuote(a)} || exit 3`).join('\n') + '\n';
+  const script = jobs.map((j, i) => `printf '${MARK}%d\\n' ${i} >&2; ${j.cmd.tool === 'nsfile' ? nsfileLine(j.cmd) : shellQuote(argvs[i]!)} || exit 3`).join('\n') + '\n';
   const res = await runArgv(['sh', '-c', script, 'nslab-nsfile']);
   // stderr: a mark before each line, then what that line wrote
   const parts = new Map<number, string>();
