@@ -49,6 +49,8 @@ function linesOf(op: Op, change: Change, observed: KernelState, desired: KernelS
   switch (op.type) {
     case 'netns.add':
       return [[at(op.ns), `namespace ${op.ns} is missing`]];
+    case 'userns.del':
+      return [];
     case 'netns.del':
       return action === 'delete' ? [[at(op.ns), `namespace ${op.ns} is not in the lab`]] : [];
     case 'bridge.add':

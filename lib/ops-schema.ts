@@ -11,6 +11,7 @@ const rule = z.strictObject({ source: z.string(), out: z.string() });
 export const opSchema: z.ZodType<Op> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('netns.add'), ns, mark: z.string() }),
   z.strictObject({ type: z.literal('netns.del'), ns }),
+  z.strictObject({ type: z.literal('userns.del'), ns }),
   z.strictObject({ type: z.literal('bridge.add'), ns, name, mark: z.string() }),
   z.strictObject({ type: z.literal('veth.add'), ns, name, peerNs: ns, peerName: name, mark: z.string() }),
   z.strictObject({ type: z.literal('link.del'), ns, name }),

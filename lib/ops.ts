@@ -7,9 +7,12 @@ import { labGroup, markLab } from './names';
 export const FORWARDING_KEY = 'net.ipv4.ip_forward';
 
 export type Op =
-  /** ip netns add NS; lo up; lo alias MARK */
+  /** NS and its own user namespace (see usernsPath); lo up; lo alias MARK */
   | { type: 'netns.add'; ns: string; mark: string }
+  /** ip netns del NS, and its user namespace file */
   | { type: 'netns.del'; ns: string }
+  /** only the user namespace file of NS (one a crash left without its network namespace) */
+  | { type: 'userns.del'; ns: string }
   | { type: 'bridge.add'; ns: string; name: string; mark: string }
   /** a veth pair created with its peer straight in peerNs; both ends get the mark as alias */
   | { type: 'veth.add'; ns: string; name: string; peerNs: string; peerName: string; mark: string }
@@ -27,11 +30,66 @@ export type Op =
 
 export type OpType = Op['type'];
 
-/** One process to run. `ip` commands of one namespace may be batched by the driver (ip -batch). */
+/**
+ * One process to run. `ip` commands of one namespace may be batched by the driver (ip -batch).
+ * `nsfile` commands make or remove the files that hold a namespace nslab creates (its name in
+ * /run/netns and its user namespace in /run/nslab/userns); they run in the machine's own
+ * namespace and concern namespace `netns`. One with `afterCreate` runs only when the command
+ * before it in the same step made its file (not when the file was there already and is ours).
+ */
 export type Command =
   | { tool: 'ip'; ns: string; args: string[] }
   | { tool: 'nft'; ns: string; args: string[]; stdin?: string }
-  | { tool: 'sysctl'; ns: string; args: string[] };
+  | { tool: 'sysctl'; ns: string; args: string[] }
+  | { tool: 'nsfile'; ns: ''; netns: string; argv: string[]; afterCreate?: true; ifMounted?: true };
+
+// Every namespace nslab creates is owned by a user namespace of its own (the netns "NS" by
+// /run/nslab/userns/NS). Its root is an unprivileged uid outside (USERNS_ROOT_ID), and nobody
+// is nobody inside too: a confined shell enters it (server/kernel/confine.ts), so its
+// CAP_NET_ADMIN covers its own network namespace and no other. Root outside, in the ancestor
+// user namespace, keeps every capability over all of them (ip -n, ip netns exec, nft, sysctl).
+export const NETNS_DIR = '/run/netns';
+export const NSLAB_RUN_DIR = '/run/nslab';
+export const USERNS_DIR = `${NSLAB_RUN_DIR}/userns`;
+/** newuidmap/newgidmap for root, which `unshare --map-users` runs (lib/idmap.ts writes them) */
+export const IDMAP_DIR = `${NSLAB_RUN_DIR}/bin`;
+export const USERNS_ROOT_ID = 65533;
+export const NOBODY_ID = 65534;
+
+export function usernsPath(ns: string): string {
+  return `${USERNS_DIR}/${ns}`;
+}
+
+const nsfile = (netns: string, argv: string[], afterCreate = false): Command => ({ tool: 'nsfile', ns: '', netns, argv, ...(afterCreate ? { afterCreate: true as const } : {}) });
+
+/** `umount PATH` only if PATH is a mount point: `if mountpoint -q PATH; then umount PATH; fi` */
+const unmount = (netns: string, path: string, afterCreate = false): Command => ({ ...nsfile(netns, ['umount', path], afterCreate), ifMounted: true } as Command);
+
+/** A command on namespace files as a line of shell (the driver's `sh` batches, the exported script). */
+export function nsfileLine(cmd: Command & { tool: 'nsfile' }): string {
+  const line = shellQuote(cmd.argv);
+  return cmd.ifMounted ? `if mountpoint -q ${shellQuote(cmd.argv.slice(1))}; then ${line}; fi` : line;
+}
+
+/** The commands that create network namespace NS, owned by a user namespace of its own. */
+function netnsCreate(ns: string): Command[] {
+  const map = `${USERNS_ROOT_ID},0,1`;
+  return [
+    // claims the name like `ip netns add`: fails if /run/netns/NS exists (O_EXCL)
+    nsfile(ns, ['dd', 'if=/dev/null', `of=${NETNS_DIR}/${ns}`, 'conv=excl', 'status=none']),
+    // a user namespace file of that name is a leftover (its namespace was deleted by hand, say):
+    // unmounted, it is reused
+    unmount(ns, usernsPath(ns), true),
+    nsfile(ns, ['dd', 'if=/dev/null', `of=${usernsPath(ns)}`, 'status=none'], true),
+    // a new user namespace and a network namespace owned by it, both kept by bind mounts
+    nsfile(ns, ['env', `PATH=${IDMAP_DIR}:/usr/sbin:/usr/bin:/sbin:/bin`, 'unshare', `--user=${usernsPath(ns)}`, `--net=${NETNS_DIR}/${ns}`, '--mount', `--map-users=${map}`, `--map-groups=${map}`, 'true'], true),
+  ];
+}
+
+/** Removes the user namespace file of NS (after its network namespace is gone). */
+export function usernsRemove(ns: string): Command[] {
+  return [unmount(ns, usernsPath(ns)), nsfile(ns, ['rm', '-f', usernsPath(ns)])];
+}
 
 /** `ip -n NS ARGS` (or plain `ip ARGS` in the machine's own namespace) */
 const ip = (ns: string, ...args: string[]): Command => ({ tool: 'ip', ns, args });
@@ -69,12 +127,14 @@ export function commandsFor(op: Op): Command[] {
   switch (op.type) {
     case 'netns.add':
       return [
-        ip('', 'netns', 'add', op.ns),
+        ...netnsCreate(op.ns),
         ip(op.ns, 'link', 'set', 'dev', 'lo', 'up'),
         ip(op.ns, 'link', 'set', 'dev', 'lo', 'alias', op.mark),
       ];
     case 'netns.del':
-      return [ip('', 'netns', 'del', op.ns)];
+      return [ip('', 'netns', 'del', op.ns), ...usernsRemove(op.ns)];
+    case 'userns.del':
+      return usernsRemove(op.ns);
     case 'bridge.add':
       return [
         ip(op.ns, 'link', 'add', 'name', op.name, ...groupOf(op.mark), 'type', 'bridge'),
@@ -126,6 +186,7 @@ export function commandsFor(op: Op): Command[] {
 
 /** The full argv a person would type for a command (what the command log shows). */
 export function argvOf(cmd: Command): string[] {
+  if (cmd.tool === 'nsfile') return cmd.argv;
   if (cmd.tool === 'ip') return cmd.ns ? ['ip', '-n', cmd.ns, ...cmd.args] : ['ip', ...cmd.args];
   const base = [cmd.tool, ...cmd.args];
   return cmd.ns ? ['ip', 'netns', 'exec', cmd.ns, ...base] : base;

@@ -3,7 +3,8 @@
 // order of the tutorial, with a `down` part that removes the lab again.
 import { compile, type Compiled } from '../compile';
 import { type KernelState, type KNamespace } from '../kernel-state';
-import { argvOf, commandsFor, FORWARDING_KEY, shellQuote, type Command, type Op } from '../ops';
+import { idmapHelper } from '../idmap';
+import { argvOf, commandsFor, FORWARDING_KEY, IDMAP_DIR, NETNS_DIR, nsfileLine, shellQuote, USERNS_DIR, type Command, type Op } from '../ops';
 import { plan } from '../plan';
 import { HOST_ID, type Topology } from '../topology';
 
@@ -71,8 +72,10 @@ function describeSection(section: Section, ops: Op[], names: Namer): { title: st
         title: `Create ${list(what)}`,
         body: [
           'A network namespace is a separate copy of the network stack: its own interfaces,',
-          'routes and firewall. Each gets its loopback up, and an alias on lo that marks it as part',
-          `of lab "${names.compiled.lab}".`,
+          'routes and firewall. dd claims its name (and fails if it is taken); unshare makes it,',
+          `owned by a user namespace of its own (kept in ${USERNS_DIR}/NAME): a root shell there`,
+          'rules that namespace only. Each gets its loopback up, and an alias on lo that marks it as',
+          `part of lab "${names.compiled.lab}".`,
         ],
       };
     }
@@ -139,6 +142,8 @@ function describeSection(section: Section, ops: Op[], names: Namer): { title: st
 /** One command as a line of shell; nft's script goes in a quoted here-document. */
 function renderCommand(cmd: Command): string[] {
   const line = shellQuote(argvOf(cmd));
+  // a user namespace file is unmounted only if it is mounted (a namespace made otherwise has none)
+  if (cmd.tool === 'nsfile') return [nsfileLine(cmd)];
   if (cmd.tool !== 'nft' || cmd.stdin === undefined) return [line];
   let tag = 'EOF';
   while (cmd.stdin.split('\n').includes(tag)) tag += '_';
@@ -240,6 +245,26 @@ function downBody(compiled: Compiled): string[] {
   return out;
 }
 
+/** The folder of user namespace files and the id-map helpers `unshare --map-users` runs (lib/idmap.ts). */
+function usernsSupport(): string[] {
+  const helper = (kind: 'uid' | 'gid') => {
+    const path = `${IDMAP_DIR}/new${kind}map`;
+    const text = idmapHelper(kind).replace(/\n$/, '').split('\n');
+    let tag = 'EOF';
+    while (text.includes(tag)) tag += '_';
+    return [`  tee ${path} >/dev/null <<'${tag}'`, ...text, tag, `  chmod 755 ${path}`];
+  };
+  return [
+    `# userns_support: the folders of namespace files (${NETNS_DIR}, ${USERNS_DIR}), and newuidmap and`,
+    '# newgidmap for root: `unshare --map-users` runs them to give a new user namespace its ids',
+    'userns_support() {',
+    `  mkdir -p ${NETNS_DIR} ${USERNS_DIR} ${IDMAP_DIR}`,
+    ...helper('uid'),
+    ...helper('gid'),
+    '}',
+  ];
+}
+
 const indent = (lines: string[]) => lines.map((l) => (l === '' ? '' : `  ${l}`));
 
 /** Indents a body, except the lines of here-documents (their content and end tag stay as they are). */
@@ -269,7 +294,8 @@ export function toScript(t: Topology, opts: ScriptOptions = {}): string {
   const description = (t.description ?? '').split(/\r?\n|\r/).filter((l) => l.trim());
   return [
     '#!/bin/sh',
-    `# Lab "${lab}", exported from nslab: the ip, nft and sysctl commands that build it from nothing.`,
+    `# Lab "${lab}", exported from nslab: the ip, nft and sysctl commands (and dd and unshare for the`,
+    '# namespaces) that build it from nothing.',
     ...description.map((l) => `# ${l}`),
     '#',
     '# Run it as root on a Linux machine with iproute2 (and nftables for NAT):',
@@ -287,7 +313,11 @@ export function toScript(t: Topology, opts: ScriptOptions = {}): string {
     '# owned NAME MARK: true when this namespace has a link NAME whose alias is MARK (made by this lab)',
     'owned() { ip link show dev "$1" 2>/dev/null | grep -qxF "    alias $2"; }',
     '',
+    ...usernsSupport(),
+    '',
     'up() {',
+    '  userns_support',
+    '',
     ...indentBody(upBody(compiled, names)),
     '',
     `  say ${shellQuote([`Lab ${lab} is up. Look around: ip netns list; ip -n NAMESPACE addr`])}`,

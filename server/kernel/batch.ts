@@ -1,7 +1,8 @@
 // Runs one batch of the schedule: many `ip` lines of one namespace in one `ip [-n NS] -batch -`
-// process, or a single nft/sysctl command. Each line is still logged as the command a student
+// process, commands on namespace files (dd, unshare, umount, rm) one after the other in one
+// `sh`, or a single nft/sysctl command. Each line is still logged as the command a student
 // could type, with its own result.
-import { argvOf } from '@/lib/ops';
+import { argvOf, nsfileLine, shellQuote } from '@/lib/ops';
 import { runArgv, runCommand, type CommandSink } from './exec';
 import { kernelMessage } from './messages';
 import type { Batch, Job } from './schedule';
@@ -19,35 +20,78 @@ export interface BatchOutcome {
   stopped?: { job: Job; message: string };
 }
 
-export async function runBatch(batch: Batch, sink: CommandSink | undefined, onError: LineErrorHandler): Promise<BatchOutcome> {
+/**
+ * `skip`: jobs not to run (they count as done), e.g. the rest of a namespace's creation when its
+ * name was there already and is ours; the error handler may add to it.
+ */
+export async function runBatch(batch: Batch, sink: CommandSink | undefined, onError: LineErrorHandler, skip?: Set<number>): Promise<BatchOutcome> {
   const done: Job[] = [];
   let rest = batch.jobs;
+  const dropSkipped = () => {
+    if (!skip?.size) return;
+    rest = rest.filter((j) => {
+      if (skip.has(j.id)) done.push(j);
+      return !skip.has(j.id);
+    });
+  };
+  dropSkipped();
   while (rest.length > 0) {
     const first = rest[0] as Job;
-    if (rest.length === 1 || !batch.key.startsWith('ip:')) {
+    const nsfiles = batch.key.startsWith('nsfile:');
+    if (!nsfiles && (rest.length === 1 || !batch.key.startsWith('ip:'))) {
       const res = await runCommand(first.cmd, sink);
       if (res.exitCode !== 0 && !(await onError(first, kernelMessage(res.stderr) || `exit code ${res.exitCode}`))) {
         return { done, stopped: { job: first, message: kernelMessage(res.stderr) } };
       }
       done.push(first);
       rest = rest.slice(1);
+      dropSkipped();
       continue;
     }
-    const { ran, failedAt, message } = await runIpLines(first.cmd.ns, rest, sink);
+    const { ran, failedAt, message } = nsfiles ? await runShLines(rest, sink) : await runIpLines(first.cmd.ns, rest, sink);
     done.push(...ran);
     if (failedAt === null) break;
     const failed = rest[failedAt] as Job;
     if (!(await onError(failed, message))) return { done, stopped: { job: failed, message } };
     done.push(failed);
     rest = rest.slice(failedAt + 1);
+    dropSkipped();
   }
   return { done };
+}
+
+const MARK = '@@nslab-line ';
+
+/**
+ * Commands on namespace files (lib/ops.ts `nsfile`), one after the other in one `sh` process,
+ * which stops at the first that fails. Each line is still logged as the command it runs.
+ */
+async function runShLines(jobs: Job[], sink: CommandSink | undefined) {
+  const argvs = jobs.map((j) => argvOf(j.cmd));
+  const script = jobs.map((j, i) => `printf '${MARK}%d\\n' ${i} >&2; ${j.cmd.tool === 'nsfile' ? nsfileLine(j.cmd) : shellQuote(argvs[i]!)} || exit 3`).join('\n') + '\n';
+  const res = await runArgv(['sh', '-c', script, 'nslab-nsfile']);
+  // stderr: a mark before each line, then what that line wrote
+  const parts = new Map<number, string>();
+  let at = -1;
+  for (const line of res.stderr.split('\n')) {
+    if (line.startsWith(MARK)) at = Number(line.slice(MARK.length));
+    else if (at >= 0) parts.set(at, `${parts.get(at) ?? ''}${line}\n`);
+  }
+  const failedAt = res.exitCode === 0 ? null : Math.max(0, at);
+  const count = failedAt === null ? jobs.length : failedAt + 1;
+  const share = Math.round((res.durationMs / count) * 10) / 10;
+  const message = failedAt === null ? '' : kernelMessage(parts.get(failedAt) ?? '') || `exit code ${res.exitCode}`;
+  jobs.slice(0, count).forEach((_, i) => {
+    const failed = i === failedAt;
+    sink?.({ argv: argvs[i]!, exitCode: failed ? 1 : 0, stderr: failed ? message : '', durationMs: share });
+  });
+  return { ran: jobs.slice(0, failedAt ?? jobs.length), failedAt, message };
 }
 
 /** One `ip -batch -` process; ip stops at the first failing line and names it (`Command failed -:N`). */
 async function runIpLines(ns: string, jobs: Job[], sink: CommandSink | undefined) {
   const argv = ns ? ['ip', '-n', ns, '-batch', '-'] : ['ip', '-batch', '-'];
-  const stdin = jobs.map((j) => j.cmd.args.join(' ')).join('\n') + '\n';
+  const stdin = jobs.map((j) => (j.cmd.tool === 'ip' ? j.cmd.args.join(' ') : '')).join('\n') + '\n';
   const res = await runArgv(argv, { stdin });
   const m = /Command failed -:(\d+)/.exec(res.stderr);
   // Without a line number ip failed before reading any line (e.g. the namespace is missing).

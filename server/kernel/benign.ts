@@ -4,13 +4,13 @@
 import type { KRoute } from '@/lib/kernel-state';
 import type { Op } from '@/lib/ops';
 import { ipArgv, runRead, type CommandSink } from './exec';
-import { isExists, isMissing } from './messages';
+import { isExists, isMissing, isNotMounted } from './messages';
 import { commandText, parseIpLinks, parseIpRoutes } from './read';
 import type { Job } from './schedule';
 
 export type Verdict = { ok: true } | { ok: false; hint?: string };
 
-const DELETES = new Set<Op['type']>(['netns.del', 'link.del', 'addr.del', 'route.del', 'nft.del']);
+const DELETES = new Set<Op['type']>(['netns.del', 'userns.del', 'link.del', 'addr.del', 'route.del', 'nft.del']);
 
 interface LinkInfo {
   kind: string;
@@ -56,7 +56,11 @@ export function where(ns: string): string {
 
 export async function judgeError(job: Job, message: string, sink?: CommandSink): Promise<Verdict> {
   const { op, cmd } = job;
-  if (isMissing(message) && (DELETES.has(op.type) || cmd.args[1] === 'del')) return { ok: true };
+  if (cmd.tool === 'nsfile') {
+    // umount of a user namespace file that is not (or no longer) mounted: nothing to do
+    if (cmd.argv[0] === 'umount' && isNotMounted(message)) return { ok: true };
+    if (cmd.afterCreate) return { ok: false };
+  } else if (isMissing(message) && (DELETES.has(op.type) || cmd.args[1] === 'del')) return { ok: true };
   if (!isExists(message)) return { ok: false };
   switch (op.type) {
     case 'netns.add': {

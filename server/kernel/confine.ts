@@ -7,10 +7,14 @@
 //   nsenter --net=/run/netns/NS            into the node's network namespace
 //   unshare --pid --fork --kill-child      a private pid namespace: no other process is visible;
 //           --mount --mount-proc --ipc     a private mount table with its own /proc, private IPC
-//   sh -c MOUNTS                           (still root, in the new mount namespace) hides
-//                                          /run/netns, NSLAB_HOME and every other namespace file
-//                                          or proc mount, gives /tmp & co. private tmpfs, mounts a
-//                                          sysfs of this namespace
+//   sh -c MOUNTS                           (still root, in the new mount namespace) opens the
+//                                          node's user namespace file (fd 3), then hides
+//                                          /run/netns, /run/nslab, NSLAB_HOME and every other
+//                                          namespace file or proc mount, gives /tmp & co.
+//                                          private tmpfs, mounts a sysfs of this namespace
+//   nsenter --user=/proc/self/fd/3         into the node's own user namespace (a namespace nslab
+//                                          made: lib/ops.ts usernsPath), as its root: all
+//                                          capabilities, but only over that user namespace
 //   setpriv --reuid nobody --regid nogroup --clear-groups --no-new-privs
 //           --inh/--ambient-caps, --bounding-set = CAP_NET_ADMIN + CAP_NET_RAW only
 //           --pdeathsig SIGKILL            set after the uid change (a uid change clears it)
@@ -18,13 +22,24 @@
 //                                          the pdeathsig above) the kernel kills every process in it
 //   ARGV
 //
-// CAP_NET_ADMIN over the node's own netns lets it change addresses, routes, nft and its own
-// net.* sysctls; without CAP_SYS_ADMIN it cannot setns() anywhere, and without the netns files
-// it cannot name another namespace. A server (or CLI) killed with -9 takes the whole chain with
-// it: the outer setpriv's pdeathsig kills `unshare`, whose death kills pid 1, whose death ends
-// the pid namespace.
+// The network namespaces nslab creates are each owned by a user namespace of their own, so the
+// CAP_NET_ADMIN a confined process holds in its node's user namespace covers that network
+// namespace and nothing else: every other namespace (owned by the machine's initial user
+// namespace or by another lab namespace's) refuses it, also through raw netlink naming a
+// namespace id (IFLA_TARGET_NETNSID) or a pid. Without CAP_SYS_ADMIN it cannot setns()
+// anywhere, and without the namespace files it cannot name another namespace. A server (or CLI)
+// killed with -9 takes the whole chain with it: the outer setpriv's pdeathsig kills `unshare`,
+// whose death kills pid 1, whose death ends the pid namespace.
+//
+// Namespaces nslab did not create (adopted labs, the machine's own namespace for a host shell)
+// have no user namespace of their own: there the user namespace step is left out, and the
+// process keeps CAP_NET_ADMIN over the machine's initial user namespace, as before. It cannot
+// open another namespace, but raw netlink with a namespace id still reaches a namespace that
+// shares a veth with its own (README, "Confined shells").
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NslabError } from '@/lib/errors';
+import { NSLAB_RUN_DIR, usernsPath } from '@/lib/ops';
 import { nslabHome } from '@/server/store/db';
 import { diesWithServer } from './exec';
 
@@ -43,16 +58,20 @@ export function hideFromConfined(path: string): void {
 
 /**
  * Runs as root inside the new mount (and pid) namespace, before the drop to nobody.
- * $1.. up to `--`: directories to hide; after `--`: the command.
+ * $1: the node's user namespace file ('' = none); $2.. up to `--`: directories to hide; after
+ * `--`: the command.
  */
 const MOUNTS = `set -eu
+userns=$1
+shift
+if [ -n "$userns" ]; then exec 3<"$userns"; fi
 while [ "$1" != -- ]; do
   if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k,mode=0555,nosuid,nodev,noexec nslab-hidden "$1"; fi
   shift
 done
 shift
 grep -E ' - (nsfs|proc) ' /proc/self/mountinfo | while read -r _ _ _ _ mp _; do
-  case "$mp" in /proc|/proc/*|/run/netns/*|/var/run/netns/*) continue ;; esac
+  case "$mp" in /proc|/proc/*|/run/netns/*|/var/run/netns/*|${NSLAB_RUN_DIR}/*|/var${NSLAB_RUN_DIR}/*) continue ;; esac
   mp=$(printf '%b' "$mp")
   if [ ! -e "$mp" ]; then continue; fi
   if [ -d "$mp" ]; then mount -t tmpfs -o ro,size=4k,mode=0555 nslab-hidden "$mp"; else mount --bind /dev/null "$mp"; fi
@@ -63,15 +82,28 @@ done
 umount -l /sys 2>/dev/null || true
 mount -t sysfs -o nosuid,nodev,noexec nslab-sys /sys
 cd /tmp
-exec setpriv --reuid=${CONFINED_UID} --regid=${CONFINED_GID} --clear-groups --no-new-privs \\
+set -- setpriv --reuid=${CONFINED_UID} --regid=${CONFINED_GID} --clear-groups --no-new-privs \\
   --inh-caps=${CAPS} --ambient-caps=${CAPS} --bounding-set=${CAPS} \\
-  --pdeathsig SIGKILL -- sh -c '"$@"; exit $?' nslab-init "$@"`;
+  --pdeathsig SIGKILL -- sh -c 'exec 3<&-; "$@"; exit $?' nslab-init "$@"
+if [ -n "$userns" ]; then exec nsenter --user=/proc/self/fd/3 -- "$@"; fi
+exec "$@"`;
 
 const NETNS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** Directories a confined process must not see. */
 export function hiddenPaths(): string[] {
-  return [...new Set(['/run/netns', resolve(nslabHome()), ...extraHidden])];
+  return [...new Set(['/run/netns', NSLAB_RUN_DIR, resolve(nslabHome()), ...extraHidden])];
+}
+
+/** The user namespace nslab made for network namespace `netns`, or '' (adopted, or none). */
+function usernsOf(netns: string): string {
+  if (!netns) return '';
+  const path = usernsPath(netns);
+  try {
+    return statSync(path).isFile() ? path : '';
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -88,7 +120,7 @@ export function confinedArgv(netns: string, argv: string[]): string[] {
   return diesWithServer([
     ...(netns ? ['nsenter', `--net=/run/netns/${netns}`, '--'] : []),
     'unshare', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--ipc', '--',
-    'sh', '-c', MOUNTS, 'nslab-confine', ...hiddenPaths(), '--', ...argv,
+    'sh', '-c', MOUNTS, 'nslab-confine', usernsOf(netns), ...hiddenPaths(), '--', ...argv,
   ]);
 }
 

@@ -1,5 +1,5 @@
 // Names an operation's object and action in words, for errors a student reads.
-import type { Op } from '@/lib/ops';
+import { usernsPath, type Op } from '@/lib/ops';
 
 function where(ns: string): string {
   return ns ? `in namespace ${ns}` : `in this machine's own namespace`;
@@ -11,6 +11,8 @@ export function objectOf(op: Op): string {
     case 'netns.add':
     case 'netns.del':
       return `namespace "${op.ns}"`;
+    case 'userns.del':
+      return `the user namespace file of "${op.ns}" (${usernsPath(op.ns)})`;
     case 'bridge.add':
       return `bridge "${op.name}" ${where(op.ns)}`;
     case 'veth.add':

@@ -7,6 +7,7 @@ import { judgeError } from './benign';
 import { failureMessage, objectOf } from './describe';
 import { inParallel, type CommandSink } from './exec';
 import { dependencies, nextRound, type Job } from './schedule';
+import { ensureUsernsSupport } from './userns';
 
 export type StepStatus = 'running' | 'done' | 'failed' | 'undone';
 
@@ -42,11 +43,24 @@ interface ExecuteOptions {
 
 /** Runs jobs round by round (see schedule.ts); returns the failures. */
 async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
+  if (jobs.some((j) => j.cmd.tool === 'nsfile')) ensureUsernsSupport();
   const deps = dependencies(jobs);
   const done = new Set<number>();
   const failures: Failure[] = [];
   let pending = jobs;
+  /** `afterCreate` commands of steps whose object was there already (and ours): they must not run */
+  const skip = new Set<number>();
   while (pending.length > 0) {
+    const skipped = pending.filter((j) => skip.has(j.id));
+    if (skipped.length > 0) {
+      for (const j of skipped) {
+        done.add(j.id);
+        opts.accepted?.add(j.id);
+      }
+      opts.onJobsDone?.(skipped);
+      pending = pending.filter((j) => !done.has(j.id));
+      continue;
+    }
     const round = nextRound(pending, deps, done);
     if (round.length === 0) break;
     await opts.onRound?.(round.flatMap((b) => b.jobs));
@@ -55,14 +69,21 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
         const verdict = await judgeError(job, message, opts.sink);
         if (verdict.ok) {
           opts.accepted?.add(job.id);
+          // e.g. the namespace's name was there already and it is ours: do not make it again
+          if (job.cmd.tool === 'nsfile' && !job.cmd.afterCreate) {
+            for (const j of jobs) if (j.step === job.step && j.cmd.tool === 'nsfile' && j.cmd.afterCreate) skip.add(j.id);
+          }
           return true;
         }
         failures.push({ job, message: failureMessage(job.op, message, verdict.hint) });
         return opts.tolerant;
-      }),
+      }, skip),
     );
     for (const o of outcomes) {
-      for (const j of o.done) done.add(j.id);
+      for (const j of o.done) {
+        done.add(j.id);
+        if (skip.has(j.id)) opts.accepted?.add(j.id);
+      }
       opts.onJobsDone?.(o.done);
     }
     if (failures.length > 0 && !opts.tolerant) break;

@@ -15,6 +15,11 @@ const MISSING = [
 /** The object to create is there already (it may or may not be ours: the caller checks). */
 const EXISTS = [/File exists/i, /already assigned/i, /already exists/i];
 
+/** umount of a file that is no mount point (or not there): it is unmounted already. */
+export function isNotMounted(message: string): boolean {
+  return /not mounted|no mount point specified|No such file or directory/i.test(message);
+}
+
 export function isMissing(message: string): boolean {
   return MISSING.some((re) => re.test(message));
 }

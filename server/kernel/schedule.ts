@@ -36,7 +36,16 @@ interface Touch {
   sysctlIn: string | null;
 }
 
+/** `ip netns add/del NS` or a command on NS's files (nsfile): makes or removes namespace NS. */
+function makesOrRemoves(cmd: Command, ns?: string): boolean {
+  if (cmd.tool === 'nsfile') return ns === undefined || cmd.netns === ns;
+  return cmd.tool === 'ip' && cmd.args[0] === 'netns' && (cmd.args[1] === 'add' || cmd.args[1] === 'del') && (ns === undefined || cmd.args[2] === ns);
+}
+
 function touchOf(cmd: Command): Touch {
+  // Commands on a namespace's files concern that namespace only (not the one they run in):
+  // the files of different namespaces are independent of each other.
+  if (cmd.tool === 'nsfile') return { ns: new Set([cmd.netns]), peerNs: null, peerName: null, barrier: false, sysctlIn: null };
   const ns = new Set([cmd.ns]);
   const a = cmd.args;
   let peerNs: string | null = null;
@@ -68,16 +77,18 @@ function touchOf(cmd: Command): Touch {
 
 /** Must `later` run after `earlier`? */
 function conflicts(earlier: Job, e: Touch, later: Job, l: Touch): boolean {
-  if (e.barrier || l.barrier) return true;
   const shared = [...l.ns].filter((x) => e.ns.has(x));
+  // A namespace's files are touched by nothing but the commands about that namespace (a
+  // deletion elsewhere takes no file along).
+  if (earlier.cmd.tool === 'nsfile' || later.cmd.tool === 'nsfile') return shared.length > 0;
+  if (e.barrier || l.barrier) return true;
   if (shared.length === 0) return false;
   // A forwarding sysctl in NS waits only for NS to exist (and for other sysctls there): the
   // kernel applies ip_forward to every interface, whenever it was made.
   const sys = e.sysctlIn ?? l.sysctlIn;
   if (sys !== null && e.sysctlIn !== l.sysctlIn) {
     const other = (e.sysctlIn !== null ? later : earlier).cmd;
-    const addsOrDeletesNs = other.tool === 'ip' && other.args[0] === 'netns' && (other.args[1] === 'add' || other.args[1] === 'del') && other.args[2] === sys;
-    if (!addsOrDeletesNs) return false;
+    if (!makesOrRemoves(other, sys)) return false;
   }
   // A veth created into P waits only for P's existence and for commands about its peer's name;
   // veths created into P from elsewhere with other peer names are independent of each other.
@@ -109,6 +120,15 @@ export function dependencies(jobs: Job[]): number[][] {
   });
 }
 
+/** Commands on namespace files go to this many `sh` processes per round, by namespace. */
+const NSFILE_SLOTS = 4;
+
+function slotOf(netns: string): number {
+  let h = 0;
+  for (const c of netns) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h % NSFILE_SLOTS;
+}
+
 /** `ip` commands that can go on an `ip -batch` line as they are (no quoting needed). */
 export function batchable(cmd: Command): boolean {
   return cmd.tool === 'ip' && cmd.args.every((a) => /^[A-Za-z0-9_./:=@%+,-]+$/.test(a));
@@ -122,7 +142,7 @@ export function nextRound(pending: Job[], deps: number[][], done: Set<number>): 
   const batches = new Map<string, Batch>();
   const placed = new Map<number, string>();
   for (const job of pending) {
-    const key = batchable(job.cmd) ? `ip:${job.cmd.ns}` : `job:${job.id}`;
+    const key = batchable(job.cmd) ? `ip:${job.cmd.ns}` : job.cmd.tool === 'nsfile' ? `nsfile:${slotOf(job.cmd.netns)}` : `job:${job.id}`;
     const ready = (deps[job.id] ?? []).every((d) => done.has(d) || placed.get(d) === key);
     if (!ready) continue;
     placed.set(job.id, key);

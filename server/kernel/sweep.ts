@@ -1,15 +1,17 @@
 // `nslab clean`: finds every object that carries nslab's mark (or only one lab's) and removes
 // it. The mark is the only proof: namespaces by the alias of their lo, interfaces by their
-// alias, nft tables by their comment (never by their name). Unmarked objects are never touched;
+// alias, nft tables by their comment (never by their name); a namespace's user namespace file
+// goes with it, and one whose namespace is gone is removed too. Unmarked objects are never touched;
 // what a crashed apply left half-marked is finished by crash recovery (server/labs/recovery.ts)
 // before a sweep runs.
 import type { KNamespace } from '@/lib/kernel-state';
 import { markLab, MARK_PREFIX } from '@/lib/names';
-import type { Op } from '@/lib/ops';
+import { usernsPath, type Op } from '@/lib/ops';
 import { runOpsTolerant } from './driver';
 import { inParallel, runArgv, type CommandSink } from './exec';
 import { listNetns, observe, readNat } from './observer';
 import { commandText, parseNftTables } from './read';
+import { listUserns } from './userns';
 
 export interface SweepOptions {
   /** only this lab's objects (default: every lab's) */
@@ -19,7 +21,9 @@ export interface SweepOptions {
 export type Leftover =
   | { kind: 'netns'; ns: string; mark: string }
   | { kind: 'link'; ns: string; name: string; mark: string }
-  | { kind: 'nft'; ns: string; table: string };
+  | { kind: 'nft'; ns: string; table: string }
+  /** a user namespace file whose network namespace is gone (a crash between the two removals) */
+  | { kind: 'userns'; ns: string };
 
 function where(ns: string): string {
   return ns ? `namespace ${ns}` : `this machine's own namespace`;
@@ -33,6 +37,8 @@ export function describeLeftover(l: Leftover): string {
       return `interface ${l.name} in ${where(l.ns)} (${l.mark})`;
     case 'nft':
       return `nft table ip ${l.table} in ${where(l.ns)}`;
+    case 'userns':
+      return `user namespace file ${usernsPath(l.ns)} (its network namespace is gone)`;
   }
 }
 
@@ -67,6 +73,12 @@ export async function findLeftovers(opts: SweepOptions = {}): Promise<Leftover[]
   keep.forEach((n, i) => {
     for (const t of tables[i] ?? []) out.push({ kind: 'nft', ns: n.name, table: t });
   });
+  // /run/nslab/userns is nslab's own: a file there without its network namespace is a leftover
+  // of some lab (one with its namespace goes with it, by netns.del); a sweep of every lab removes it
+  if (!opts.lab) {
+    const names = new Set(await listNetns());
+    for (const u of listUserns()) if (!names.has(u)) out.push({ kind: 'userns', ns: u });
+  }
   return out;
 }
 
@@ -77,6 +89,7 @@ export async function sweep(opts: SweepOptions, sink?: CommandSink): Promise<str
     ...found.flatMap((l): Op[] => (l.kind === 'link' ? [{ type: 'link.del', ns: l.ns, name: l.name }] : [])),
     ...found.flatMap((l): Op[] => (l.kind === 'nft' ? [{ type: 'nft.del', ns: l.ns, table: l.table }] : [])),
     ...found.flatMap((l): Op[] => (l.kind === 'netns' ? [{ type: 'netns.del', ns: l.ns }] : [])),
+    ...found.flatMap((l): Op[] => (l.kind === 'userns' ? [{ type: 'userns.del', ns: l.ns }] : [])),
   ];
   const errors = await runOpsTolerant(ops, sink);
   if (errors.length === 0) return found.map(describeLeftover);

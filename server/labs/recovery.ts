@@ -3,13 +3,16 @@
 // its lab's interface group from the instant it exists (lib/names.ts labGroup). Recovery puts
 // the missing alias marks on exactly those objects, then resolves the journal: from then on
 // the marks alone say what is nslab's, so `nslab clean` removes it and the next apply converges.
-// A journaled name that now holds something nslab did not make is left alone and reported.
+// A journaled name that now holds something nslab did not make is left alone and reported: a
+// namespace nslab made has its own user namespace (lib/ops.ts netns.add); a half-made one (the
+// name's file, no namespace mounted on it yet) is removed with its user namespace file.
 import type { KLink, KNamespace } from '@/lib/kernel-state';
 import { labGroup, markLab } from '@/lib/names';
 import type { Op } from '@/lib/ops';
 import { runOpsTolerant } from '@/server/kernel/driver';
 import type { CommandSink } from '@/server/kernel/exec';
 import { listNetns, observe } from '@/server/kernel/observer';
+import { listUserns, mountedUserns } from '@/server/kernel/userns';
 import type { Store } from '@/server/store/store';
 import type { LabRepository } from './repository';
 import type { CommandLogEntry } from './types';
@@ -62,6 +65,8 @@ export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops
   }
   if (spaces.size === 0) return { ops: [], notes: [] };
   const files = new Set(await listNetns());
+  const usernsFiles = new Set(listUserns());
+  const ownUserns = mountedUserns();
   const state = await observe([...spaces]);
   const ops: Op[] = [];
   const notes: string[] = [];
@@ -75,12 +80,17 @@ export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops
       case 'netns.add': {
         const n = state.namespaces[op.ns];
         if (!n) {
-          // `ip netns add` killed between creating the name and mounting the namespace on it.
+          // killed between claiming the name (/run/netns/NS) and mounting the namespace on it:
+          // the name's file, maybe the user namespace file too (lib/ops.ts netns.add)
           if (files.has(op.ns)) ops.push({ type: 'netns.del', ns: op.ns });
+          else if (usernsFiles.has(op.ns)) ops.push({ type: 'userns.del', ns: op.ns });
           break;
         }
         if (n.mark !== null) break;
-        if (madeByUs(n, group)) ops.push({ type: 'link.set', ns: op.ns, name: 'lo', up: true, mark: op.mark });
+        // nslab made it only if it has its user namespace (mounted with it by one unshare) and
+        // holds nothing but what nslab makes
+        if (!ownUserns.has(op.ns)) notes.push(`(left alone: namespace ${op.ns} has no mark and no user namespace of nslab's)`);
+        else if (madeByUs(n, group)) ops.push({ type: 'link.set', ns: op.ns, name: 'lo', up: true, mark: op.mark });
         else notes.push(`(left alone: namespace ${op.ns} has no mark and holds interfaces nslab did not make)`);
         break;
       }

@@ -48,6 +48,15 @@ export async function rootSnapshot(): Promise<string> {
   return parts.map((p) => p.stdout).join('\n---\n');
 }
 
+/** User namespace files nslab keeps for its namespaces (lib/ops.ts usernsPath). */
+export function usernsList(): string[] {
+  try {
+    return readdirSync('/run/nslab/userns').sort();
+  } catch {
+    return [];
+  }
+}
+
 export function netnsList(): string[] {
   try {
     return readdirSync('/run/netns').sort();

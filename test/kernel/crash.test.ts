@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { labGroup, natTable } from '@/lib/names';
-import { netnsList, removeNamespaces, rmHome, ROOT, sh, tempHome } from './cli-helpers';
+import { netnsList, removeNamespaces, rmHome, ROOT, sh, tempHome, usernsList } from './cli-helpers';
 import { writeFileSync } from 'node:fs';
 
 const LAB = 'crash';
@@ -73,6 +73,8 @@ async function removeHandmade(): Promise<void> {
 /** What is left of the lab, and what is missing of the hand-made objects: both must be empty. */
 async function leftovers(): Promise<{ lab: string[]; handmadeMissing: string[] }> {
   const lab: string[] = netnsList().filter((n) => n.startsWith(`${LAB}-`) || n === HOST);
+  // no user namespace file of any namespace is left behind either
+  lab.push(...usernsList().map((u) => `userns ${u}`));
   const links = JSON.parse((await sh('ip', '-j', '-d', 'link', 'show')).stdout) as { ifname: string; ifalias?: string; group?: string }[];
   for (const l of links) if (l.ifalias?.startsWith('nslab:') || String(l.group) === String(labGroup(LAB))) lab.push(`link ${l.ifname}`);
   const tables = (JSON.parse((await sh('nft', '-j', 'list', 'tables', 'ip')).stdout).nftables as { table?: { name: string } }[]).flatMap((t) => (t.table ? [t.table.name] : []));

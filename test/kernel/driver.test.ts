@@ -91,8 +91,8 @@ describe('runSteps creates what the steps say', () => {
     const res = await runSteps(createSteps(spec), { onCommand: () => (commands += 1) });
     const processes = processCount() - before;
     expect(res).toEqual({ ok: true });
-    // netns adds + host + 20 namespaces + host again + sysctl + nft
-    expect(processes).toBeLessThanOrEqual(spec.nodes.length + 6);
+    // namespace files (up to 4 sh, by namespace) + host + 20 namespaces + host again + sysctl + nft
+    expect(processes).toBeLessThanOrEqual(spec.nodes.length + 9);
     expect(commands).toBeGreaterThan(8 * spec.nodes.length);
     console.log(`apply of ${spec.nodes.length} namespaces: ${commands} commands in ${processes} processes, ${Math.round(performance.now() - t0)} ms`);
   });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import {
-  ifindex, netnsList, nslabIn, removeNamespaces, rmHome, rootSnapshot, SEED, sh, tempHome, writeVariant,
+  ifindex, netnsList, nslabIn, usernsList, removeNamespaces, rmHome, rootSnapshot, SEED, sh, tempHome, writeVariant,
 } from './cli-helpers';
 
 const home = tempHome();
@@ -209,7 +209,8 @@ describe('a crash in the middle of an apply', () => {
       env: { NSLAB_HOME: home },
       reject: false,
     });
-    await waitFor(async () => netnsList().includes('seed-B'));
+    // seed-B made (its name's file comes first, the namespace is mounted on it next)
+    await waitFor(async () => netnsList().includes('seed-B') && (await sh('ip', '-n', 'seed-B', 'link', 'show', 'lo')).exitCode === 0);
     child.kill('SIGKILL');
     await child;
     expect(netnsList().length).toBeGreaterThan(0);
@@ -220,6 +221,7 @@ describe('a crash in the middle of an apply', () => {
     expect(c.exitCode, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/removed/);
     expect(netnsList()).toEqual([]);
+    expect(usernsList()).toEqual([]);
     expect(await rootSnapshot()).toEqual(snap);
     expect((await nslab('apply', SEED, '--host-netns', 'H3')).exitCode).toBe(0);
     expect((await nslab('plan', SEED, '--detailed-exitcode')).exitCode).toBe(0);

@@ -3,11 +3,14 @@
 // recovery.test.ts).
 import '../sandbox-guard';
 import { execa } from 'execa';
+import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { natTable } from '@/lib/names';
 import { nftScript } from '@/lib/ops';
 import { listNetns, observe } from '@/server/kernel/observer';
+import { runOpsTolerant } from '@/server/kernel/driver';
 import { findLeftovers, sweep } from '@/server/kernel/sweep';
+import { listUserns, mountedUserns } from '@/server/kernel/userns';
 import { removeNamespaces, sh, uniqueLab } from './helpers';
 
 const made: string[] = [];
@@ -87,5 +90,57 @@ describe('sweep', () => {
     expect(await sweep({})).toEqual([`namespace ${otherLab} (nslab:${other}:ns:A)`]);
     expect(await listNetns()).toEqual(expect.arrayContaining([half, busy, hand]));
     expect(await tablesIn(hand)).toEqual(['handmade', natTable(other), 'nslab_handmade'].sort());
+  });
+});
+
+describe('user namespace files', () => {
+  it('a marked namespace goes with its user namespace file; a file whose namespace is gone goes too; a hand-made namespace of the same kind of name stays', async () => {
+    const lab = uniqueLab('u');
+    made.push(`${lab}-`);
+    const [marked, orphan, hand] = [`${lab}-A`, `${lab}-B`, `${lab}-hand`];
+    // two namespaces as nslab makes them (each with its own user namespace), one by hand
+    expect(await runOpsTolerant([marked, orphan].map((ns) => ({ type: 'netns.add' as const, ns, mark: `nslab:${lab}:ns:${ns.slice(-1)}` })))).toEqual([]);
+    await ipOk('netns', 'add', hand);
+    expect(listUserns()).toEqual(expect.arrayContaining([marked, orphan]));
+    expect(mountedUserns()).toEqual(new Set([marked, orphan]));
+    // a crash between the two removals of B: its network namespace gone, its user namespace file left
+    await ipOk('netns', 'del', orphan);
+
+    const found = await findLeftovers({});
+    expect(found.filter((f) => f.kind === 'userns' || f.ns.startsWith(lab))).toEqual([
+      { kind: 'netns', ns: marked, mark: `nslab:${lab}:ns:A` },
+      { kind: 'userns', ns: orphan },
+    ]);
+    // a sweep of one lab leaves files of unknown labs to the sweep of every lab
+    expect((await findLeftovers({ lab })).filter((f) => f.kind === 'userns')).toEqual([]);
+    const removed = await sweep({});
+    expect(removed).toEqual(expect.arrayContaining([`namespace ${marked} (nslab:${lab}:ns:A)`, `user namespace file /run/nslab/userns/${orphan} (its network namespace is gone)`]));
+    expect(listUserns()).toEqual([]);
+    expect(mountedUserns()).toEqual(new Set());
+    expect(await listNetns()).toContain(hand);
+  });
+
+  it('a namespace deleted by hand (ip netns del) leaves its user namespace file, and making it again reuses the name', async () => {
+    const lab = uniqueLab('u');
+    made.push(`${lab}-`);
+    const ns = `${lab}-A`;
+    const add = { type: 'netns.add' as const, ns, mark: `nslab:${lab}:ns:A` };
+    expect(await runOpsTolerant([add])).toEqual([]);
+    const first = statSync(`/run/nslab/userns/${ns}`).ino;
+    await ipOk('netns', 'del', ns);
+    expect(mountedUserns().has(ns)).toBe(true);
+    const log: string[] = [];
+    expect(await runOpsTolerant([add], (e) => log.push(`${e.exitCode} ${e.argv[0]}`))).toEqual([]);
+    // the leftover was unmounted, and a new user namespace is mounted on the file
+    expect(log.slice(0, 4)).toEqual(['0 dd', '0 umount', '0 dd', '0 env']);
+    expect(statSync(`/run/nslab/userns/${ns}`).ino).not.toBe(first);
+    expect(mountedUserns().has(ns)).toBe(true);
+    // applied again over the existing namespace: nothing is made twice
+    const again: string[] = [];
+    expect(await runOpsTolerant([add], (e) => again.push(`${e.exitCode} ${e.argv[0]}`))).toEqual([]);
+    expect(again.filter((l) => / (env|umount)$/.test(l))).toEqual([]);
+    expect((await sh('grep', '-c', ` /run/nslab/userns/${ns} `, '/proc/self/mountinfo')).stdout.trim()).toBe('1');
+    expect(await sweep({})).toEqual([`namespace ${ns} (nslab:${lab}:ns:A)`]);
+    expect(listUserns()).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ describe('exportTopology', () => {
   });
 
   it('passes the host namespace to the script', () => {
-    expect(exportTopology(lab, 'script', { hostNetns: 'scriptH' })).toMatch(/^ {2}ip netns add scriptH$/m);
+    expect(exportTopology(lab, 'script', { hostNetns: 'scriptH' })).toMatch(/^ {2}dd if=\/dev\/null of=\/run\/netns\/scriptH conv=excl status=none$/m);
     expect(exportTopology(lab, 'script', { hostNetns: '' })).toMatch(/^ {2}ip link add name br0 group \d+ type bridge$/m);
   });
 

@@ -36,7 +36,9 @@ printf '%s\n' "$line" >> ${log}
 case " $* " in *" show "*|*" list "*) exit 1 ;; esac
 printf '%s' '${stdout}'
 `;
-  for (const [tool, out] of [['ip', ''], ['nft', ''], ['sysctl', '0']] as const) {
+  // dd, env (unshare) and the user namespace support (mkdir, tee, chmod, mountpoint) are fakes
+  // too: nothing is written outside the temporary folder
+  for (const [tool, out] of [['ip', ''], ['nft', ''], ['sysctl', '0'], ['dd', ''], ['env', ''], ['umount', ''], ['mkdir', ''], ['tee', ''], ['chmod', ''], ['mountpoint', '']] as const) {
     writeFileSync(join(dir, tool), recorder(tool, out));
     chmodSync(join(dir, tool), 0o755);
   }
@@ -89,6 +91,8 @@ function plannedCalls(t: Topology, hostNetns?: string): Call[] {
 }
 
 const key = (c: Call) => JSON.stringify(c);
+/** the script's own: the user namespace support, and its check before an umount */
+const SUPPORT = ['mkdir', 'tee', 'chmod', 'mountpoint'];
 
 const cases: [string, Topology, string | undefined][] = sampleLabs().flatMap(([name, lab]): [string, Topology, string | undefined][] => [
   [`${name} (host as in the file)`, lab, undefined],
@@ -111,8 +115,9 @@ describe.each(cases)('toScript of %s', (_name, lab, hostNetns) => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const want = plannedCalls(lab, hostNetns);
-    // sysctl -n is the script's own read of the old ip_forward (to restore it on down)
-    const ran = r.calls.filter((c) => !(c.argv[0] === 'sysctl' && c.argv[1] === '-n'));
+    // sysctl -n is the script's own read of the old ip_forward (to restore it on down); mkdir,
+    // tee and chmod write the user namespace support (asserted below)
+    const ran = r.calls.filter((c) => !(c.argv[0] === 'sysctl' && c.argv[1] === '-n') && !SUPPORT.includes(c.argv[0]!));
     expect(ran.map(key).sort()).toEqual(want.map(key).sort());
   });
 });
@@ -144,7 +149,13 @@ describe('toScript of the seed lab', () => {
       return i;
     };
     const order = [
-      'ip netns add seed-A',
+      'mkdir -p /run/netns /run/nslab/userns /run/nslab/bin',
+      'dd if=/dev/null of=/run/netns/seed-A conv=excl status=none',
+      'mountpoint -q /run/nslab/userns/seed-A',
+      'umount /run/nslab/userns/seed-A',
+      'dd if=/dev/null of=/run/nslab/userns/seed-A status=none',
+      'env PATH=/run/nslab/bin:/usr/sbin:/usr/bin:/sbin:/bin unshare --user=/run/nslab/userns/seed-A --net=/run/netns/seed-A --mount --map-users=65533,0,1 --map-groups=65533,0,1 true',
+      'ip -n seed-A link set dev lo alias nslab:seed:ns:A',
       `ip link add name br0 ${g} type bridge`,
       `ip link add name veth-A ${g} type veth peer name eth0 ${g} netns seed-A`,
       'ip link set dev veth-A master br0',
@@ -169,9 +180,28 @@ describe('toScript of the seed lab', () => {
     expect(runFake(isolated, 'up').calls.map((c) => c.argv.join(' '))).toContain('ip netns exec scriptH sysctl -w net.ipv4.ip_forward=1');
   });
 
+  it('writes the user namespace support first: the folders, and newuidmap/newgidmap that write the map unshare asks for plus nobody', () => {
+    const calls = runFake(script, 'up').calls;
+    expect(calls.slice(0, 5).map((c) => c.argv.join(' '))).toEqual([
+      'mkdir -p /run/netns /run/nslab/userns /run/nslab/bin',
+      'tee /run/nslab/bin/newuidmap',
+      'chmod 755 /run/nslab/bin/newuidmap',
+      'tee /run/nslab/bin/newgidmap',
+      'chmod 755 /run/nslab/bin/newgidmap',
+    ]);
+    // the helper as written, run for real against a fake /proc/PID/uid_map
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-idmap-'));
+    dirs.push(dir);
+    const text = /tee \/run\/nslab\/bin\/newuidmap >\/dev\/null <<'EOF'\n([\s\S]*?)\nEOF\n/.exec(script)![1]!;
+    writeFileSync(join(dir, 'newuidmap'), text.replace('"/proc/$pid/uid_map"', `"${dir}/$pid"`));
+    const r = spawnSync('/bin/sh', [join(dir, 'newuidmap'), '42', '0', '65533', '1'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, '42'), 'utf8')).toBe('0 65533 1\n65534 65534 1\n');
+  });
+
   it('creates the isolated host first when there is one', () => {
-    const calls = runFake(isolated, 'up').calls.map((c) => c.argv.join(' '));
-    expect(calls[0]).toBe('ip netns add scriptH');
+    const calls = runFake(isolated, 'up').calls.map((c) => c.argv.join(' ')).filter((c) => !SUPPORT.includes(c.split(' ')[0]!));
+    expect(calls[0]).toBe('dd if=/dev/null of=/run/netns/scriptH conv=excl status=none');
     expect(isolated).toMatch(/# 1\. Create the isolated host scriptH \(it stands in for this machine\) and the namespaces A, B, C and remote$/m);
     expect(calls.filter((c) => /^ip (link|addr|route)/.test(c))).toEqual([]); // nothing in this machine's own namespace
   });
@@ -186,8 +216,10 @@ describe('toScript of the seed lab', () => {
     expect(script).toMatch(/if owned veth-A nslab:seed:link:A-br0; then\n\s+ip link del dev veth-A\n\s+fi/);
     expect(script).toMatch(/if owned br0 nslab:seed:bridge:br0; then\n\s+ip link del dev br0\n\s+fi/);
     expect(script).toMatch(/if nft list table ip nslab_seed >\/dev\/null 2>&1; then\n\s+nft delete table ip nslab_seed\n\s+fi/);
-    expect(script).toMatch(/if \[ -e \/run\/netns\/seed-remote \]; then\n\s+ip netns del seed-remote\n\s+fi/);
-    expect(isolated).toMatch(/if \[ -e \/run\/netns\/scriptH \]; then\n\s+ip netns del scriptH\n\s+fi/);
+    const del = (ns: string) =>
+      new RegExp(`if \\[ -e /run/netns/${ns} \\]; then\\n\\s+ip netns del ${ns}\\n\\s+if mountpoint -q /run/nslab/userns/${ns}; then umount /run/nslab/userns/${ns}; fi\\n\\s+rm -f /run/nslab/userns/${ns}\\n\\s+fi`);
+    expect(script).toMatch(del('seed-remote'));
+    expect(isolated).toMatch(del('scriptH'));
     expect(isolated).not.toMatch(/ip link del/);
   });
 
