@@ -47,10 +47,10 @@ const ip = (ns: string, ...args: string[]): Command => ({ tool: 'ip', ns, args }
 describe('rounds', () => {
   it('the seed lab from empty: namespaces, then the host, then each namespace side by side, then sysctls and nft', () => {
     expect(show(rounds(jobsOf(plan('seed', desired, empty()))))).toEqual([
-      'ip:[0,3,6,9,12]',
-      'ip:H[1,2,15,16,17,18,19,20,22,24,26,27,29,31,33,34,36,38,40,41,43,45]',
-      'ip:seed-A[4,5,21,23,25,47] ip:seed-B[7,8,28,30,32,48] ip:seed-C[10,11,35,37,39,49] ip:seed-remote[13,14,42,44,46] job:50[50]',
-      'job:51[51] job:52[52] job:53[53] job:54[54] job:55[55]',
+      'nsfile:0[0,1,2,3] nsfile:1[6,7,8,9] nsfile:2[12,13,14,15,24,25,26,27] nsfile:3[18,19,20,21]',
+      'ip:H[4,5,30,31,32,33,34,35,37,39,41,42,44,46,48,49,51,53,55,56,58,60]',
+      'ip:seed-A[10,11,36,38,40,62] ip:seed-B[16,17,43,45,47,63] ip:seed-C[22,23,50,52,54,64] ip:seed-remote[28,29,57,59,61] job:65[65]',
+      'job:66[66] job:67[67] job:68[68] job:69[69] job:70[70]',
     ]);
   });
 
@@ -68,6 +68,8 @@ describe('rounds', () => {
       for (const b of round) {
         expect(b.jobs.map((j) => j.id)).toEqual([...b.jobs.map((j) => j.id)].sort((x, y) => x - y));
         if (b.key.startsWith('ip:')) expect(b.jobs.every((j) => batchable(j.cmd) && `ip:${j.cmd.ns}` === b.key)).toBe(true);
+        // namespace files (user namespaces) of a few namespaces share one shell; the rest run alone
+        else if (b.key.startsWith('nsfile:')) expect(b.jobs.every((j) => j.cmd.tool === 'nsfile')).toBe(true);
         else expect(b.jobs).toHaveLength(1);
         for (const j of b.jobs) {
           expect(roundOf.has(j.id)).toBe(false);
@@ -87,12 +89,13 @@ describe('rounds', () => {
     }
   });
 
-  it('destroy: a delete of a link or a namespace waits for every command before it', () => {
+  it('destroy: a delete of a link or a namespace waits for every command before it (but the user namespace files of other namespaces)', () => {
     const jobs = jobsOf(plan('seed', empty(), applied));
     const deps = dependencies(jobs);
     const deletes = jobs.filter((j) => 'args' in j.cmd && j.cmd.args[1] === 'del' && (j.cmd.args[0] === 'link' || j.cmd.args[0] === 'netns'));
     expect(deletes.length).toBeGreaterThan(0);
-    for (const d of deletes) expect(deps[d.id]).toEqual(jobs.slice(0, d.id).map((j) => j.id));
+    const otherFiles = (j: Job, d: Job) => j.cmd.tool === 'nsfile' && 'args' in d.cmd && j.cmd.netns !== d.cmd.args[2];
+    for (const d of deletes) expect(deps[d.id]).toEqual(jobs.slice(0, d.id).filter((j) => !otherFiles(j, d)).map((j) => j.id));
   });
 });
 
