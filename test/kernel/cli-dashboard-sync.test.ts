@@ -31,7 +31,8 @@ describe('the server sees the CLI', () => {
     await until(() => changed.some((c) => 'state' in c && c.name === 'seed' && c.state === 'applied'));
     expect(saved.map((s) => s.name)).toContain('seed');
     expect(labs.list().map((l) => [l.name, l.state])).toEqual([['seed', 'applied']]);
-    await until(() => commands.some((c) => c.argv.join(' ') === 'ip netns add seed-A'));
+    // the command that claims the namespace's name (/run/netns/seed-A), as the CLI ran it
+    await until(() => commands.some((c) => c.argv.some((a) => a === 'of=/run/netns/seed-A')));
     expect(commands.every((c) => c.lab === 'seed' && c.phase === 'apply')).toBe(true);
 
     const d = await nslab('destroy', 'seed');

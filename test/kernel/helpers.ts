@@ -21,7 +21,13 @@ export async function sh(...argv: string[]) {
 
 /** Deletes every namespace whose name starts with one of these prefixes. */
 export async function removeNamespaces(prefixes: string[]): Promise<void> {
-  for (const ns of await listNetns()) if (prefixes.some((p) => ns.startsWith(p))) await sh('ip', 'netns', 'del', ns);
+  for (const ns of await listNetns()) {
+    if (!prefixes.some((p) => ns.startsWith(p))) continue;
+    await sh('ip', 'netns', 'del', ns);
+    // and the user namespace nslab made it with, if any
+    await sh('umount', `/run/nslab/userns/${ns}`);
+    await sh('rm', '-f', `/run/nslab/userns/${ns}`);
+  }
 }
 
 export function step(op: Op, undo: Op[] = []): PlanStep {
