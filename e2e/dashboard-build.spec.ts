@@ -112,7 +112,7 @@ test('build the seed lab by hand, apply it, and see the kernel answer', async ({
 
   // The command log shows the commands as a student could type them (acceptance 6).
   const log = page.getByRole('list', { name: 'command log' });
-  await expect(log).toContainText('ip netns add seed-A');
+  await expect(log).toContainText('dd if=/dev/null of=/run/netns/seed-A conv=excl'); // the namespace's name claimed, then made with its user namespace
   await expect(log).toContainText(`ip -n seed-host link add name br0 group ${labGroup('seed')} type bridge`);
   await expect(log).toContainText('ip -n seed-A addr add 10.0.0.2/24 dev eth0');
   await expect(log).toContainText('nft -f -');

@@ -36,7 +36,7 @@ test('a second browser sees the first one apply, without reloading', async ({ pa
     await applyFromEditor(page);
     await expect(iface(watcher, 'A', 'eth0')).toHaveAttribute('data-state', 'UP');
     await expect(iface(watcher, 'A', 'eth0')).toContainText('10.0.0.2/24');
-    await expect(watcher.getByRole('list', { name: 'command log' })).toContainText('ip netns add live-A');
+    await expect(watcher.getByRole('list', { name: 'command log' })).toContainText('of=/run/netns/live-A conv=excl');
     await expect(watcher.locator('.topbar .badge')).toHaveText('applied');
   } finally {
     await other.close();
