@@ -22,7 +22,7 @@ fi
 # iproute2 (ip), nftables (nft, for NAT), iputils-ping, procps (sysctl), tcpdump (captures),
 # traceroute; the tests also drive Debian's Chromium and make a certificate with openssl.
 pkgs="iproute2 nftables iputils-ping procps tcpdump traceroute util-linux"
-[ "$test" = 1 ] && pkgs="$pkgs chromium fonts-dejavu-core openssl"
+[ "$test" = 1 ] && pkgs="$pkgs chromium fonts-dejavu-core openssl python3"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -39,6 +39,25 @@ async function waitFor(cond: () => Promise<boolean> | boolean, ms = 30_000): Pro
   }
 }
 
+/** The dashboard's lab handlers on a real socket.io server of this process, and a client of it. */
+async function dashboardServer() {
+  const labs = createLabsService({ home });
+  const http = createServer();
+  const io: NslabServer = new Server(http);
+  io.on('connection', (s) => {
+    s.data.role = 'instructor';
+    registerLabHandlers(io, s, labs);
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const c = await client(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+  const close = async () => {
+    c.close();
+    await new Promise<void>((r) => io.close(() => r()));
+    await labs.close();
+  };
+  return { labs, c, close };
+}
+
 function labNames(status: { stdout: string }): string[] {
   return (JSON.parse(status.stdout) as { name: string }[]).map((l) => l.name);
 }
@@ -65,15 +84,7 @@ describe('one lock for every writer, across processes', () => {
         expect(r.stderr).not.toMatch(/not part of lab|nslab did not make it|\n\s+at /);
       }
       // The dashboard's server, another process: lab:delete answers busy, the record stays.
-      const labs = createLabsService({ home });
-      const http = createServer();
-      const io: NslabServer = new Server(http);
-      io.on('connection', (s) => {
-        s.data.role = 'instructor';
-        registerLabHandlers(io, s, labs);
-      });
-      await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-      const c = await client(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+      const { labs, c, close } = await dashboardServer();
       try {
         const del = await request<{ ok: boolean; code?: string; message?: string }>(c, 'lab:delete', { name: 'seed' });
         expect(del).toMatchObject({ ok: false, code: 'busy' });
@@ -82,9 +93,7 @@ describe('one lock for every writer, across processes', () => {
         expect(destroy).toMatchObject({ ok: false, code: 'busy' });
         expect(labs.get('seed').name).toBe('seed');
       } finally {
-        c.close();
-        await new Promise<void>((r) => io.close(() => r()));
-        await labs.close();
+        await close();
       }
     } finally {
       const r = await slow;
@@ -97,15 +106,7 @@ describe('one lock for every writer, across processes', () => {
   });
 
   it('lab:delete sent while the lab\'s first apply runs in the server: busy, and the lab, its record and its objects are intact', async () => {
-    const labs = createLabsService({ home });
-    const http = createServer();
-    const io: NslabServer = new Server(http);
-    io.on('connection', (s) => {
-      s.data.role = 'instructor';
-      registerLabHandlers(io, s, labs);
-    });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    const c = await client(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    const { labs, c, close } = await dashboardServer();
     try {
       const doc = assertTopology(parseYaml(seedText));
       const created = await request<{ ok: boolean; lab: { rev: number } }>(c, 'lab:create', { topology: { ...doc, name: 'trust' }, hostNetns: 'TH2' });
@@ -126,10 +127,8 @@ describe('one lock for every writer, across processes', () => {
       expect(await request(c, 'lab:delete', { name: 'trust' })).toMatchObject({ ok: true });
       expect(netnsList().filter((n) => n.startsWith('trust-') || n === 'TH2')).toEqual([]);
     } finally {
-      c.close();
-      await new Promise<void>((r) => io.close(() => r()));
       await labs.destroy('trust').catch(() => undefined);
-      await labs.close();
+      await close();
     }
   });
 });
