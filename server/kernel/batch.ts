@@ -5,6 +5,7 @@
 import { argvOf, nsfileLine, shellQuote } from '@/lib/ops';
 import { runArgv, runCommand, type CommandSink } from './exec';
 import { kernelMessage } from './messages';
+import { NSCTL_PATH, nsctlCan, nsctlLine, nsctlUsable, parseNsctlRun } from './nsctl';
 import type { Batch, Job } from './schedule';
 
 /**
@@ -48,7 +49,7 @@ export async function runBatch(batch: Batch, sink: CommandSink | undefined, onEr
       dropSkipped();
       continue;
     }
-    const { ran, failedAt, message } = nsfiles ? await runShLines(rest, sink) : await runIpLines(first.cmd.ns, rest, sink);
+    const { ran, failedAt, message } = nsfiles ? await runNsfileLines(rest, sink) : await runIpLines(first.cmd.ns, rest, sink);
     done.push(...ran);
     if (failedAt === null) break;
     const failed = rest[failedAt] as Job;
@@ -61,6 +62,26 @@ export async function runBatch(batch: Batch, sink: CommandSink | undefined, onEr
 }
 
 const MARK = '@@nslab-line ';
+
+/** Commands on namespace files: by nslab-nsctl (one process, no fork per command) where it can, else by `sh`. */
+function runNsfileLines(jobs: Job[], sink: CommandSink | undefined) {
+  return nsctlUsable() && jobs.every((j) => nsctlCan(j.cmd)) ? runNsctlLines(jobs, sink) : runShLines(jobs, sink);
+}
+
+/** The same lines as runShLines, run by nslab-nsctl (server/kernel/nsctl.ts); logged the same way. */
+async function runNsctlLines(jobs: Job[], sink: CommandSink | undefined) {
+  const argvs = jobs.map((j) => argvOf(j.cmd));
+  const stdin = jobs.map((j) => (j.cmd.tool === 'nsfile' ? nsctlLine(j.cmd) : '')).join('\n') + '\n';
+  const res = await runArgv(['perl', NSCTL_PATH, 'run'], { stdin });
+  const { failedAt, message } = parseNsctlRun(res.stdout, res.exitCode, jobs.length, res.stderr);
+  const count = failedAt === null ? jobs.length : failedAt + 1;
+  const share = Math.round((res.durationMs / count) * 10) / 10;
+  jobs.slice(0, count).forEach((_, i) => {
+    const failed = i === failedAt;
+    sink?.({ argv: argvs[i]!, exitCode: failed ? 1 : 0, stderr: failed ? message : '', durationMs: share });
+  });
+  return { ran: jobs.slice(0, failedAt ?? jobs.length), failedAt, message };
+}
 
 /**
  * Commands on namespace files (lib/ops.ts `nsfile`), one after the other in one `sh` process,

@@ -51,7 +51,8 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
   const [file, ...args] = argv;
   if (!file) throw new Error('runArgv: empty argv');
   const n = (started += 1);
-  if (process.env.NSLAB_TRACE_PROCESSES) process.stderr.write(`[proc] ${argv.join(' ')}\n`);
+  const trace = process.env.NSLAB_TRACE_PROCESSES;
+  if (trace) process.stderr.write(`[proc] ${argv.join(' ')}\n`);
   faultAt(n, 'before');
   const t0 = performance.now();
   const [wrapper, ...wrapped] = diesWithServer(argv);
@@ -66,6 +67,7 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
   if (FAULT) setTimeout(() => faultAt(n, 'during'), 2).unref();
   const res = await child;
   const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+  if (trace) process.stderr.write(`[proc-end] at ${Math.round(t0)} ms, ${durationMs} ms: ${argv[0]} ${argv[1] ?? ''} ${argv[2] ?? ''}\n`);
   const exitCode = typeof res.exitCode === 'number' ? res.exitCode : res.failed ? 127 : 0;
   const stderr = String(res.stderr ?? '') || (res.failed && exitCode === 127 ? String(res.message ?? '') : '');
   return { exitCode, stdout: String(res.stdout ?? ''), stderr, durationMs };

@@ -4,9 +4,12 @@
 // reshaped by the kernel-read layer (./read).
 import { readdir } from 'node:fs/promises';
 import type { KernelState, KLink, KNamespace } from '@/lib/kernel-state';
-import { MARK_PREFIX, natTable } from '@/lib/names';
+import { MARK_PREFIX, markLab, natTable } from '@/lib/names';
 import { inParallel, runArgv, type CommandSink } from './exec';
-import { batchArgv, batchStdin, forwardingFrom, linkFrom, natFromText, OBSERVE, pairVeths, parseIpBatch, routesFrom } from './read';
+import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from './nsctl';
+import { ensureUsernsSupport } from './userns';
+import { batchArgv, batchStdin, forwardingFrom, type IpLink, type IpRoute, linkFrom, natFromText, OBSERVE, pairVeths, parseIpBatch, routesFrom } from './read';
+import { decodeDump } from './read/netlink';
 
 const NETNS_DIR = '/run/netns';
 const PARALLEL = 4;
@@ -27,6 +30,12 @@ export interface ObserveOptions {
   natIn?: string[];
   /** reports the read commands, for a log */
   sink?: CommandSink;
+  /**
+   * Destroying this lab: its own namespaces (marked for it, but never the machine's own) are read
+   * for their mark and forwarding only (all of them in one process, nslab-nsctl), since deleting
+   * a namespace deletes everything in it. Every other namespace is read in full.
+   */
+  markOnly?: string;
 }
 
 /** Reads links, addresses, routes and forwarding of one namespace; null when it does not exist. */
@@ -37,18 +46,7 @@ async function readNamespace(ns: string, sink?: CommandSink): Promise<KNamespace
   sink?.({ argv, stdin, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
   if (res.exitCode !== 0) return null;
   const [links, routes, netconf] = parseIpBatch(OBSERVE, argv, res.stdout);
-  const byName: Record<string, KLink> = {};
-  for (const l of links) byName[l.ifname] = linkFrom(l);
-  const mark = ns ? (byName.lo?.mark ?? null) : null;
-  return {
-    name: ns,
-    mark,
-    owned: !!mark?.startsWith(MARK_PREFIX),
-    links: byName,
-    routes: routesFrom(routes),
-    forwarding: forwardingFrom(netconf),
-    nat: null,
-  };
+  return namespaceFrom(ns, links, routes, forwardingFrom(netconf));
 }
 
 /** `nft list table ip T` in a namespace: its mark and rules; null when the table is not there. */
@@ -61,6 +59,41 @@ export async function readNat(ns: string, table: string, sink?: CommandSink) {
   return natFromText(table, res.stdout);
 }
 
+/** A namespace's state from what was read of it. */
+function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwarding: boolean): KNamespace {
+  const byName: Record<string, KLink> = {};
+  for (const l of links) byName[l.ifname] = linkFrom(l);
+  const mark = ns ? (byName.lo?.mark ?? null) : null;
+  return { name: ns, mark, owned: !!mark?.startsWith(MARK_PREFIX), links: byName, routes: routesFrom(routes), forwarding, nat: null };
+}
+
+/** Reads of this many namespaces or more go to nslab-nsctl (one process); fewer, to ip (one each). */
+const DUMP_FROM = 2;
+
+/**
+ * Reads these namespaces: with nslab-nsctl, all of them in one process by rtnetlink (two
+ * processes side by side for many); else one `ip -batch` each. Namespaces that do not exist
+ * are left out.
+ */
+async function readNamespaces(names: string[], sink?: CommandSink): Promise<KNamespace[]> {
+  if (names.length < DUMP_FROM || !nsctlUsable()) return (await inParallel(names, PARALLEL, (ns) => readNamespace(ns, sink))).filter((n): n is KNamespace => n !== null);
+  ensureUsernsSupport();
+  const halves = names.length >= 64 ? [names.slice(0, names.length >> 1), names.slice(names.length >> 1)] : [names];
+  const parts = await Promise.all(
+    halves.map(async (part) => {
+      const argv = ['perl', NSCTL_PATH, 'dump', ...part];
+      const res = await runArgv(argv);
+      sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+      if (res.exitCode !== 0) throw new Error(`reading the kernel failed: ${res.stderr.trim() || `nslab-nsctl dump exited with ${res.exitCode}`}`);
+      const { namespaces, failed } = decodeDump(res.stdout);
+      const [ns, why] = [...failed][0] ?? [];
+      if (ns !== undefined) throw new Error(`reading ${ns ? `namespace ${ns}` : "this machine's own namespace"} failed: ${why}`);
+      return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding));
+    }),
+  );
+  return parts.flat();
+}
+
 /**
  * The kernel state of these namespaces ('' = the current one). Namespaces that do not exist are
  * absent from the result. Veth ends found in the set are paired by their mark.
@@ -68,14 +101,15 @@ export async function readNat(ns: string, table: string, sink?: CommandSink) {
 export async function observe(namespaces: string[], opts: ObserveOptions = {}): Promise<KernelState> {
   const existing = new Set(await listNetns());
   const targets = [...new Set(namespaces)].filter((ns) => ns === '' || existing.has(ns));
-  const read = await inParallel(targets, PARALLEL, (ns) => readNamespace(ns, opts.sink));
+  const shallow = opts.markOnly ? await readMarks(targets.filter((ns) => ns !== ''), opts.markOnly, opts.sink) : new Map<string, KNamespace>();
+  const read = await readNamespaces(targets.filter((ns) => !shallow.has(ns)), opts.sink);
   const state: KernelState = { namespaces: {} };
-  for (const n of read) if (n) state.namespaces[n.name] = n;
+  for (const n of [...shallow.values(), ...read]) if (n) state.namespaces[n.name] = n;
   const inherited = await newNamespaceForwarding();
   if (inherited !== null) state.newNamespaceForwarding = inherited;
   if (opts.lab) {
     const table = natTable(opts.lab);
-    const where = (opts.natIn ?? targets).filter((ns) => state.namespaces[ns]);
+    const where = (opts.natIn ?? targets).filter((ns) => state.namespaces[ns] && !shallow.has(ns));
     await inParallel(where, PARALLEL, async (ns) => {
       const nat = await readNat(ns, table, opts.sink);
       const n = state.namespaces[ns];
@@ -84,6 +118,33 @@ export async function observe(namespaces: string[], opts: ObserveOptions = {}): 
   }
   pairVeths(state.namespaces);
   return state;
+}
+
+/**
+ * The namespaces among `names` that are marked for `lab`, read by their `lo` mark and forwarding
+ * only (one nslab-nsctl process for all). Empty when nslab-nsctl cannot run here.
+ */
+async function readMarks(names: string[], lab: string, sink?: CommandSink): Promise<Map<string, KNamespace>> {
+  const out = new Map<string, KNamespace>();
+  if (names.length === 0 || !nsctlUsable()) return out;
+  ensureUsernsSupport();
+  const argv = ['perl', NSCTL_PATH, 'marks', ...names];
+  const res = await runArgv(argv);
+  sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+  if (res.exitCode !== 0) return out;
+  for (const [ns, m] of parseNsctlMarks(res.stdout)) {
+    if ('error' in m || m.forwarding === null || markLab(m.mark) !== lab) continue;
+    out.set(ns, {
+      name: ns,
+      mark: m.mark,
+      owned: true,
+      links: { lo: { name: 'lo', kind: 'loopback', mark: m.mark, up: true, master: null, addresses: [] } },
+      routes: [],
+      forwarding: m.forwarding,
+      nat: null,
+    });
+  }
+  return out;
 }
 
 /**

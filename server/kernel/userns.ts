@@ -5,6 +5,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { idmapHelper } from '@/lib/idmap';
 import { IDMAP_DIR, NETNS_DIR, USERNS_DIR } from '@/lib/ops';
+import { NSCTL_PATH, nsctlSource, nsctlUsable } from './nsctl';
 
 let ready = false;
 
@@ -13,17 +14,17 @@ export function ensureUsernsSupport(): void {
   mkdirSync(NETNS_DIR, { recursive: true, mode: 0o755 });
   mkdirSync(USERNS_DIR, { recursive: true, mode: 0o755 });
   mkdirSync(IDMAP_DIR, { recursive: true, mode: 0o755 });
-  for (const kind of ['uid', 'gid'] as const) {
-    const path = `${IDMAP_DIR}/new${kind}map`;
-    const text = idmapHelper(kind);
+  const helpers: [string, string, number][] = (['uid', 'gid'] as const).map((kind) => [`${IDMAP_DIR}/new${kind}map`, idmapHelper(kind), 0o755]);
+  if (nsctlUsable()) helpers.push([NSCTL_PATH, nsctlSource(), 0o700]);
+  for (const [path, text, mode] of helpers) {
     let have = '';
     try {
       have = readFileSync(path, 'utf8');
     } catch {
       // not there yet
     }
-    if (have !== text) writeFileSync(path, text, { mode: 0o755 });
-    chmodSync(path, 0o755);
+    if (have !== text) writeFileSync(path, text, { mode });
+    chmodSync(path, mode);
   }
   ready = true;
 }

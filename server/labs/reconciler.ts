@@ -44,7 +44,7 @@ export class Reconciler {
   // --- reading -----------------------------------------------------------------------------
 
   /** Observes every namespace this lab has or may have left behind. */
-  private async observeLab(row: LabRow | null, lab: string, desired: KernelState, hostNs: string): Promise<KernelState> {
+  private async observeLab(row: LabRow | null, lab: string, desired: KernelState, hostNs: string, opts: { destroy?: boolean } = {}): Promise<KernelState> {
     const scope = new Set<string>([...Object.keys(desired.namespaces), hostNs]);
     for (const ns of await listNetns()) if (ns.startsWith(`${lab}-`)) scope.add(ns);
     // NAT tables are read (one nft process each) only where the lab has or had NAT.
@@ -55,7 +55,7 @@ export class Reconciler {
     if (applied && row) for (const ns of nats(compile(applied, { hostNetns: row.hostNetns }).desired)) natIn.add(ns);
     // Namespaces with a name of their own (`netns`, adopted labs) do not start with `<lab>-`.
     for (const t of [applied, row?.topology]) if (t) for (const n of t.nodes) if (n.kind === 'namespace' && n.netns) scope.add(n.netns);
-    return observe([...scope], { lab, natIn: [...natIn] });
+    return observe([...scope], { lab, natIn: [...natIn], ...(opts.destroy ? { markOnly: lab } : {}) });
   }
 
   /** The kernel as it is for this lab, and the plan from there to `topology`. */
@@ -86,7 +86,7 @@ export class Reconciler {
    * ip_forward put back, once no other applied lab in this machine's namespace still wants it.
    */
   private async destroyReading(row: LabRow): Promise<{ plan: PlanView; observed: KernelState; restores: string[] }> {
-    const observed = await this.observeLab(row, row.name, emptyState(), row.hostNetns);
+    const observed = await this.observeLab(row, row.name, emptyState(), row.hostNetns, { destroy: true });
     const saved = row.hostNetns === '' ? this.store.savedSysctls(row.name).filter((s) => s.key === FORWARDING_KEY) : [];
     const othersNeed = this.store.listLabs().some((l) => l.name !== row.name && l.hostNetns === '' && l.appliedRev !== null && l.topology.host?.forwarding);
     const restore = saved[0] && !othersNeed ? { forwarding: saved[0].value === '1' } : undefined;

@@ -1,0 +1,42 @@
+// npm run bench [-- --quick]: every speed goal of nslab in one table, each beside the baseline
+// it is compared with, measured in the same run (docs/performance.md explains each row).
+// Runs inside scripts/sandbox (npm run bench does that); --quick uses 50 namespaces (and 250
+// for the large lab) for development.
+import { checkTopology } from '@/lib/validate';
+import { bridgedLab, linkedLab } from '@/test/scale-labs';
+import { benchScale } from './scale';
+import { renderTable, type Row } from './table';
+
+if (process.env.NSLAB_SANDBOX !== '1') {
+  console.error('bench: run it in the sandbox: npm run bench');
+  process.exit(1);
+}
+const quick = process.argv.includes('--quick');
+
+/** Validation of big labs: linear, a 5,000-node lab in well under 100 ms. */
+function benchValidate(): Row[] {
+  return ([['5000 nodes', bridgedLab(5000)], ['4000 links', linkedLab(4000)]] as const).map(([what, t]) => {
+    if (!checkTopology(t).ok) throw new Error(`bench: the generated ${what} lab is not sound`);
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      checkTopology(t);
+      best = Math.min(best, performance.now() - start);
+    }
+    return { goal: `validate a lab of ${what}`, measured: `${best.toFixed(0)} ms (best of 5)`, target: '< 100 ms', ok: best < 100 };
+  });
+}
+
+const rows: Row[] = [];
+const section = async (name: string, f: () => Row[] | Promise<Row[]>) => {
+  process.stderr.write(`bench: ${name}…\n`);
+  try {
+    rows.push(...(await f()));
+  } catch (e) {
+    rows.push({ goal: name, measured: `failed: ${e instanceof Error ? e.message : String(e)}`, target: '', ok: false });
+  }
+};
+await section('validation', benchValidate);
+await section('build, re-plan and destroy through the CLI', () => benchScale({ quick }));
+console.log(renderTable(rows));
+process.exitCode = rows.some((r) => r.ok === false) ? 1 : 0;

@@ -1,0 +1,364 @@
+// nslab-nsctl: a small Perl program that does, in one process, the namespace-file commands a plan
+// needs for many namespaces (lib/ops.ts `nsfile`: claim /run/netns/NS, make a user namespace and
+// a network namespace owned by it, unmount and remove the files), and reads the ownership marks
+// of many namespaces at once. The same work through `sh` costs about seven processes per
+// namespace (dd, mountpoint, dd, unshare and its id-map helpers, true); here it is a fork per
+// namespace and a few system calls. Perl because it is part of every Debian system (perl-base)
+// and starts in a few milliseconds.
+//
+// It interprets exactly the command lines lib/ops.ts writes (the command log and the exported
+// script still show those lines, which a student can run by hand) and refuses anything else, so
+// the shell path (server/kernel/batch.ts) stays the reference. NSLAB_NSCTL=0 turns it off.
+import { accessSync, constants } from 'node:fs';
+import type { Command } from '@/lib/ops';
+import { IDMAP_DIR, NETNS_DIR, NOBODY_ID, USERNS_DIR } from '@/lib/ops';
+
+export const NSCTL_PATH = `${IDMAP_DIR}/nslab-nsctl`;
+
+/** System call numbers (unshare, setns, mount, umount2) by Node's process.arch. */
+const SYSCALLS: Partial<Record<NodeJS.Architecture, [number, number, number, number]>> = {
+  x64: [272, 308, 165, 166],
+  arm64: [97, 268, 40, 39],
+  riscv64: [97, 268, 40, 39],
+};
+
+let perl: boolean | null = null;
+
+/** Whether nslab-nsctl can run here: a known architecture, perl present, not turned off. */
+export function nsctlUsable(): boolean {
+  if (process.env.NSLAB_NSCTL === '0') return false;
+  if (perl === null) {
+    try {
+      accessSync('/usr/bin/perl', constants.X_OK);
+      perl = true;
+    } catch {
+      perl = false;
+    }
+  }
+  return perl && SYSCALLS[process.arch] !== undefined;
+}
+
+/** The program's text for this machine's architecture. */
+export function nsctlSource(): string {
+  const nr = SYSCALLS[process.arch];
+  if (!nr) throw new Error(`nslab-nsctl: no system call numbers for ${process.arch}`);
+  const [unshare, setns, mount, umount2] = nr;
+  return `#!/usr/bin/perl
+# nslab-nsctl, written by nslab (server/kernel/nsctl.ts). Root only.
+#   nslab-nsctl run     lines on stdin: FLAG<TAB>ARGV... (FLAG m: only if mounted); prints
+#                       "ok I" or "err I MESSAGE" per line and stops at the first error (exit 3)
+#   nslab-nsctl marks NS...
+#                       prints "NS<TAB>ok<TAB>HEX(lo alias)<TAB>ip_forward" or "NS<TAB>missing"
+use strict;
+use warnings;
+use POSIX ();
+use Fcntl qw(O_WRONLY O_CREAT O_EXCL O_TRUNC O_RDONLY);
+use Socket ();
+$| = 1;
+my ($SYS_unshare, $SYS_setns, $SYS_mount, $SYS_umount2) = (${unshare}, ${setns}, ${mount}, ${umount2});
+my $CLONE_NEWUSER = 0x10000000;
+my $CLONE_NEWNET = 0x40000000;
+my $MS_BIND = 4096;
+my $NOBODY = ${NOBODY_ID};
+my %ROOTS = ('${NETNS_DIR}' => 1, '${USERNS_DIR}' => 1);
+
+sub ours {
+  my ($p) = @_;
+  return $p =~ m{^(.*)/([^/]+)$} && $ROOTS{$1} && $2 ne '.' && $2 ne '..';
+}
+
+sub mounted {
+  my ($p) = @_;
+  my @s = stat($p) or return 0;
+  my ($dir) = $p =~ m{^(.*)/[^/]+$};
+  my @d = stat($dir) or return 0;
+  return $s[0] != $d[0] || $s[1] == $d[1];
+}
+
+sub write_file {
+  my ($path, $text) = @_;
+  open(my $fh, '>', $path) or return "unshare: cannot open $path: $!";
+  print $fh $text or return "unshare: write failed $path: $!";
+  close($fh) or return "unshare: write failed $path: $!";
+  return undef;
+}
+
+sub bind_mount {
+  my ($src, $dst) = @_;
+  return syscall($SYS_mount, $src, $dst, 0, $MS_BIND, 0) == 0 ? undef : "unshare: mount $src on $dst failed: $!";
+}
+
+sub idmap {
+  my ($spec) = @_;
+  my ($outer, $inner, $count) = split /,/, $spec;
+  return "$inner $outer $count\\n$NOBODY $NOBODY 1\\n";
+}
+
+# A user namespace and a network namespace owned by it, kept by bind mounts on USER and NET.
+sub make_ns {
+  my ($user, $net, $umap, $gmap) = @_;
+  pipe(my $ready_r, my $ready_w) or return "unshare: pipe failed: $!";
+  pipe(my $done_r, my $done_w) or return "unshare: pipe failed: $!";
+  my $pid = fork();
+  return "unshare: fork failed: $!" unless defined $pid;
+  if ($pid == 0) {
+    close $ready_r;
+    close $done_w;
+    my $ok = syscall($SYS_unshare, $CLONE_NEWUSER | $CLONE_NEWNET) == 0;
+    syswrite($ready_w, $ok ? 'ok' : "unshare failed: $!");
+    close $ready_w;
+    # wait until the parent has mounted our namespaces (EOF also when it dies)
+    sysread($done_r, my $x, 1);
+    POSIX::_exit(0);
+  }
+  close $ready_w;
+  close $done_r;
+  my $n = sysread($ready_r, my $got, 512);
+  close $ready_r;
+  my $err;
+  if (!$n || $got ne 'ok') {
+    $err = 'unshare: ' . ($n ? $got : 'the child ended early');
+  } else {
+    $err = write_file("/proc/$pid/uid_map", $umap) // write_file("/proc/$pid/gid_map", $gmap)
+      // bind_mount("/proc/$pid/ns/user", $user) // bind_mount("/proc/$pid/ns/net", $net);
+  }
+  close $done_w;
+  waitpid($pid, 0);
+  return $err;
+}
+
+sub run_line {
+  my ($if_mounted, @a) = @_;
+  my $tool = $a[0] // '';
+  if ($tool eq 'dd') {
+    my %o = map { /^(\\w+)=(.*)$/ ? ($1, $2) : () } @a[1 .. $#a];
+    my $of = $o{of} // '';
+    return "nslab-nsctl: refused: $of" unless ours($of);
+    my $flags = O_WRONLY | O_CREAT | (($o{conv} // '') eq 'excl' ? O_EXCL : O_TRUNC);
+    sysopen(my $fh, $of, $flags, 0644) or return "dd: failed to open '$of': $!";
+    close $fh;
+    return undef;
+  }
+  if ($tool eq 'umount') {
+    my $p = $a[1] // '';
+    return "nslab-nsctl: refused: $p" unless ours($p);
+    return undef if $if_mounted && !mounted($p);
+    return undef if syscall($SYS_umount2, $p, 2) == 0;
+    return "umount: $p: not mounted." if $!{EINVAL};
+    return "umount: $p: $!";
+  }
+  if ($tool eq 'rm') {
+    my $p = $a[-1] // '';
+    return "nslab-nsctl: refused: $p" unless ours($p);
+    return undef if unlink($p) || $!{ENOENT};
+    return "rm: cannot remove '$p': $!";
+  }
+  if ($tool eq 'env') {
+    my %o = map { /^--([\\w-]+)=(.*)$/ ? ($1, $2) : () } @a;
+    my ($user, $net) = ($o{user} // '', $o{net} // '');
+    return "nslab-nsctl: refused: $user $net" unless ours($user) && ours($net);
+    return make_ns($user, $net, idmap($o{'map-users'} // ''), idmap($o{'map-groups'} // ''));
+  }
+  return "nslab-nsctl: unknown command: $tool";
+}
+
+# The ifalias of lo (ifindex 1) in the current network namespace, by rtnetlink.
+sub lo_alias {
+  socket(my $s, 16, 3, 0) or return (undef, "socket: $!");
+  my $ifi = pack('CCSiII', 0, 0, 0, 1, 0, 0);
+  my $req = pack('LSSLL', 16 + length($ifi), 18, 1, 1, 0) . $ifi;
+  defined(send($s, $req, 0)) or return (undef, "send: $!");
+  defined(recv($s, my $buf, 65536, 0)) or return (undef, "recv: $!");
+  my ($len, $type) = unpack('LS', $buf);
+  return (undef, 'netlink error ' . -unpack('l', substr($buf, 16, 4))) if $type == 2;
+  return (undef, "netlink answer $type") if $type != 16;
+  my $off = 32;
+  while ($off + 4 <= $len) {
+    my ($alen, $atype) = unpack('SS', substr($buf, $off, 4));
+    last if $alen < 4;
+    if (($atype & 0x3fff) == 20) {
+      my $v = substr($buf, $off + 4, $alen - 4);
+      $v =~ s/\\0.*//s;
+      return ($v, undef);
+    }
+    $off += ($alen + 3) & ~3;
+  }
+  return ('', undef);
+}
+
+# Dumps (NLM_F_DUMP) one kind of object in the current network namespace; prints each answer
+# message as "NS<TAB>TAG<TAB>HEX" (server/kernel/read/netlink.ts decodes them).
+sub nl_dump {
+  my ($ns, $tag, $type, $body) = @_;
+  socket(my $s, 16, 3, 0) or return "socket: $!";
+  my $req = pack('LSSLL', 16 + length($body), $type, 0x301, 1, 0) . $body;
+  defined(send($s, $req, 0)) or return "send: $!";
+  while (1) {
+    defined(recv($s, my $buf, 262144, 0)) or return "recv: $!";
+    return 'netlink: empty answer' if length($buf) == 0;
+    my $off = 0;
+    while ($off + 16 <= length($buf)) {
+      my ($len, $t) = unpack('LS', substr($buf, $off, 6));
+      return "netlink: bad length $len" if $len < 16 || $off + $len > length($buf);
+      return undef if $t == 3;
+      return 'netlink error ' . -unpack('l', substr($buf, $off + 16, 4)) if $t == 2;
+      print "$ns\\t$tag\\t" . unpack('H*', substr($buf, $off + 16, $len - 16)) . "\\n";
+      $off += ($len + 3) & ~3;
+    }
+  }
+}
+
+my $mode = shift(@ARGV) // '';
+if ($mode eq 'dump') {
+  # '' is the namespace this program started in
+  sysopen(my $own, '/proc/self/ns/net', O_RDONLY) or die "nslab-nsctl: /proc/self/ns/net: $!\\n";
+  for my $ns (@ARGV) {
+    my $fh;
+    $fh = $own if $ns eq '';
+    unless (($ns eq '' || sysopen($fh, "${NETNS_DIR}/$ns", O_RDONLY)) && syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) == 0) {
+      print "$ns\\tmissing\\n";
+      next;
+    }
+    # links (ifinfomsg, with IFLA_EXT_MASK = 0), IPv4 addresses (ifaddrmsg), IPv4 routes (rtmsg)
+    my $err = nl_dump($ns, 'L', 18, pack('CCSiII', 0, 0, 0, 0, 0, 0))
+      // nl_dump($ns, 'A', 22, pack('CCCCI', 2, 0, 0, 0, 0))
+      // nl_dump($ns, 'R', 26, pack('CCCCCCCCI', 2, 0, 0, 0, 0, 0, 0, 0, 0));
+    if (defined $err) {
+      print "$ns\\terror\\t$err\\n";
+      next;
+    }
+    my $fwd = '';
+    if (open(my $f, '<', '/proc/sys/net/ipv4/ip_forward')) {
+      $fwd = <$f> // '';
+      chomp $fwd;
+    }
+    print "$ns\\tF\\t$fwd\\n";
+  }
+  exit 0;
+}
+if ($mode eq 'run') {
+  my $i = -1;
+  while (my $line = <STDIN>) {
+    chomp $line;
+    $i++;
+    my ($flag, @a) = split /\\t/, $line, -1;
+    my $err = run_line($flag eq 'm', @a);
+    if (defined $err) {
+      $err =~ s/\\n/ /g;
+      print "err $i $err\\n";
+      exit 3;
+    }
+    print "ok $i\\n";
+  }
+  exit 0;
+}
+if ($mode eq 'marks') {
+  for my $ns (@ARGV) {
+    my $path = "${NETNS_DIR}/$ns";
+    unless (sysopen(my $fh, $path, O_RDONLY)) {
+      print "$ns\\tmissing\\n";
+      next;
+    } else {
+      if (syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) != 0) {
+        print "$ns\\tmissing\\n";
+        next;
+      }
+    }
+    my ($alias, $err) = lo_alias();
+    if (defined $err) {
+      print "$ns\\terror\\t$err\\n";
+      next;
+    }
+    my $fwd = '';
+    if (open(my $f, '<', '/proc/sys/net/ipv4/ip_forward')) {
+      $fwd = <$f> // '';
+      chomp $fwd;
+    }
+    print "$ns\\tok\\t" . unpack('H*', $alias) . "\\t$fwd\\n";
+  }
+  exit 0;
+}
+print STDERR "usage: nslab-nsctl run | marks NS...\\n";
+exit 2;
+`;
+}
+
+/** The argument of `--name=VALUE` in argv. */
+function opt(argv: string[], name: string): string | undefined {
+  const a = argv.find((x) => x.startsWith(`--${name}=`));
+  return a?.slice(name.length + 3);
+}
+
+/**
+ * Whether nslab-nsctl runs this command exactly as its shell line would: the four shapes of
+ * lib/ops.ts (dd, umount, rm, env … unshare … true) on files under /run/netns and the user
+ * namespace folder, without tabs or newlines.
+ */
+export function nsctlCan(cmd: Command): boolean {
+  if (cmd.tool !== 'nsfile') return false;
+  const a = cmd.argv;
+  if (a.some((x) => /[\t\n\r]/.test(x))) return false;
+  const under = (p: string | undefined) => !!p && (p.startsWith(`${NETNS_DIR}/`) || p.startsWith(`${USERNS_DIR}/`)) && !p.slice(p.lastIndexOf('/') + 1).startsWith('.') && p.split('/').length === (p.startsWith(NETNS_DIR) ? 4 : 5);
+  switch (a[0]) {
+    case 'dd':
+      return a.length >= 4 && a[1] === 'if=/dev/null' && under(a.find((x) => x.startsWith('of='))?.slice(3)) && a.every((x, i) => i === 0 || /^(if|of|conv|status)=/.test(x));
+    case 'umount':
+      return a.length === 2 && under(a[1]);
+    case 'rm':
+      return a.length === 3 && a[1] === '-f' && under(a[2]);
+    case 'env': {
+      const maps = [opt(a, 'map-users'), opt(a, 'map-groups')];
+      return a[2] === 'unshare' && a[a.length - 1] === 'true' && under(opt(a, 'user')) && under(opt(a, 'net')) && maps.every((m) => !!m && /^\d+,\d+,\d+$/.test(m));
+    }
+    default:
+      return false;
+  }
+}
+
+/** One stdin line of `nslab-nsctl run` for a command nsctlCan accepts. */
+export function nsctlLine(cmd: Command & { tool: 'nsfile' }): string {
+  return [cmd.ifMounted ? 'm' : '-', ...cmd.argv].join('\t');
+}
+
+export interface NsctlOutcome {
+  /** lines that ran without error */
+  ran: number;
+  /** index of the line that failed, null when all ran */
+  failedAt: number | null;
+  message: string;
+}
+
+/** Reads `nslab-nsctl run`'s answer (stdout, exit code) for `count` lines. */
+export function parseNsctlRun(stdout: string, exitCode: number, count: number, stderr = ''): NsctlOutcome {
+  let ran = 0;
+  for (const line of stdout.split('\n')) {
+    const ok = /^ok (\d+)$/.exec(line);
+    if (ok) {
+      ran = Number(ok[1]) + 1;
+      continue;
+    }
+    const err = /^err (\d+) (.*)$/.exec(line);
+    if (err) return { ran: Number(err[1]), failedAt: Number(err[1]), message: err[2] ?? '' };
+  }
+  if (exitCode === 0 && ran === count) return { ran, failedAt: null, message: '' };
+  // it ended without naming a line (killed, or perl failed): the next line did not finish
+  return { ran, failedAt: Math.min(ran, count - 1), message: stderr.trim() || `nslab-nsctl ended with exit code ${exitCode}` };
+}
+
+export interface NsMarks {
+  /** the namespace's `lo` alias ('' when none) */
+  mark: string;
+  forwarding: boolean | null;
+}
+
+/** Reads `nslab-nsctl marks`'s answer: the namespaces that exist, with their marks. */
+export function parseNsctlMarks(stdout: string): Map<string, NsMarks | { error: string }> {
+  const out = new Map<string, NsMarks | { error: string }>();
+  for (const line of stdout.split('\n')) {
+    const [ns, status, a, b] = line.split('\t');
+    if (!ns || !status || status === 'missing') continue;
+    if (status === 'ok') out.set(ns, { mark: Buffer.from(a ?? '', 'hex').toString('utf8'), forwarding: b === '1' ? true : b === '0' ? false : null });
+    else out.set(ns, { error: a ?? status });
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+// nslab-nsctl (server/kernel/nsctl.ts) against the shell lines it stands for, on the real kernel:
+// every command shape of lib/ops.ts that touches namespace files gives the same kernel result
+// and the same error message through both paths; the marks it reads are the ones `ip` reads.
+import '../sandbox-guard';
+import { afterEach, describe, expect, it } from 'vitest';
+import { netnsMark } from '@/lib/names';
+import { commandsFor, usernsPath, type Op } from '@/lib/ops';
+import { runOpsTolerant } from '@/server/kernel/driver';
+import { runArgv } from '@/server/kernel/exec';
+import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from '@/server/kernel/nsctl';
+import { observe } from '@/server/kernel/observer';
+import { ensureUsernsSupport } from '@/server/kernel/userns';
+import { removeNamespaces, sh, uniqueLab } from './helpers';
+
+const made: string[] = [];
+afterEach(async () => {
+  delete process.env.NSLAB_NSCTL;
+  await removeNamespaces(made.splice(0));
+});
+
+type Path = 'nsctl' | 'sh';
+function use(path: Path): void {
+  if (path === 'sh') process.env.NSLAB_NSCTL = '0';
+  else delete process.env.NSLAB_NSCTL;
+}
+
+/** What a namespace made by nslab is: its user namespace's id maps, its owner, its mark. */
+async function facts(ns: string) {
+  const uidMap = await sh('nsenter', `--user=${usernsPath(ns)}`, 'cat', '/proc/self/uid_map');
+  const gidMap = await sh('nsenter', `--user=${usernsPath(ns)}`, 'cat', '/proc/self/gid_map');
+  // entering the network namespace through its user namespace as nobody works only when the
+  // user namespace owns it
+  const asNobody = await sh('nsenter', `--net=/run/netns/${ns}`, `--user=${usernsPath(ns)}`, '--setuid', '65534', '--setgid', '65534', 'ip', '-j', 'link', 'show', 'lo');
+  const lo = JSON.parse((await sh('ip', '-n', ns, '-j', 'link', 'show', 'lo')).stdout) as { ifalias?: string; flags: string[] }[];
+  const norm = (s: string) => s.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).sort();
+  return { uidMap: norm(uidMap.stdout), gidMap: norm(gidMap.stdout), ownedByItsUserns: asNobody.exitCode === 0, mark: lo[0]?.ifalias, loUp: lo[0]?.flags.includes('UP') };
+}
+
+describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () => {
+  it('makes the same namespace through both paths (id maps, owner, mark), and removes it the same way', async () => {
+    ensureUsernsSupport();
+    const lab = uniqueLab('x');
+    made.push(`${lab}-`);
+    const seen: Record<Path, unknown> = { nsctl: null, sh: null };
+    for (const path of ['nsctl', 'sh'] as const) {
+      use(path);
+      const ns = `${lab}-${path}`;
+      const log: string[] = [];
+      expect(await runOpsTolerant([{ type: 'netns.add', ns, mark: netnsMark(lab, path) }], (e) => log.push(e.argv[0]!))).toEqual([]);
+      const f = await facts(ns);
+      seen[path] = { ...f, mark: f.mark?.replace(path, 'P') };
+      expect(f.ownedByItsUserns).toBe(true);
+      // the command log shows the same lines whichever path ran them
+      expect(log.slice(0, 4)).toEqual(['dd', 'umount', 'dd', 'env']);
+      expect(await runOpsTolerant([{ type: 'netns.del', ns }])).toEqual([]);
+      expect((await sh('ls', '/run/netns')).stdout.split('\n')).not.toContain(ns);
+      expect((await sh('ls', '/run/nslab/userns')).stdout.split('\n')).not.toContain(ns);
+      expect((await sh('grep', '-c', usernsPath(ns), '/proc/self/mountinfo')).stdout.trim()).toBe('0');
+    }
+    expect(seen.nsctl).toEqual(seen.sh);
+    expect(seen.nsctl).toMatchObject({ uidMap: ['0 65533 1', '65534 65534 1'], gidMap: ['0 65533 1', '65534 65534 1'], loUp: true });
+  });
+
+  it('fails each command the way the shell line fails, with the same message', async () => {
+    ensureUsernsSupport();
+    const lab = uniqueLab('x');
+    made.push(`${lab}-`);
+    const ns = `${lab}-a`;
+    use('sh');
+    expect(await runOpsTolerant([{ type: 'netns.add', ns, mark: netnsMark(lab, 'a') }])).toEqual([]);
+    const [claim] = commandsFor({ type: 'netns.add', ns, mark: 'x' });
+    const failures: Record<Path, string[]> = { nsctl: [], sh: [] };
+    for (const path of ['nsctl', 'sh'] as const) {
+      use(path);
+      // the name is taken: the claim fails with dd's own message (the driver then checks the mark)
+      const out: string[] = [];
+      await runOpsTolerant([{ type: 'netns.add', ns, mark: netnsMark(lab, 'other') }], (e) => e.exitCode !== 0 && out.push(e.stderr));
+      // removing what is gone already succeeds (rm -f, umount only if mounted)
+      expect(await runOpsTolerant([{ type: 'userns.del', ns: `${lab}-gone` }])).toEqual([]);
+      failures[path] = out;
+    }
+    expect(failures.nsctl).toEqual(failures.sh);
+    expect(failures.nsctl[0]).toBe(`dd: failed to open '/run/netns/${ns}': File exists`);
+    expect(claim?.tool).toBe('nsfile');
+  });
+
+  it('refuses lines outside the namespace folders and stops at the first failing line', async () => {
+    ensureUsernsSupport();
+    const res = await runArgv(['perl', NSCTL_PATH, 'run'], {
+      stdin: ['-\trm\t-f\t/tmp/nslab-nsctl-test', '-\tdd\tif=/dev/null\tof=/run/netns/../x\tstatus=none', '-\tumount\t/'].join('\n') + '\n',
+    });
+    expect(res.exitCode).toBe(3);
+    expect(res.stdout.trim()).toBe('err 0 nslab-nsctl: refused: /tmp/nslab-nsctl-test');
+  });
+
+  it('reads the same mark and forwarding as ip does, for every namespace at once', async () => {
+    ensureUsernsSupport();
+    const lab = uniqueLab('x');
+    made.push(`${lab}-`);
+    const names = [0, 1, 2].map((i) => `${lab}-m${i}`);
+    const ops: Op[] = names.map((ns, i) => ({ type: 'netns.add', ns, mark: netnsMark(lab, `m${i}`) }));
+    expect(await runOpsTolerant(ops)).toEqual([]);
+    await sh('ip', 'netns', 'exec', names[1]!, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    // a hand-made namespace: no mark
+    await sh('ip', 'netns', 'add', `${lab}-hand`);
+    const res = await runArgv(['perl', NSCTL_PATH, 'marks', ...names, `${lab}-hand`, `${lab}-missing`]);
+    const marks = parseNsctlMarks(res.stdout);
+    const full = await observe([...names, `${lab}-hand`]);
+    for (const ns of [...names, `${lab}-hand`]) {
+      expect(marks.get(ns)).toEqual({ mark: full.namespaces[ns]?.mark ?? '', forwarding: full.namespaces[ns]?.forwarding });
+    }
+    expect(marks.has(`${lab}-missing`)).toBe(false);
+    expect(marks.get(names[1]!)).toMatchObject({ forwarding: true });
+  });
+});

@@ -1,0 +1,86 @@
+// The observer's two ways of reading the kernel give the same state: nslab-nsctl's one-process
+// rtnetlink dump (server/kernel/read/netlink.ts) and one `ip -j -batch` per namespace. Swept
+// over a lab with every kind of object nslab makes and hand-made ones it must see as they are.
+import '../sandbox-guard';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KernelState } from '@/lib/kernel-state';
+import { runSteps } from '@/server/kernel/driver';
+import { nsctlUsable } from '@/server/kernel/nsctl';
+import { observe } from '@/server/kernel/observer';
+import { createSteps, labSpec, namespacesOf, removeNamespaces, sh, uniqueLab } from './helpers';
+
+const made: string[] = [];
+afterEach(async () => {
+  delete process.env.NSLAB_NSCTL;
+  await removeNamespaces(made.splice(0));
+});
+
+/** The state without the counters, which move between two reads. */
+function still(s: KernelState): KernelState {
+  return {
+    ...s,
+    namespaces: Object.fromEntries(
+      Object.entries(s.namespaces).map(([k, n]) => [k, { ...n, links: Object.fromEntries(Object.entries(n.links).map(([name, { stats: _stats, ...l }]) => [name, l])) }]),
+    ),
+  };
+}
+
+/**
+ * Both reads of the same moment. The kernel settles some things after a change (a link's
+ * operational state follows its peer's within a second), so both are read until a read by ip
+ * before and one after the netlink read agree, at most 10 times.
+ */
+async function both(names: string[], lab: string) {
+  const byIp = async () => {
+    process.env.NSLAB_NSCTL = '0';
+    try {
+      return still(await observe(names, { lab }));
+    } finally {
+      delete process.env.NSLAB_NSCTL;
+    }
+  };
+  let last = { byIp: await byIp(), byNetlink: still(await observe(names, { lab })) };
+  for (let i = 0; i < 10; i++) {
+    const after = await byIp();
+    if (JSON.stringify(after) === JSON.stringify(last.byIp)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+    last = { byIp: await byIp(), byNetlink: still(await observe(names, { lab })) };
+  }
+  return last;
+}
+
+describe.skipIf(!nsctlUsable())('observing by rtnetlink dump and by ip read the same state', () => {
+  it('for a lab nslab made, and after hand-made changes of every kind', async () => {
+    const lab = uniqueLab('o');
+    made.push(`${lab}-`);
+    const spec = labSpec(lab, 3);
+    expect(await runSteps(createSteps(spec))).toEqual({ ok: true });
+    const names = [...namespacesOf(spec), `${lab}-absent`, ''];
+    const first = await both(names, lab);
+    expect(first.byNetlink).toEqual(first.byIp);
+    expect(Object.keys(first.byNetlink.namespaces).length).toBe(namespacesOf(spec).length + 1);
+
+    const [H, A] = [`${lab}-H`, `${lab}-n0`];
+    const changes: string[][] = [
+      ['ip', '-n', A, 'link', 'set', 'eth0', 'down'],
+      ['ip', '-n', A, 'link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1'],
+      ['ip', '-n', A, 'addr', 'add', '192.168.7.1/24', 'dev', 'd0'],
+      ['ip', '-n', A, 'addr', 'add', '192.168.8.1/32', 'dev', 'd0'],
+      ['ip', '-n', A, 'link', 'set', 'd0', 'up', 'mtu', '1400', 'alias', 'hand made'],
+      ['ip', '-n', A, 'route', 'add', '192.168.9.9', 'dev', 'd0'],
+      ['ip', '-n', A, 'route', 'add', '192.168.10.0/24', 'via', '192.168.7.2', 'metric', '7'],
+      ['ip', '-n', A, 'route', 'add', 'blackhole', '192.168.11.0/24'],
+      ['ip', '-n', A, 'route', 'add', '192.168.12.0/24', 'dev', 'd0', 'table', '100'],
+      ['ip', '-n', H, 'link', 'add', 'b9', 'group', '7', 'type', 'bridge'],
+      ['ip', '-n', H, 'link', 'set', 'v-n1', 'nomaster'],
+      ['ip', '-n', H, 'link', 'set', 'v-n2', 'master', 'b9'],
+      ['ip', 'netns', 'exec', A, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'],
+    ];
+    for (const c of changes) {
+      const r = await sh(...c);
+      if (r.exitCode !== 0) throw new Error(`${c.join(' ')}: ${r.stderr}`);
+      const after = await both(names, lab);
+      expect(after.byNetlink, c.join(' ')).toEqual(after.byIp);
+    }
+  });
+});

@@ -1,0 +1,104 @@
+// The rtnetlink decoder (server/kernel/read/netlink.ts) on hand-made messages: the fields nslab
+// uses, and malformed answers refused with a sentence naming the namespace.
+import { describe, expect, it } from 'vitest';
+import { decodeDump, decodeLink, decodeRoute, NetlinkError } from '@/server/kernel/read/netlink';
+
+function attr(type: number, payload: Buffer): Buffer {
+  const len = 4 + payload.length;
+  const b = Buffer.alloc((len + 3) & ~3);
+  b.writeUInt16LE(len, 0);
+  b.writeUInt16LE(type, 2);
+  payload.copy(b, 4);
+  return b;
+}
+const str = (s: string) => Buffer.from(`${s}\0`);
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+
+function link(index: number, name: string, opts: { up?: boolean; type?: number; kind?: string; alias?: string; master?: number; group?: number } = {}): Buffer {
+  const head = Buffer.alloc(16);
+  head.writeUInt16LE(opts.type ?? 1, 2);
+  head.writeInt32LE(index, 4);
+  head.writeUInt32LE(opts.up ? 1 : 0, 8);
+  const parts = [head, attr(3, str(name)), attr(4, u32(1500)), attr(16, Buffer.from([opts.up ? 6 : 2]))];
+  if (opts.kind) parts.push(attr(18 | 0x8000, attr(1, str(opts.kind))));
+  if (opts.alias) parts.push(attr(20, str(opts.alias)));
+  if (opts.master !== undefined) parts.push(attr(10, u32(opts.master)));
+  if (opts.group !== undefined) parts.push(attr(27, u32(opts.group)));
+  return Buffer.concat(parts);
+}
+
+function route(dst: number[] | null, len: number, opts: { gw?: number[]; oif?: number; table?: number; protocol?: number; type?: number } = {}): Buffer {
+  const head = Buffer.from([2, len, 0, 0, opts.table ?? 254, opts.protocol ?? 4, 0, opts.type ?? 1, 0, 0, 0, 0]);
+  const parts = [head, attr(15, u32(opts.table ?? 254))];
+  if (dst) parts.push(attr(1, Buffer.from(dst)));
+  if (opts.gw) parts.push(attr(5, Buffer.from(opts.gw)));
+  if (opts.oif !== undefined) parts.push(attr(4, u32(opts.oif)));
+  return Buffer.concat(parts);
+}
+
+function addr(index: number, ip: number[], prefix: number): Buffer {
+  const head = Buffer.alloc(8);
+  head[0] = 2;
+  head[1] = prefix;
+  head.writeUInt32LE(index, 4);
+  return Buffer.concat([head, attr(2, Buffer.from(ip)), attr(1, Buffer.from(ip))]);
+}
+
+describe('decodeLink', () => {
+  it('reads name, state, kind, alias, master and group', () => {
+    expect(decodeLink(link(3, 'eth0', { up: true, kind: 'veth', alias: 'nslab:x:link:A', master: 2, group: 7 }))).toMatchObject({
+      ifindex: 3, ifname: 'eth0', flags: ['UP'], mtu: 1500, operstate: 'UP', linkinfo: { info_kind: 'veth' }, ifalias: 'nslab:x:link:A', masterIndex: 2, group: 7,
+    });
+    expect(decodeLink(link(1, 'lo', { type: 772 }))).toMatchObject({ link_type: 'loopback', flags: [], operstate: 'DOWN' });
+  });
+
+  it('refuses a short header and an attribute running past its message', () => {
+    expect(() => decodeLink(Buffer.alloc(8), 'namespace x')).toThrow(new NetlinkError('namespace x: a message shorter than its header'));
+    const bad = link(2, 'a');
+    bad.writeUInt16LE(200, 16);
+    expect(() => decodeLink(bad, 'namespace x')).toThrow(/namespace x: an attribute runs past its message/);
+  });
+});
+
+describe('decodeRoute', () => {
+  const names = new Map([[2, 'eth0']]);
+  it('prints destinations as ip -j does', () => {
+    expect(decodeRoute(route(null, 0, { gw: [10, 0, 0, 1], oif: 2 }), names)).toEqual({ dst: 'default', type: 'unicast', gateway: '10.0.0.1', dev: 'eth0', protocol: 'static', table: 'main' });
+    expect(decodeRoute(route([10, 9, 9, 9], 32, { oif: 2 }), names)).toMatchObject({ dst: '10.9.9.9' });
+    expect(decodeRoute(route([10, 1, 0, 0], 16, { oif: 2, protocol: 2, table: 255, type: 2 }), names)).toMatchObject({ dst: '10.1.0.0/16', protocol: 'kernel', table: 'local', type: 'local' });
+  });
+});
+
+describe('decodeDump', () => {
+  it('joins addresses to links, names masters, and leaves out unfinished, missing and failed namespaces', () => {
+    const hex = (b: Buffer) => b.toString('hex');
+    const out = [
+      `a\tL\t${hex(link(1, 'lo', { type: 772, up: true }))}`,
+      `a\tL\t${hex(link(2, 'br0', { up: true, kind: 'bridge' }))}`,
+      `a\tL\t${hex(link(3, 'v1', { up: true, kind: 'veth', master: 2 }))}`,
+      `a\tA\t${hex(addr(2, [10, 0, 0, 1], 24))}`,
+      `a\tR\t${hex(route(null, 0, { gw: [10, 0, 0, 9], oif: 2 }))}`,
+      'a\tF\t1',
+      `b\tL\t${hex(link(1, 'lo', { type: 772 }))}`,
+      'c\tmissing',
+      'd\terror\tsocket: Permission denied',
+      '',
+    ].join('\n');
+    const { namespaces, failed } = decodeDump(out);
+    expect([...namespaces.keys()]).toEqual(['a']);
+    expect(failed.get('d')).toBe('socket: Permission denied');
+    const a = namespaces.get('a')!;
+    expect(a.forwarding).toBe(true);
+    expect(a.links.find((l) => l.ifname === 'v1')).toMatchObject({ master: 'br0' });
+    expect(a.links.find((l) => l.ifname === 'br0')?.addr_info).toEqual([{ family: 'inet', local: '10.0.0.1', prefixlen: 24 }]);
+    expect(a.routes).toEqual([{ dst: 'default', type: 'unicast', gateway: '10.0.0.9', dev: 'br0', protocol: 'static', table: 'main' }]);
+  });
+
+  it('refuses a line it does not know', () => {
+    expect(() => decodeDump('a\tQ\t00\n')).toThrow(/unknown line/);
+  });
+});

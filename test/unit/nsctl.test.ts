@@ -1,0 +1,61 @@
+// nslab-nsctl's contract on the TypeScript side: which command lines it may run (exactly the
+// namespace-file lines lib/ops.ts writes), and how its answers are read.
+import { describe, expect, it } from 'vitest';
+import { commandsFor, type Command } from '@/lib/ops';
+import { nsctlCan, nsctlLine, parseNsctlMarks, parseNsctlRun } from '@/server/kernel/nsctl';
+
+const nsfile = (argv: string[]): Command => ({ tool: 'nsfile', ns: '', netns: 'x', argv });
+
+describe('nsctlCan', () => {
+  it('accepts every namespace-file line the ops write', () => {
+    const lines = [...commandsFor({ type: 'netns.add', ns: 'lab-A', mark: 'nslab:lab:ns:A' }), ...commandsFor({ type: 'netns.del', ns: 'lab-A' }), ...commandsFor({ type: 'userns.del', ns: 'lab-A' })].filter((c) => c.tool === 'nsfile');
+    expect(lines.length).toBeGreaterThanOrEqual(6);
+    for (const c of lines) expect(nsctlCan(c), c.tool === 'nsfile' ? c.argv.join(' ') : '').toBe(true);
+  });
+
+  it.each([
+    [['rm', '-rf', '/run/netns/a']],
+    [['rm', '-f', '/etc/passwd']],
+    [['rm', '-f', '/run/netns/a/b']],
+    [['rm', '-f', '/run/netns/..']],
+    [['dd', 'if=/dev/zero', 'of=/run/netns/a', 'status=none']],
+    [['dd', 'if=/dev/null', 'of=/etc/x', 'status=none']],
+    [['dd', 'if=/dev/null', 'of=/run/netns/a', 'bs=1']],
+    [['umount', '/']],
+    [['umount', '-l', '/run/netns/a']],
+    [['env', 'PATH=x', 'unshare', '--user=/run/nslab/userns/a', '--net=/run/netns/a', '--map-users=1,0,1', '--map-groups=1,0,1', 'sh']],
+    [['env', 'PATH=x', 'unshare', '--user=/tmp/a', '--net=/run/netns/a', '--map-users=1,0,1', '--map-groups=1,0,1', 'true']],
+    [['env', 'PATH=x', 'unshare', '--user=/run/nslab/userns/a', '--net=/run/netns/a', '--map-users=1,0', '--map-groups=1,0,1', 'true']],
+    [['rm', '-f', '/run/netns/a\tb']],
+    [['mountpoint', '-q', '/run/netns/a']],
+  ])('refuses %j', (argv) => {
+    expect(nsctlCan(nsfile(argv))).toBe(false);
+  });
+
+  it('never runs other tools', () => {
+    expect(nsctlCan({ tool: 'ip', ns: '', args: ['netns', 'del', 'a'] })).toBe(false);
+  });
+
+  it('writes a line with the only-if-mounted flag first', () => {
+    const [umount] = commandsFor({ type: 'userns.del', ns: 'lab-A' });
+    expect(umount && umount.tool === 'nsfile' && nsctlLine(umount)).toBe('m\tumount\t/run/nslab/userns/lab-A');
+  });
+});
+
+describe('parseNsctlRun', () => {
+  it('all lines ran', () => expect(parseNsctlRun('ok 0\nok 1\n', 0, 2)).toEqual({ ran: 2, failedAt: null, message: '' }));
+  it('names the failing line and its message', () => expect(parseNsctlRun('ok 0\nerr 1 dd: failed to open \'/run/netns/a\': File exists\n', 3, 3)).toEqual({ ran: 1, failedAt: 1, message: "dd: failed to open '/run/netns/a': File exists" }));
+  it('a killed run fails at the first line it did not finish', () => expect(parseNsctlRun('ok 0\n', 137, 3, '')).toMatchObject({ ran: 1, failedAt: 1 }));
+  it('an exit 0 that misses lines is a failure too', () => expect(parseNsctlRun('ok 0\n', 0, 2)).toMatchObject({ failedAt: 1 }));
+});
+
+describe('parseNsctlMarks', () => {
+  it('reads marks (hex, any bytes), forwarding, missing and errors', () => {
+    const hex = Buffer.from('nslab:lab:ns:A\tweird').toString('hex');
+    const m = parseNsctlMarks(`a\tok\t${hex}\t1\nb\tmissing\nc\terror\tsocket: EPERM\nd\tok\t\t0\n`);
+    expect(m.get('a')).toEqual({ mark: 'nslab:lab:ns:A\tweird', forwarding: true });
+    expect(m.has('b')).toBe(false);
+    expect(m.get('c')).toEqual({ error: 'socket: EPERM' });
+    expect(m.get('d')).toEqual({ mark: '', forwarding: false });
+  });
+});
