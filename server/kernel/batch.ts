@@ -2,7 +2,7 @@
 // process, commands on namespace files (dd, unshare, umount, rm) one after the other in one
 // `sh`, or a single nft/sysctl command. Each line is still logged as the command a student
 // could type, with its own result.
-import { argvOf, nsfileLine, shellQuote } from '@/lib/ops';
+import { argvOf, NETNS_DIR, nsfileLine, shellQuote } from '@/lib/ops';
 import { runArgv, runCommand, type CommandSink } from './exec';
 import { kernelMessage } from './messages';
 import { NSCTL_PATH, nsctlCan, nsctlLine, nsctlUsable, parseNsctlRun } from './nsctl';
@@ -109,9 +109,14 @@ async function runShLines(jobs: Job[], sink: CommandSink | undefined) {
   return { ran: jobs.slice(0, failedAt ?? jobs.length), failedAt, message };
 }
 
-/** One `ip -batch -` process; ip stops at the first failing line and names it (`Command failed -:N`). */
+/**
+ * One `ip -batch -` process; ip stops at the first failing line and names it (`Command failed -:N`).
+ * In a named namespace it runs under `nsenter --net=/run/netns/NS`: the same as `ip -n NS` for
+ * these lines, without the private copy of the mount table `ip -n` makes (whose cost grows with
+ * every namespace mounted: 7 ms against 3 ms of CPU with 1000 namespaces).
+ */
 async function runIpLines(ns: string, jobs: Job[], sink: CommandSink | undefined) {
-  const argv = ns ? ['ip', '-n', ns, '-batch', '-'] : ['ip', '-batch', '-'];
+  const argv = ns ? ['nsenter', `--net=${NETNS_DIR}/${ns}`, 'ip', '-batch', '-'] : ['ip', '-batch', '-'];
   const stdin = jobs.map((j) => (j.cmd.tool === 'ip' ? j.cmd.args.join(' ') : '')).join('\n') + '\n';
   const res = await runArgv(argv, { stdin });
   const m = /Command failed -:(\d+)/.exec(res.stderr);
