@@ -29,8 +29,16 @@ export function plan(lab: string, desired: KernelState, observed: KernelState): 
  * ip_forward as it was before nslab first changed it, put back at the end (the caller decides
  * whether another lab still needs it).
  */
-export function destroyPlan(lab: string, observed: KernelState, restore?: { forwarding: boolean }): Plan {
+export function destroyPlan(lab: string, observed: KernelState, restore?: { forwarding: boolean }, strayUserns: string[] = []): Plan {
   const p = plan(lab, { namespaces: {} }, observed);
+  // user namespace files of the lab's namespaces that are gone already (a crash between the two
+  // deletions): nslab's own folder, so they are removed without further proof
+  for (const ns of [...strayUserns].sort()) {
+    if (observed.namespaces[ns]) continue;
+    p.steps.push({ op: { type: 'userns.del', ns }, undo: [], change: p.changes.length });
+    p.changes.push({ action: 'delete', resource: 'namespace', address: `user namespace file of ${ns}`, ns: '', details: ['its network namespace is gone'] });
+    p.summary.destroy += 1;
+  }
   const current = observed.namespaces['']?.forwarding;
   if (!restore || current === undefined || current === restore.forwarding) return p;
   const bit = (on: boolean) => (on ? '1' : '0');

@@ -34,11 +34,17 @@ export function diesWithServer(argv: string[]): string[] {
 
 /**
  * Fault injection for the crash tests: NSLAB_FAULT=N kills this process (SIGKILL) just before it
- * starts its Nth kernel process; NSLAB_FAULT=N:during, just after it started it.
+ * starts its Nth kernel process; NSLAB_FAULT=N:during, just after it started it;
+ * NSLAB_FAULT=N:line:K, when that process (an `nslab-nsctl run`, which does the work of many
+ * processes) is about to run its line K: it kills this process then (server/kernel/nsctl.ts).
  */
-const FAULT = /^(\d+)(:during)?$/.exec(process.env.NSLAB_FAULT ?? '');
+const FAULT = /^(\d+)(:during|:line:(\d+))?$/.exec(process.env.NSLAB_FAULT ?? '');
 function faultAt(n: number, when: 'before' | 'during'): void {
-  if (FAULT && Number(FAULT[1]) === n && (FAULT[2] ? 'during' : 'before') === when) process.kill(process.pid, 'SIGKILL');
+  if (FAULT && !FAULT[3] && Number(FAULT[1]) === n && (FAULT[2] ? 'during' : 'before') === when) process.kill(process.pid, 'SIGKILL');
+}
+/** The environment that tells process `n` to kill this one at its line K, if NSLAB_FAULT says so. */
+function faultEnv(n: number): Record<string, string> | null {
+  return FAULT?.[3] && Number(FAULT[1]) === n ? { NSLAB_NSCTL_KILL_AT: FAULT[3] } : null;
 }
 
 /** How many processes the kernel layer has started (tests and benchmarks count with it). */
@@ -52,8 +58,10 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
   if (!file) throw new Error('runArgv: empty argv');
   const n = (started += 1);
   const trace = process.env.NSLAB_TRACE_PROCESSES;
-  if (trace) process.stderr.write(`[proc] ${argv.join(' ')}\n`);
+  // `<<K`: K lines on standard input (an nslab-nsctl run has a kill point before each)
+  if (trace) process.stderr.write(`[proc] ${argv.join(' ')}${opts.stdin !== undefined ? ` <<${opts.stdin.split('\n').filter(Boolean).length}` : ''}\n`);
   faultAt(n, 'before');
+  const fault = faultEnv(n);
   const t0 = performance.now();
   const [wrapper, ...wrapped] = diesWithServer(argv);
   const child = execa(wrapper!, wrapped, {
@@ -61,7 +69,7 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
     stripFinalNewline: false,
     timeout: opts.timeoutMs ?? 60_000,
     // a given environment replaces the server's own (confined tools never see its token)
-    ...(opts.env ? { env: opts.env, extendEnv: false } : {}),
+    ...(opts.env ? { env: { ...opts.env, ...fault }, extendEnv: false } : fault ? { env: fault } : {}),
     ...(opts.stdin !== undefined ? { input: opts.stdin } : { stdin: 'ignore' }),
   });
   if (FAULT) setTimeout(() => faultAt(n, 'during'), 2).unref();

@@ -238,9 +238,17 @@ if ($mode eq 'dump') {
 }
 if ($mode eq 'run') {
   my $i = -1;
+  # crash tests (NSLAB_FAULT=N:line:K): nslab is killed just before line K runs; this process
+  # dies with it (its parent death signal)
+  my $kill_at = $ENV{NSLAB_NSCTL_KILL_AT};
   while (my $line = <STDIN>) {
     chomp $line;
     $i++;
+    if (defined $kill_at && $i == $kill_at) {
+      kill('KILL', getppid());
+      sleep(10);
+      exit(9);
+    }
     my ($flag, @a) = split /\\t/, $line, -1;
     my $err = run_line($flag eq 'm', @a);
     if (defined $err) {

@@ -13,6 +13,7 @@ import { assertTopology } from '@/lib/validate';
 import { runSteps, type RunResult } from '@/server/kernel/driver';
 import type { CommandSink } from '@/server/kernel/exec';
 import { listNetns, observe } from '@/server/kernel/observer';
+import { listUserns } from '@/server/kernel/userns';
 import { ALL_LABS, busyMessage, type LockKind } from '@/server/store/locks';
 import type { LabRow } from '@/server/store/store';
 import { cleanAll } from './clean';
@@ -58,6 +59,13 @@ export class Reconciler {
     return observe([...scope], { lab, natIn: [...natIn], ...(opts.destroy ? { markOnly: lab } : {}) });
   }
 
+  /** Whether a namespace of this name belongs to the lab (its prefix, its host, a node's own name). */
+  private inScope(row: LabRow, ns: string): boolean {
+    if (ns.startsWith(`${row.name}-`) || ns === row.hostNetns) return true;
+    const applied = row.appliedRev !== null ? this.store.getRevision(row.name, row.appliedRev) : null;
+    return [applied, row.topology].some((t) => t?.nodes.some((n) => n.kind === 'namespace' && n.netns === ns));
+  }
+
   /** The kernel as it is for this lab, and the plan from there to `topology`. */
   async read(row: LabRow, topology: Topology): Promise<Reading> {
     const compiled = compile(withHost(topology, row.hostNetns), { hostNetns: row.hostNetns });
@@ -90,7 +98,8 @@ export class Reconciler {
     const saved = row.hostNetns === '' ? this.store.savedSysctls(row.name).filter((s) => s.key === FORWARDING_KEY) : [];
     const othersNeed = this.store.listLabs().some((l) => l.name !== row.name && l.hostNetns === '' && l.appliedRev !== null && l.topology.host?.forwarding);
     const restore = saved[0] && !othersNeed ? { forwarding: saved[0].value === '1' } : undefined;
-    return { plan: planView(destroyPlan(row.name, observed, restore), observed), observed, restores: saved.map((s) => s.key) };
+    const stray = listUserns().filter((u) => !observed.namespaces[u] && this.inScope(row, u));
+    return { plan: planView(destroyPlan(row.name, observed, restore, stray), observed), observed, restores: saved.map((s) => s.key) };
   }
 
   /** A reading settles an applied lab's state: applied when it matches, drifted when not. */

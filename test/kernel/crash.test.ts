@@ -97,16 +97,30 @@ async function expectConverged(): Promise<void> {
   expect(p.exitCode, `plan after recovery:\n${p.stdout}${p.stderr}`).toBe(0);
 }
 
-/** Kill points spread evenly over `total` kernel processes, alternating before and during. */
-function killPoints(total: number, count: number): string[] {
-  return Array.from({ length: count }, (_, k) => `${Math.max(1, Math.round(((k + 1) * total) / (count + 1)))}${k % 2 ? ':during' : ''}`);
+/**
+ * Every point a run can be killed at (NSLAB_FAULT values), from its process trace: before and
+ * while each kernel process runs, and before each line of an `nslab-nsctl run`, which does the
+ * work of many processes (namespace files of many namespaces) in one.
+ */
+function pointsOf(trace: string): string[] {
+  const procs = trace.split('\n').filter((l) => l.startsWith('[proc] '));
+  return procs.flatMap((l, i) => {
+    const n = i + 1;
+    const lines = / nslab-nsctl run <<(\d+)$/.exec(l);
+    return [`${n}`, `${n}:during`, ...Array.from({ length: lines ? Number(lines[1]) : 0 }, (_, k) => `${n}:line:${k}`)];
+  });
 }
 
-/** How many kernel processes a command starts when it is not killed. */
-async function processCount(args: string[]): Promise<number> {
+/** `count` kill points spread evenly over all of a run's points. */
+function killPoints(points: string[], count: number): string[] {
+  return Array.from({ length: count }, (_, k) => points[Math.min(points.length - 1, Math.round(((k + 1) * points.length) / (count + 1)))]!);
+}
+
+/** Every point a command can be killed at, from a run that is not killed. */
+async function pointsOfRun(args: string[]): Promise<string[]> {
   const r = await nslab(args, { NSLAB_TRACE_PROCESSES: '1' });
   expect(r.exitCode, r.stderr).toBe(0);
-  return r.stderr.split('\n').filter((l) => l.startsWith('[proc] ')).length;
+  return pointsOf(r.stderr);
 }
 
 const PORT = 3317;
@@ -115,16 +129,16 @@ const TOKEN = 'crash0c0ffee0c0ffee0c0ffee0c0ffee';
 /**
  * `nslab serve` applies the lab for a dashboard (a socket.io client sends lab:apply), with
  * NSLAB_FAULT set: the server kills itself at that kernel process. Returns whether it was
- * killed, and how many kernel processes it started (counted with NSLAB_TRACE_PROCESSES).
+ * killed, and the points it could be killed at (from its NSLAB_TRACE_PROCESSES trace).
  */
-async function serverApply(fault?: string): Promise<{ killed: boolean; procs: number }> {
+async function serverApply(fault?: string): Promise<{ killed: boolean; points: string[] }> {
   const server: ResultPromise = execa('node', [join(ROOT, 'bin/nslab.js'), 'serve', '--port', String(PORT)], {
     env: { NSLAB_HOME: home, NSLAB_TOKEN: TOKEN, NSLAB_TRACE_PROCESSES: '1', ...(fault ? { NSLAB_FAULT: fault } : {}) },
     reject: false,
   });
-  let procs = 0;
+  let trace = '';
   server.stderr?.on('data', (d: Buffer) => {
-    procs += String(d).split('\n').filter((l) => l.startsWith('[proc] ')).length;
+    trace += String(d);
   });
   try {
     const socket = await until(async () => {
@@ -142,7 +156,7 @@ async function serverApply(fault?: string): Promise<{ killed: boolean; procs: nu
     socket.close();
     if (first !== 'exited') expect(first.ok, first.message).toBe(true);
     const res = await (first === 'exited' ? server : (server.kill('SIGTERM'), server));
-    return { killed: res.signal === 'SIGKILL', procs };
+    return { killed: res.signal === 'SIGKILL', points: pointsOf(trace) };
   } finally {
     if (server.pid && server.exitCode === null) server.kill('SIGKILL');
     await server;
@@ -177,25 +191,26 @@ afterAll(async () => {
 const SLOW = 600_000;
 
 describe('a kill -9 at any point of an apply, destroy or clean', () => {
-  let applyProcs = 0;
-  let destroyProcs = 0;
-  let cleanProcs = 0;
+  let applyPoints: string[] = [];
+  let destroyPoints: string[] = [];
+  let cleanPoints: string[] = [];
 
   it('measures the clean runs it will cut short', async () => {
-    applyProcs = await processCount(['apply', '-q', file]);
+    applyPoints = await pointsOfRun(['apply', '-q', file]);
     await expectConverged();
-    destroyProcs = await processCount(['destroy', LAB]);
+    destroyPoints = await pointsOfRun(['destroy', LAB]);
     await expectClean();
     await ok(['apply', '-q', file]);
-    cleanProcs = await processCount(['clean']);
+    cleanPoints = await pointsOfRun(['clean']);
     await expectClean();
-    expect(applyProcs).toBeGreaterThan(N);
-    expect(destroyProcs).toBeGreaterThan(2);
-    expect(cleanProcs).toBeGreaterThan(N);
+    // every namespace's creation and removal has points of its own
+    expect(applyPoints.length).toBeGreaterThan(N);
+    expect(destroyPoints.length).toBeGreaterThan(N);
+    expect(cleanPoints.length).toBeGreaterThan(N);
   }, SLOW);
 
   it.each(Array.from({ length: 16 }, (_, i) => i))('apply killed at point %i of 16: recovered, cleaned, converges', async (k) => {
-    const at = killPoints(applyProcs, 16)[k]!;
+    const at = killPoints(applyPoints, 16)[k]!;
     const killed = await nslab(['apply', '-q', file], { NSLAB_FAULT: at });
     expect(killed.signal, `apply with NSLAB_FAULT=${at} was not killed: ${killed.stderr}`).toBe('SIGKILL');
     if (k % 2 === 0) {
@@ -215,7 +230,7 @@ describe('a kill -9 at any point of an apply, destroy or clean', () => {
 
   it.each(Array.from({ length: 6 }, (_, i) => i))('destroy killed at point %i of 6: clean removes the rest', async (k) => {
     await ok(['apply', '-q', file]);
-    const at = killPoints(destroyProcs, 6)[k]!;
+    const at = killPoints(destroyPoints, 6)[k]!;
     const killed = await nslab(['destroy', LAB], { NSLAB_FAULT: at });
     expect(killed.signal, `destroy with NSLAB_FAULT=${at} was not killed: ${killed.stderr}`).toBe('SIGKILL');
     if (k % 2 === 0) {
@@ -238,9 +253,9 @@ describe('a kill -9 at any point of an apply, destroy or clean', () => {
     await expectConverged();
     await ok(['clean']);
     await expectClean();
-    for (const [i, at] of killPoints(full.procs, 15).entries()) {
+    for (const [i, at] of killPoints(full.points, 15).entries()) {
       const run = await serverApply(at);
-      expect(run.killed, `server with NSLAB_FAULT=${at} of ${full.procs} was not killed`).toBe(true);
+      expect(run.killed, `server with NSLAB_FAULT=${at} of ${full.points.length} points was not killed`).toBe(true);
       if (i % 3 === 2) {
         // Now and then the next apply recovers by itself and converges, before clean.
         await ok(['apply', '-q', file]);
@@ -253,7 +268,7 @@ describe('a kill -9 at any point of an apply, destroy or clean', () => {
 
   it.each([0, 1, 2])('clean killed at point %i of 3: the next clean finishes', async (k) => {
     await ok(['apply', '-q', file]);
-    const at = killPoints(cleanProcs, 3)[k]!;
+    const at = killPoints(cleanPoints, 3)[k]!;
     const killed = await nslab(['clean'], { NSLAB_FAULT: at });
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     await ok(['clean']);

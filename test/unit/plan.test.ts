@@ -590,6 +590,13 @@ describe('destroyPlan', () => {
     expect(p.summary.change).toBe(destroyPlan('seed', applied()).summary.change + 1);
     expect(plan('seed', empty(), run(applied(), ops(p))).steps).toEqual([]);
   });
+  it('removes the user namespace files of namespaces that are gone already, never of one still there', () => {
+    const p = destroyPlan('seed', applied(), undefined, ['seed-Z', 'seed-A']);
+    const removed = p.steps.filter((s) => s.op.type === 'userns.del').map((s) => s.op);
+    expect(removed).toEqual(applied().namespaces['seed-A'] ? [{ type: 'userns.del', ns: 'seed-Z' }] : [{ type: 'userns.del', ns: 'seed-A' }, { type: 'userns.del', ns: 'seed-Z' }]);
+    expect(p.summary.destroy).toBe(destroyPlan('seed', applied()).summary.destroy + removed.length);
+    expect(p.changes.filter((c) => c.address.startsWith('user namespace file of'))).toHaveLength(removed.length);
+  });
   it('restores nothing when ip_forward already has the value to restore, or when not asked', () => {
     for (const p of [destroyPlan('seed', applied(), { forwarding: true }), destroyPlan('seed', applied())]) {
       expect(p.steps.some((s) => s.op.type === 'sysctl.set' && s.op.ns === '')).toBe(false);
