@@ -186,6 +186,14 @@ sub lo_alias {
   return ('', undef);
 }
 
+# net.ipv4.ip_forward of the current network namespace ('' when unreadable)
+sub ip_forward {
+  open(my $f, '<', '/proc/sys/net/ipv4/ip_forward') or return '';
+  my $v = <$f> // '';
+  chomp $v;
+  return $v;
+}
+
 # Dumps (NLM_F_DUMP) one kind of object in the current network namespace; prints each answer
 # message as "NS<TAB>TAG<TAB>HEX" (server/kernel/read/netlink.ts decodes them).
 sub nl_dump {
@@ -227,12 +235,7 @@ if ($mode eq 'dump') {
       print "$ns\\terror\\t$err\\n";
       next;
     }
-    my $fwd = '';
-    if (open(my $f, '<', '/proc/sys/net/ipv4/ip_forward')) {
-      $fwd = <$f> // '';
-      chomp $fwd;
-    }
-    print "$ns\\tF\\t$fwd\\n";
+    print "$ns\\tF\\t" . ip_forward() . "\\n";
   }
   exit 0;
 }
@@ -277,12 +280,7 @@ if ($mode eq 'marks') {
       print "$ns\\terror\\t$err\\n";
       next;
     }
-    my $fwd = '';
-    if (open(my $f, '<', '/proc/sys/net/ipv4/ip_forward')) {
-      $fwd = <$f> // '';
-      chomp $fwd;
-    }
-    print "$ns\\tok\\t" . unpack('H*', $alias) . "\\t$fwd\\n";
+    print "$ns\\tok\\t" . unpack('H*', $alias) . "\\t" . ip_forward() . "\\n";
   }
   exit 0;
 }
