@@ -76,6 +76,10 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
           return true;
         }
         failures.push({ job, message: failureMessage(job.op, message, verdict.hint) });
+        // Going on past a failure (rollback, clean): never with the rest of the same step, which
+        // counts on what the failed command did (e.g. a namespace whose name was taken by someone
+        // else: neither mount a namespace on that name nor mark what is there as ours).
+        if (opts.tolerant) for (const j of jobs) if (j.step === job.step && j.id > job.id) skip.add(j.id);
         return opts.tolerant;
       }, skip),
     );

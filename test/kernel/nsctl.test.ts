@@ -74,7 +74,12 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
       use(path);
       // the name is taken: the claim fails with dd's own message (the driver then checks the mark)
       const out: string[] = [];
-      await runOpsTolerant([{ type: 'netns.add', ns, mark: netnsMark(lab, 'other') }], (e) => e.exitCode !== 0 && out.push(e.stderr));
+      const failed = await runOpsTolerant([{ type: 'netns.add', ns, mark: netnsMark(lab, 'other') }], (e) => e.exitCode !== 0 && out.push(e.stderr));
+      expect(failed).toHaveLength(1);
+      // going on past the failure never runs the rest of that namespace's creation: no second
+      // namespace mounted on the taken name, and what is there keeps its own mark
+      expect((await sh('grep', '-c', ` /run/netns/${ns} `, '/proc/self/mountinfo')).stdout.trim()).toBe('1');
+      expect((await facts(ns)).mark).toBe(netnsMark(lab, 'a'));
       // removing what is gone already succeeds (rm -f, umount only if mounted)
       expect(await runOpsTolerant([{ type: 'userns.del', ns: `${lab}-gone` }])).toEqual([]);
       failures[path] = out;
