@@ -33,9 +33,10 @@ export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePositio
   // links run between top and bottom handles: the room for labels is the height between the nodes
   const room = Math.abs(targetY - sourceY);
   const showEnds = !!selected || room >= ROOM_FOR_ALL || (room >= ROOM_FOR_LABELS && !data.endsListed);
-  const classes = ['link-path', `rate-${data.level}`, data.probe ? `probe-${data.probe}` : ''].filter(Boolean).join(' ');
+  const classes = ['link-path', `state-${data.state}`, `rate-${data.level}`, data.probe ? `probe-${data.probe}` : ''].filter(Boolean).join(' ');
   return (
-    <>
+    // data-link: the link's id, for overlays keyed by link (the packet view)
+    <g data-link={id} data-state={data.state}>
       <BaseEdge id={id} path={curvePath(curve)} className={classes} interactionWidth={16} />
       {data.rate && (
         <EdgeText
@@ -53,7 +54,7 @@ export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePositio
           <EndLabel end={data.target} at={curve[3]} handle={side(targetPosition)} beside="right" selected={!!selected} />
         </EdgeLabelRenderer>
       )}
-    </>
+    </g>
   );
 }
 
