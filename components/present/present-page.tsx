@@ -7,7 +7,7 @@ import './present.css';
 import { ReactFlowProvider } from '@xyflow/react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { ConnectionBanner } from '@/components/shell/connection-banner';
 import { Canvas } from '@/components/editor/canvas/canvas';
 import { LabSync } from '@/components/editor/lab-sync';
@@ -82,16 +82,17 @@ function PresentLayout({ name }: { name: string }) {
       <div className="present-canvas">
         <Canvas present />
       </div>
-      <PresentStatus name={name} />
+      <PresentStatus name={name}>
+        <Link className="present-exit" href={`/labs/${encodeURIComponent(name)}`} title="Back to the editor (Escape); C shows or hides the commands">
+          Esc
+        </Link>
+      </PresentStatus>
       {strip && <CommandStrip />}
-      <Link className="present-exit" href={`/labs/${encodeURIComponent(name)}`} title="Back to the editor (Escape); C shows or hides the commands">
-        ✕
-      </Link>
     </div>
   );
 }
 
-function PresentStatus({ name }: { name: string }) {
+function PresentStatus({ name, children }: { name: string; children?: ReactNode }) {
   const state = useLabState(name);
   const live = useEditorStore((s) => s.live);
   const progress = useEditorStore((s) => s.lastProgress);
@@ -101,6 +102,8 @@ function PresentStatus({ name }: { name: string }) {
       <strong className="present-lab">{name}</strong>
       <span className="present-state">{line.text}</span>
       {line.detail.length > 0 && <span className="present-why">{line.detail.join(' · ')}</span>}
+      <span className="spacer" />
+      {children}
     </div>
   );
 }

@@ -179,6 +179,7 @@ export function Canvas({ present = false }: { present?: boolean }) {
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
+          connectionMode={ConnectionMode.Loose}
           nodesDraggable={false}
           nodesConnectable={false}
           elementsSelectable={false}
