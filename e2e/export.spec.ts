@@ -101,6 +101,7 @@ test('PNG and SVG of the seed lab from the canvas; YAML and JSON import back to 
   expect(readFileSync((await download(page, 'svg')).path, 'utf8')).toBe(svgText);
   expect(readFileSync((await download(page, 'png')).path).equals(bytes)).toBe(true);
   await nslab('exec', LAB, 'A', '--', 'ip', 'link', 'set', 'eth0', 'up');
+  // (the lab is deleted after the test: its drift, the route the kernel dropped with the link, goes with it)
 
   const saved = await call('lab:open', { name: LAB });
   if (!saved.ok) throw new Error(saved.message);

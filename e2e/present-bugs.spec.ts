@@ -11,6 +11,14 @@ test.afterAll(async () => {
   await deleteLab(DRAFT);
 });
 
+/** Applies the lab's saved topology again (after a test changed the kernel by hand). */
+async function reapply(name: string) {
+  const opened = await call('lab:open', { name });
+  if (!opened.ok) throw new Error(opened.message);
+  const applied = await call('lab:apply', { name, rev: opened.snapshot.lab.rev });
+  if (!applied.ok || !applied.result.ok) throw new Error(`could not apply ${name}: ${JSON.stringify(applied)}`);
+}
+
 async function openEditor(page: Page, lab: string) {
   await login(page, `/labs/${lab}`);
   await expect(page.locator('.react-flow__node[data-id="host"]')).toBeVisible();
@@ -60,9 +68,9 @@ test.describe('on a lab not applied', () => {
     const from = await centerOf(page, '.react-flow__node[data-id="A"] .react-flow__handle-bottom');
     const target = (await page.locator('.react-flow__node[data-id="C"]').boundingBox())!;
     const handle = (await page.locator('.react-flow__node[data-id="C"] .react-flow__handle-top').boundingBox())!;
-    // the body's lower right part: far from both of C's dots
-    const to = { x: target.x + target.width - 12, y: target.y + target.height * 0.6 };
-    expect(Math.hypot(to.x - (handle.x + handle.width / 2), to.y - (handle.y + handle.height / 2))).toBeGreaterThan(60);
+    // the body's right end: farther from both of C's dots than React Flow's connection radius (40 px)
+    const to = { x: target.x + target.width - 5, y: target.y + target.height / 2 };
+    expect(Math.hypot(to.x - (handle.x + handle.width / 2), to.y - (handle.y + handle.height / 2))).toBeGreaterThan(45);
     await mouseDrag(page, from, to);
     await expect(page.locator('.react-flow__edge')).toHaveCount(edges + 1);
     await expect(page.locator('.react-flow__edge[aria-label*="link A"][aria-label*="to C"]')).toHaveCount(1);
@@ -96,7 +104,9 @@ test.describe('on a lab not applied', () => {
 
   test('placeholders read as examples (e.g., grey, italic), and the host end’s example is a host address', async ({ page }) => {
     await openEditor(page, DRAFT);
-    await page.locator('.react-flow__edge[aria-label="link host to-remote to remote eth0"]').click({ force: true });
+    // (an arch: its box's middle is not on it; select it from the keyboard)
+    await page.locator('.react-flow__edge[aria-label="link host to-remote to remote eth0"]').focus();
+    await page.keyboard.press('Enter');
     const hostAddr = page.locator('[data-path="links[3].a.addresses[0]"]');
     await hostAddr.fill('');
     const placeholder = (await hostAddr.getAttribute('placeholder')) ?? '';
@@ -200,6 +210,8 @@ test.describe('on an applied lab', () => {
     } finally {
       await nslab('exec', LAB, 'A', '--', 'ip', 'link', 'set', 'eth0', 'up');
     }
+    // (the kernel dropped A's default route with the link: an apply puts it back)
+    await reapply(LAB);
     await expect(page.getByText('No problems: ready to apply.')).toBeVisible({ timeout: 10_000 });
   });
 

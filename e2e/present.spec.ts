@@ -130,6 +130,12 @@ test('acceptance 5: an end set DOWN by hand turns its link red and dashed within
     await expect(projector.locator('.present-why')).toContainText('A:');
     await nslab('exec', LAB, 'A', '--', 'ip', 'link', 'set', 'eth0', 'up');
     for (const p of [page, projector]) await expect(link(p)).toHaveAttribute('data-state', 'up', { timeout: 5000 });
+    // the kernel dropped A's default route with the link: an apply puts it back, and both views say so
+    const again = await call('lab:open', { name: LAB });
+    if (!again.ok) throw new Error(again.message);
+    const applied = await call('lab:apply', { name: LAB, rev: again.snapshot.lab.rev });
+    expect(applied.ok && applied.result.ok, JSON.stringify(applied)).toBe(true);
+    for (const p of [page, projector]) await expect(p.locator('.present-status')).toContainText('applied', { timeout: 10_000 });
 
     // an edit saved in the editor shows on the projector at once
     const opened = await call('lab:open', { name: LAB });

@@ -73,13 +73,15 @@ export interface FlowEdgeEnd {
   offset: number;
 }
 
+export type FlowHandle = 'top' | 'bottom' | 'left' | 'right';
+
 export interface FlowEdge {
   id: string;
   type: 'link';
   source: string;
   target: string;
-  sourceHandle: 'top' | 'bottom';
-  targetHandle: 'top' | 'bottom';
+  sourceHandle: FlowHandle;
+  targetHandle: FlowHandle;
   /** for screen readers: "A eth0 to br0 veth-A" */
   ariaLabel: string;
   selected: boolean;
@@ -117,13 +119,14 @@ const end = (iface: string, addresses: string[]): FlowEdgeEnd => ({
   offset: 0,
 });
 
-/** nodes closer in height than this are side by side: their link arches over both tops */
-const SIDE_BY_SIDE = 60;
-
-/** Which handles a link uses: downwards bottom -> top, upwards top -> bottom, side by side top -> top (no S-loop). */
-function handlesFor(dy: number): ['top' | 'bottom', 'top' | 'bottom'] {
-  if (Math.abs(dy) < SIDE_BY_SIDE) return ['top', 'top'];
-  return dy > 0 ? ['bottom', 'top'] : ['top', 'bottom'];
+/**
+ * Which handles a link uses: nodes side by side (their boxes share some height, as the host's
+ * frame and the machine beside it) are joined side to side; else downwards bottom -> top,
+ * upwards top -> bottom.
+ */
+export function handlesFor(a: Rect, b: Rect): [FlowHandle, FlowHandle] {
+  if (a.y < b.y + b.height && b.y < a.y + a.height) return a.x + a.width / 2 <= b.x + b.width / 2 ? ['right', 'left'] : ['left', 'right'];
+  return b.y > a.y ? ['bottom', 'top'] : ['top', 'bottom'];
 }
 
 /** Links that leave one handle of a node are spread along its edge, ordered by where their other end is. */
@@ -139,6 +142,8 @@ function fanOut(edges: FlowEdge[], width: (id: string) => number, centerX: (id: 
   }
   for (const [key, ends] of groups) {
     const node = key.slice(0, key.lastIndexOf(':'));
+    // links on a side handle leave it together (offsets run along the top and bottom edges)
+    if (key.endsWith(':left') || key.endsWith(':right')) continue;
     ends.sort((p, q) => centerX(p.other) - centerX(q.other) || p.edge.data.index - q.edge.data.index);
     const offsets = fanOffsets(ends.length, width(node));
     ends.forEach((e, i) => {
@@ -233,8 +238,8 @@ export function toFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdge[]
   const norm = normalizeLinks(t);
   const edges: FlowEdge[] = norm.map((l, i) => {
     const id = ids[i]!;
-    const dy = (abs.get(l.b.node)?.y ?? 0) - (abs.get(l.a.node)?.y ?? 0);
-    const handles = handlesFor(dy);
+    const none: Rect = { x: 0, y: 0, width: DEFAULT_NODE_WIDTH, height: DEFAULT_NODE_HEIGHT };
+    const handles = handlesFor(abs.get(l.a.node) ?? none, abs.get(l.b.node) ?? none);
     return {
       id,
       type: 'link',

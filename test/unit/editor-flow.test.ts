@@ -52,7 +52,7 @@ describe('toFlow: one canvas node per topology node plus the host, one edge per 
   });
   it.each([
     { id: 'A-br0', source: 'A', target: 'br0', sourceHandle: 'top', targetHandle: 'bottom', a: 'eth0 10.0.0.2/24', b: 'veth-A ' },
-    { id: 'host-remote', source: 'host', target: 'remote', sourceHandle: 'top', targetHandle: 'top', a: 'to-remote 203.0.113.1/24', b: 'eth0 203.0.113.2/24' },
+    { id: 'host-remote', source: 'host', target: 'remote', sourceHandle: 'right', targetHandle: 'left', a: 'to-remote 203.0.113.1/24', b: 'eth0 203.0.113.2/24' },
   ])('link $id: $source.$sourceHandle -> $target.$targetHandle, ends "$a" / "$b"', ({ id, source, target, sourceHandle, targetHandle, a, b }) => {
     const e = edges.find((x) => x.id === id);
     expect(e).toMatchObject({ type: 'link', source, target, sourceHandle, targetHandle });
@@ -60,11 +60,12 @@ describe('toFlow: one canvas node per topology node plus the host, one edge per 
     expect(`${e?.data.target.iface} ${e?.data.target.address}`).toBe(b);
   });
   it.each([
-    { dy: 160, handles: ['bottom', 'top'], why: 'the other node is below' },
-    { dy: -160, handles: ['top', 'bottom'], why: 'the other node is above' },
-    { dy: 30, handles: ['top', 'top'], why: 'side by side: an arch over both, not an S through them' },
-  ])('$why: $handles', ({ dy, handles }) => {
-    const t = setPosition(setPosition(seed(), 'host', { x: 0, y: 0 }), 'remote', { x: 320, y: dy });
+    { x: 320, y: 600, handles: ['bottom', 'top'], why: 'the other node is below' },
+    { x: 320, y: -300, handles: ['top', 'bottom'], why: 'the other node is above' },
+    { x: 420, y: 100, handles: ['right', 'left'], why: 'side by side (the host frame beside the machine): side to side, no arch over the top' },
+    { x: -600, y: 100, handles: ['left', 'right'], why: 'side by side, the other on the left' },
+  ])('$why: $handles', ({ x, y, handles }) => {
+    const t = setPosition(seed(), 'remote', { x, y });
     const e = toFlow(input(t)).edges.find((x) => x.id === 'host-remote')!;
     expect([e.sourceHandle, e.targetHandle]).toEqual(handles);
   });

@@ -50,6 +50,9 @@ export function NodeShell({ id, kind, icon, data, selected, children, frame, bod
         <LiveIfaces live={data.live} />
       </div>
       <Handle type="source" position={Position.Bottom} id="bottom" className="fhandle" aria-label={`connect ${id}`} />
+      {/* where links to a node beside this one end (not a place to start one: drawn only as the link's end) */}
+      <Handle type="source" position={Position.Left} id="left" className="fhandle fhandle-side" isConnectableStart={false} aria-hidden="true" />
+      <Handle type="source" position={Position.Right} id="right" className="fhandle fhandle-side" isConnectableStart={false} aria-hidden="true" />
     </div>
   );
 }
