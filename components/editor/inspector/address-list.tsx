@@ -31,7 +31,7 @@ export function AddressList({ label, path, addresses, onChange, suggestion, exam
           path={`${path}[${j}]`}
           value={a}
           onChange={(v) => set(j, v)}
-          placeholder={example}
+          placeholder={(j === 0 && suggestion) || example}
           suggestion={j === 0 ? suggestion ?? null : null}
         />
       ))}
