@@ -5,13 +5,18 @@ import { autoLayout, LAYOUT_HEAD } from '@/lib/editor/layout';
 import { useEditorStore, useEditorStoreApi } from './store/editor-provider';
 
 /** Lays the lab out with elkjs, with the sizes the canvas measured: one undo step. */
-export function useAutoLayout(): () => Promise<void> {
+export function useAutoLayout(): (amend?: boolean) => Promise<void> {
   const store = useEditorStoreApi();
-  return useCallback(async () => {
-    const { topology, sizes } = store.getState();
-    const at = await autoLayout(topology, sizes, sizes[HOST_HEAD] ?? LAYOUT_HEAD);
-    store.getState().setLayout(at);
-  }, [store]);
+  return useCallback(
+    async (amend = false) => {
+      const { topology, sizes } = store.getState();
+      const at = await autoLayout(topology, sizes, sizes[HOST_HEAD] ?? LAYOUT_HEAD);
+      // the lab may have changed while elk worked: lay out only the one it was asked for
+      if (store.getState().topology !== topology) return;
+      store.getState().setLayout(at, amend);
+    },
+    [store],
+  );
 }
 
 /** A lab none of whose nodes has a position (imported, adopted, or made from a file without a layout). */
@@ -33,7 +38,7 @@ export function useLayoutWhenUnplaced(): void {
     if (!unplaced || !measured) return;
     let live = true;
     void (async () => {
-      if (live && needsLayout(store.getState().topology)) await layout();
+      if (live && needsLayout(store.getState().topology)) await layout(true);
     })();
     return () => {
       live = false;

@@ -58,8 +58,11 @@ export interface EditorState {
   moveNode(id: string, pos: XY, dragging: boolean): void;
   /** several nodes at once (the host's frame takes its bridges along): one undo step per drag */
   moveNodes(moves: { id: string; pos: XY }[], dragging: boolean): void;
-  /** new positions for every node (the Layout button): one undo step */
-  setLayout(positions: Record<string, XY>): void;
+  /**
+   * new positions for every node (the Layout button): one undo step; `amend`: part of the last
+   * step instead (a lab laid out as it is opened or dropped: one Undo takes back the drop and its layout)
+   */
+  setLayout(positions: Record<string, XY>, amend?: boolean): void;
   select(nodes: string[], edges: string[]): void;
   setSize(id: string, size: { width: number; height: number }): void;
   loadRecord(record: LabRecord): void;
@@ -162,10 +165,11 @@ export function createEditorStore(record: LabRecord) {
 
       moveNode: (id, pos, dragging) => get().moveNodes([{ id, pos }], dragging),
 
-      setLayout: (positions) => {
+      setLayout: (positions, amend = false) => {
         let next = get().topology;
         for (const [id, pos] of Object.entries(positions)) next = setPosition(next, id, pos);
-        commit(next);
+        if (amend) set({ topology: next, problems: problemsOf(next) });
+        else commit(next);
       },
 
       moveNodes: (moves, dragging) => {
