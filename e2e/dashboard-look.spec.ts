@@ -26,7 +26,13 @@ async function fit(page: Page) {
 
 /** No two canvas nodes overlap, and no node sits under the minimap. */
 async function expectNothingCovered(page: Page) {
-  const boxes = await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
+  // the host's frame holds its bridges: those lie inside it, no other two nodes overlap
+  const all = await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => ({ id: (e as HTMLElement).dataset.id, kind: e.querySelector<HTMLElement>('.fnode')?.dataset.kind, box: e.getBoundingClientRect().toJSON() as DOMRect })));
+  const boxes = all.filter((n) => n.kind !== 'bridge').map((n) => n.box);
+  const host = all.find((n) => n.id === 'host')!.box;
+  for (const b of all.filter((n) => n.kind === 'bridge')) {
+    expect(b.box.x >= host.x && b.box.y >= host.y && b.box.right <= host.right && b.box.bottom <= host.bottom, `${b.id} inside the host`).toBe(true);
+  }
   const map = page.locator('.react-flow__minimap');
   const minimap = (await map.count()) > 0 ? await map.boundingBox() : null;
   const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>

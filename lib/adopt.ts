@@ -5,7 +5,6 @@
 // planner take the unmarked objects over instead of calling them conflicts).
 import type { KLink, KRoute } from './kernel-state';
 import { MARK_PREFIX } from './names';
-import { nodePositions } from './export/auto-layout';
 import { HOST_ID, NETNS_NAME, NODE_ID, RESERVED_NAMES, type Endpoint, type Link, type Topology, type TopologyNode } from './topology';
 import { checkTopology, type Problem } from './validate';
 
@@ -232,9 +231,8 @@ export function draftFromScan(scan: KernelScan, opts: DraftOptions = {}): AdoptD
     nodes,
     links,
   };
-  const layout: Record<string, { x: number; y: number }> = {};
-  for (const [id, p] of nodePositions(draft)) layout[id] = p;
-  draft.layout = { nodes: layout };
+  // no positions: the editor lays an adopted lab out with elkjs when it is first opened
+  // (lib/editor/layout.ts); until then pictures use the layered default of nodePositions
   const checked = checkTopology(draft);
   return { topology: checked.ok ? checked.topology : draft, names, notes, problems: checked.ok ? [] : checked.problems };
 }

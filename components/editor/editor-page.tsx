@@ -13,6 +13,7 @@ import { EditorStoreProvider } from './store/editor-provider';
 import { Toolbar } from './toolbar';
 import { useEditorKeys } from './use-editor-keys';
 import { useOpenLab } from './use-open-lab';
+import { useLayoutWhenUnplaced } from './use-auto-layout';
 
 export function EditorPage({ name }: { name: string }) {
   const opened = useOpenLab(name);
@@ -43,6 +44,7 @@ export function EditorPage({ name }: { name: string }) {
 
 function EditorLayout() {
   useEditorKeys();
+  useLayoutWhenUnplaced();
   return (
     <div className="editor">
       <Toolbar />

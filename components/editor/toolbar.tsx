@@ -8,6 +8,7 @@ import type { EditorState } from './store/editor-store';
 import { useEditorStore, useEditorStoreApi } from './store/editor-provider';
 import { useApplyFlow } from './apply/use-apply-flow';
 import { useLabState } from './use-lab-state';
+import { useAutoLayout } from './use-auto-layout';
 
 const toolbarSel = (s: EditorState) => ({
   name: s.name,
@@ -25,6 +26,7 @@ export function Toolbar() {
   const state = useLabState(t.name);
   const { save, preview } = useApplyFlow();
   const applyBlocked = t.problems > 0;
+  const layout = useAutoLayout();
   return (
     <header className="topbar editor-bar">
       <Link href="/" className="brand">nslab</Link>
@@ -35,7 +37,9 @@ export function Toolbar() {
       <span className="spacer" />
       <button type="button" className="btn ghost" onClick={() => store.getState().undo()} disabled={!t.canUndo} title="Undo (Ctrl+Z)">Undo</button>
       <button type="button" className="btn ghost" onClick={() => store.getState().redo()} disabled={!t.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
+      <button type="button" className="btn ghost" onClick={() => void layout()} title="Lay the lab out afresh: the host with its bridges on top, namespaces below (undo puts it back)">Layout</button>
       <ExportMenu />
+      <Link className="btn ghost" href={`/labs/${encodeURIComponent(t.name)}/present`} title="Presentation mode: the canvas alone, full window, for a projector (P)">Present</Link>
       <LargeTextToggle />
       <button type="button" className="btn ghost" onClick={() => void preview('destroy')} disabled={t.busy || state === 'not-applied'} title="Remove the lab's kernel objects">Destroy</button>
       <button type="button" className="btn" onClick={() => void save()} disabled={!t.dirty || t.busy} title="Save (Ctrl+S)">Save</button>

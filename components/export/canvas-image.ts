@@ -1,71 +1,45 @@
-// The canvas as a picture, by React Flow's own "download image" recipe: html-to-image draws the
-// `.react-flow__viewport` element, moved so the nodes' bounds fill the image at zoom 1, on a
-// white background, without the minimap, controls, panels or connect handles (editor chrome).
-import type { Node, ReactFlowInstance } from '@xyflow/react';
-import { toPng, toSvg } from 'html-to-image';
+// The editor's pictures: the SVG is lib/export/svg.ts's, the same renderer as `nslab export
+// --format svg` (true vector shapes and text, the canvas's colours, only the saved lab: nothing
+// transient such as the selection, a path highlight, packets, rates or drift marks); the PNG is
+// that SVG drawn by the browser at twice its size.
+import { toSvg } from '@/lib/export/svg';
+import type { Topology } from '@/lib/topology';
 
-/** Room around the nodes for edge labels that stick out of their bounds. */
-const MARGIN = 48;
 export const PNG_PIXEL_RATIO = 2;
 
-/** Editor chrome, and the live packet rate on links (a passing number, not part of the diagram). */
-const CHROME = ['react-flow__minimap', 'react-flow__controls', 'react-flow__panel', 'react-flow__handle', 'react-flow__attribution', 'react-flow__nodesselection', 'link-rate'];
-
-function keep(node: Element): boolean {
-  const classes = node.classList;
-  return !classes || !CHROME.some((c) => classes.contains(c));
+export function svgOfTopology(t: Topology): string {
+  return toSvg(t);
 }
 
-/** What draws an SVG shape or text; html-to-image copies computed styles of HTML elements only. */
-const SVG_PROPS = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opacity', 'stroke-dasharray', 'stroke-linecap', 'opacity', 'font-size', 'font-family', 'font-weight', 'visibility', 'display'];
-
-/**
- * Writes the computed look of every SVG element under root (edge paths, edge text) into its
- * style attribute, so the picture shows them as the canvas does (html-to-image clones SVG
- * without its styles and without asking the filter); the returned function puts the original
- * attributes back.
- */
-function inlineSvgStyles(root: HTMLElement): () => void {
-  const restore: Array<() => void> = [];
-  for (const el of root.querySelectorAll<SVGElement>('svg *')) {
-    const computed = getComputedStyle(el);
-    const before = el.getAttribute('style');
-    for (const p of SVG_PROPS) el.style.setProperty(p, computed.getPropertyValue(p));
-    // the filter below does not reach inside SVG: hide chrome there the same way
-    if (!keep(el)) el.style.setProperty('display', 'none');
-    restore.push(() => (before === null ? el.removeAttribute('style') : el.setAttribute('style', before)));
-  }
-  return () => restore.forEach((r) => r());
+/** The SVG's own size, from its root element's width and height. */
+export function svgSize(svg: string): { width: number; height: number } {
+  const m = /<svg[^>]*\swidth="(\d+(?:\.\d+)?)"[^>]*\sheight="(\d+(?:\.\d+)?)"/.exec(svg);
+  if (!m) throw new Error('the SVG has no width and height');
+  return { width: Number(m[1]), height: Number(m[2]) };
 }
 
-export interface CanvasImage {
-  dataUrl: string;
-  /** CSS pixels (a PNG has PNG_PIXEL_RATIO times as many) */
-  width: number;
-  height: number;
-}
-
-export async function canvasImage(rf: ReactFlowInstance<Node>, format: 'png' | 'svg', root: ParentNode = document): Promise<CanvasImage> {
-  const viewport = root.querySelector<HTMLElement>('.react-flow__viewport');
-  const nodes = rf.getNodes();
-  if (!viewport || !nodes.length) throw new Error('the canvas has no nodes to draw yet');
-  const bounds = rf.getNodesBounds(nodes);
-  const width = Math.ceil(bounds.width + 2 * MARGIN);
-  const height = Math.ceil(bounds.height + 2 * MARGIN);
-  const options = {
-    backgroundColor: '#ffffff',
-    width,
-    height,
-    filter: keep,
-    // System fonts only: nothing to fetch.
-    skipFonts: true,
-    style: { width: `${width}px`, height: `${height}px`, transform: `translate(${MARGIN - bounds.x}px, ${MARGIN - bounds.y}px) scale(1)` },
-  };
-  const restore = inlineSvgStyles(viewport);
+/** The SVG drawn at PNG_PIXEL_RATIO times its size, as a PNG. */
+export async function pngOfSvg(svg: string): Promise<Blob> {
+  const { width, height } = svgSize(svg);
+  const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
   try {
-    const dataUrl = format === 'png' ? await toPng(viewport, { ...options, pixelRatio: PNG_PIXEL_RATIO }) : await toSvg(viewport, options);
-    return { dataUrl, width, height };
+    const img = new Image();
+    img.decoding = 'async';
+    await new Promise<void>((resolve, reject) => {
+      img.onload = () => resolve();
+      img.onerror = () => reject(new Error('the browser could not draw the SVG'));
+      img.src = url;
+    });
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.ceil(width * PNG_PIXEL_RATIO);
+    canvas.height = Math.ceil(height * PNG_PIXEL_RATIO);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('this browser cannot draw on a canvas');
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    return await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not make the PNG'))), 'image/png'));
   } finally {
-    restore();
+    URL.revokeObjectURL(url);
   }
 }

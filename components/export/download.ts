@@ -11,8 +11,3 @@ export function downloadBlob(blob: Blob, fileName: string): void {
   // The click has handed the URL to the download by the next tick.
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
-
-/** A data: URL (what html-to-image returns) as a Blob. */
-export async function blobOfDataUrl(dataUrl: string): Promise<Blob> {
-  return (await fetch(dataUrl)).blob();
-}

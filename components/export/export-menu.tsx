@@ -1,19 +1,19 @@
 'use client';
-// The editor's Export menu: the canvas as SVG or PNG (2x), and the lab as draw.io, Mermaid,
-// YAML, JSON, a shell script or a standalone SVG, each downloaded as `<lab>.<ext>`.
+// The editor's Export menu: the lab as a picture (SVG, or PNG at 2x: the same drawing as
+// `nslab export --format svg`), and as draw.io, Mermaid, YAML, JSON or a shell script, each
+// downloaded as `<lab>.<ext>`.
 import './export.css';
-import { useReactFlow } from '@xyflow/react';
 import { useEffect, useRef, useState } from 'react';
 import { useEditorStoreApi } from '@/components/editor/store/editor-provider';
 import { EXPORT_EXTENSIONS, exportTopology, type ExportFormat } from '@/lib/export/index';
-import { canvasImage } from './canvas-image';
-import { blobOfDataUrl, downloadBlob } from './download';
+import { pngOfSvg, svgOfTopology } from './canvas-image';
+import { downloadBlob } from './download';
 
 type Choice = { id: string; label: string; hint: string } & ({ image: 'svg' | 'png' } | { text: ExportFormat });
 
 const CHOICES: Choice[] = [
-  { id: 'png', label: 'PNG image (2×)', hint: 'the canvas, for slides', image: 'png' },
-  { id: 'svg', label: 'SVG image', hint: 'the canvas, scalable', image: 'svg' },
+  { id: 'png', label: 'PNG image (2×)', hint: 'the diagram, for slides', image: 'png' },
+  { id: 'svg', label: 'SVG image', hint: 'the diagram, scalable (Inkscape, diagrams.net)', image: 'svg' },
   { id: 'drawio', label: 'draw.io', hint: 'edit in diagrams.net', text: 'drawio' },
   { id: 'mermaid', label: 'Mermaid', hint: 'a flowchart for Markdown', text: 'mermaid' },
   { id: 'yaml', label: 'YAML', hint: 'the lab file', text: 'yaml' },
@@ -25,7 +25,6 @@ const MIME: Partial<Record<ExportFormat, string>> = { json: 'application/json', 
 
 export function ExportMenu() {
   const store = useEditorStoreApi();
-  const rf = useReactFlow();
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLDivElement>(null);
@@ -49,8 +48,9 @@ export function ExportMenu() {
     const { topology, name } = store.getState();
     try {
       if ('image' in c) {
-        const img = await canvasImage(rf, c.image);
-        downloadBlob(await blobOfDataUrl(img.dataUrl), `${name}.${c.image}`);
+        // the saved drawing only (the topology), never what is on screen for the moment
+        const svg = svgOfTopology(topology);
+        downloadBlob(c.image === 'svg' ? new Blob([svg], { type: 'image/svg+xml' }) : await pngOfSvg(svg), `${name}.${c.image}`);
       } else {
         const text = exportTopology(topology, c.text, { hostNetns: topology.host?.netns ?? '' });
         downloadBlob(new Blob([text], { type: MIME[c.text] ?? 'text/plain' }), `${name}.${EXPORT_EXTENSIONS[c.text]}`);

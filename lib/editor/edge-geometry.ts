@@ -3,7 +3,7 @@
 // and the middle stays free for the link's live rate. Links that share one handle are fanned
 // out along the node's edge so that their lines (and labels) do not start on top of each other.
 
-export type HandleSide = 'top' | 'bottom';
+export type HandleSide = 'top' | 'bottom' | 'left' | 'right';
 
 export interface Point {
   x: number;
@@ -18,7 +18,16 @@ function controlOffset(distance: number): number {
 }
 
 function control(p: Point, side: HandleSide, other: Point): Point {
-  return side === 'top' ? { x: p.x, y: p.y - controlOffset(p.y - other.y) } : { x: p.x, y: p.y + controlOffset(other.y - p.y) };
+  switch (side) {
+    case 'top':
+      return { x: p.x, y: p.y - controlOffset(p.y - other.y) };
+    case 'bottom':
+      return { x: p.x, y: p.y + controlOffset(other.y - p.y) };
+    case 'left':
+      return { x: p.x - controlOffset(p.x - other.x), y: p.y };
+    case 'right':
+      return { x: p.x + controlOffset(other.x - p.x), y: p.y };
+  }
 }
 
 /** The curve from the source handle to the target handle. */

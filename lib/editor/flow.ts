@@ -7,6 +7,7 @@ import { linkIds } from './ids';
 import type { LiveNodeView } from './live-view';
 import { problemCounts } from './problems';
 import { normalizeLinks } from '../model';
+import { hostFrame, keepApart, type Rect } from './frame';
 
 export type FlowKind = 'namespace' | 'bridge' | 'host' | 'machine';
 
@@ -17,7 +18,30 @@ export interface FlowNodeData extends Record<string, unknown> {
   live: LiveNodeView | null;
   /** validation problems about this node */
   problems: number;
+  /** an apply is running: the node says "building", not drift */
+  building?: boolean;
+  /** the host only: what it does for the lab */
+  host?: HostFacts;
 }
+
+/** The host's own facts, drawn in the head of its frame. */
+export interface HostFacts {
+  forwarding: boolean;
+  nat: { source: string; out: string }[];
+  /**
+   * Live count of masqueraded packets per NAT rule, keyed by natKey(rule) ("10.0.0.0/24>to-remote"),
+   * from the lab's nft counters; drawn next to each rule when present (fed by the packet view).
+   */
+  natCounters?: Record<string, number>;
+  /** the frame holds bridges: the host is drawn as a place, not as a box */
+  frame: boolean;
+}
+
+/** The key of a NAT rule in HostFacts.natCounters. */
+export const natKey = (n: { source: string; out: string }): string => `${n.source}>${n.out}`;
+
+/** the canvas id of the host's head (what the host node measures of itself, for the frame) */
+export const HOST_HEAD = 'host#head';
 
 export interface FlowNode {
   id: string;
@@ -27,7 +51,18 @@ export interface FlowNode {
   selected: boolean;
   deletable: boolean;
   measured?: { width: number; height: number };
+  /** a bridge: drawn inside the host's frame (its position is then relative to the frame) */
+  parentId?: string;
+  /** the host's frame: a fixed size */
+  width?: number;
+  height?: number;
 }
+
+/**
+ * What the kernel says of a link: 'planned' (not in the kernel yet), 'down' (an end is DOWN),
+ * 'up', or 'unknown' (never observed).
+ */
+export type LinkState = 'planned' | 'down' | 'up' | 'unknown';
 
 /** One end of a link as the canvas labels it: the interface and its first address. */
 export interface FlowEdgeEnd {
@@ -38,17 +73,19 @@ export interface FlowEdgeEnd {
   offset: number;
 }
 
+export type FlowHandle = 'top' | 'bottom' | 'left' | 'right';
+
 export interface FlowEdge {
   id: string;
   type: 'link';
   source: string;
   target: string;
-  sourceHandle: 'top' | 'bottom';
-  targetHandle: 'top' | 'bottom';
+  sourceHandle: FlowHandle;
+  targetHandle: FlowHandle;
   /** for screen readers: "A eth0 to br0 veth-A" */
   ariaLabel: string;
   selected: boolean;
-  data: { index: number; problems: number; source: FlowEdgeEnd; target: FlowEdgeEnd };
+  data: { index: number; problems: number; source: FlowEdgeEnd; target: FlowEdgeEnd; state: LinkState };
 }
 
 export interface FlowInput {
@@ -60,6 +97,8 @@ export interface FlowInput {
   sizes: Record<string, { width: number; height: number }>;
   /** whether the editor has observed the kernel at all */
   observed: boolean;
+  /** an apply is running */
+  building?: boolean;
 }
 
 /** Where a node without a saved position goes: a simple grid below the host. */
@@ -80,13 +119,14 @@ const end = (iface: string, addresses: string[]): FlowEdgeEnd => ({
   offset: 0,
 });
 
-/** nodes closer in height than this are side by side: their link arches over both tops */
-const SIDE_BY_SIDE = 60;
-
-/** Which handles a link uses: downwards bottom -> top, upwards top -> bottom, side by side top -> top (no S-loop). */
-function handlesFor(dy: number): ['top' | 'bottom', 'top' | 'bottom'] {
-  if (Math.abs(dy) < SIDE_BY_SIDE) return ['top', 'top'];
-  return dy > 0 ? ['bottom', 'top'] : ['top', 'bottom'];
+/**
+ * Which handles a link uses: nodes side by side (their boxes share some height, as the host's
+ * frame and the machine beside it) are joined side to side; else downwards bottom -> top,
+ * upwards top -> bottom.
+ */
+export function handlesFor(a: Rect, b: Rect): [FlowHandle, FlowHandle] {
+  if (a.y < b.y + b.height && b.y < a.y + a.height) return a.x + a.width / 2 <= b.x + b.width / 2 ? ['right', 'left'] : ['left', 'right'];
+  return b.y > a.y ? ['bottom', 'top'] : ['top', 'bottom'];
 }
 
 /** Links that leave one handle of a node are spread along its edge, ordered by where their other end is. */
@@ -102,12 +142,30 @@ function fanOut(edges: FlowEdge[], width: (id: string) => number, centerX: (id: 
   }
   for (const [key, ends] of groups) {
     const node = key.slice(0, key.lastIndexOf(':'));
+    // links on a side handle leave it together (offsets run along the top and bottom edges)
+    if (key.endsWith(':left') || key.endsWith(':right')) continue;
     ends.sort((p, q) => centerX(p.other) - centerX(q.other) || p.edge.data.index - q.edge.data.index);
     const offsets = fanOffsets(ends.length, width(node));
     ends.forEach((e, i) => {
       e.edge.data[e.side].offset = offsets[i]!;
     });
   }
+}
+
+/** a node's size before React Flow has measured it */
+const DEFAULT_NODE_HEIGHT = 64;
+/** the host's head before it is measured: its title and one line per fact */
+const headEstimate = (t: Topology) => ({ width: 240, height: 48 + 18 * ((t.host?.forwarding ? 1 : 0) + (t.host?.nat?.length ?? 0)) });
+
+function linkState(observed: boolean, live: Record<string, LiveNodeView>, ends: { node: string; iface: string }[]): LinkState {
+  if (!observed) return 'unknown';
+  let down = false;
+  for (const e of ends) {
+    const i = live[e.node]?.ifaces.find((f) => f.name === e.iface);
+    if (!i) return 'planned';
+    if (i.state === 'DOWN') down = true;
+  }
+  return down ? 'down' : 'up';
 }
 
 export function toFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdge[] } {
@@ -123,26 +181,65 @@ export function toFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdge[]
     id,
     type,
     position: pos(id, i),
-    data: { title, ...(subtitle ? { subtitle } : {}), live: input.observed ? live[id] ?? { exists: false, ifaces: [], drift: [] } : null, problems: counts.nodes[id] ?? 0 },
+    data: {
+      title,
+      ...(subtitle ? { subtitle } : {}),
+      live: input.observed ? live[id] ?? { exists: false, ifaces: [], drift: [] } : null,
+      problems: counts.nodes[id] ?? 0,
+      ...(input.building ? { building: true } : {}),
+    },
     selected: selN.has(id),
     deletable: id !== HOST_ID,
     ...(input.sizes[id] ? { measured: input.sizes[id] } : {}),
   });
-  const nodes: FlowNode[] = [node(HOST_ID, 'host', -1, 'host', t.host?.netns ? `isolated: ${t.host.netns}` : 'this machine')];
+  const host = node(HOST_ID, 'host', -1, 'host', t.host?.netns ? `isolated: ${t.host.netns}` : 'this machine');
+  const bridges: FlowNode[] = [];
+  const others: FlowNode[] = [];
   t.nodes.forEach((n, i) => {
-    if (n.kind === 'bridge') nodes.push(node(n.id, 'bridge', i, n.id, n.label ?? 'bridge'));
-    else if (n.role === 'machine') nodes.push(node(n.id, 'machine', i, n.id, n.label ?? 'another machine'));
-    else nodes.push(node(n.id, 'namespace', i, n.id, n.label ?? (n.forwarding ? 'router' : 'namespace')));
+    if (n.kind === 'bridge') bridges.push(node(n.id, 'bridge', i, n.id, n.label ?? 'bridge'));
+    else if (n.role === 'machine') others.push(node(n.id, 'machine', i, n.id, n.label ?? 'another machine'));
+    else others.push(node(n.id, 'namespace', i, n.id, n.label ?? (n.forwarding ? 'router' : 'namespace')));
   });
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const width = (id: string) => input.sizes[id]?.width ?? DEFAULT_NODE_WIDTH;
-  const centerX = (id: string) => (byId.get(id)?.position.x ?? 0) + width(id) / 2;
+
+  // Absolute boxes: bridges apart from each other inside the host, then the host's frame and
+  // the other nodes apart from each other (a frame that moves takes its bridges along).
+  const size = (id: string) => input.sizes[id] ?? { width: DEFAULT_NODE_WIDTH, height: DEFAULT_NODE_HEIGHT };
+  const box = (n: FlowNode): Rect => ({ ...n.position, ...size(n.id) });
+  const inner = new Map(bridges.map((b) => [b.id, box(b)]));
+  keepApart(inner);
+  const head = (bridges.length ? input.sizes[HOST_HEAD] : input.sizes[HOST_ID]) ?? headEstimate(t);
+  const frame = hostFrame([...inner.values()], head, host.position);
+  const outer = new Map<string, Rect>([[HOST_ID, frame], ...others.map((n): [string, Rect] => [n.id, box(n)])]);
+  keepApart(outer);
+  const hostBox = outer.get(HOST_ID)!;
+  const shift = hostBox.y - frame.y;
+  const abs = new Map<string, Rect>();
+  for (const [id, r] of inner) abs.set(id, { ...r, y: r.y + shift });
+  for (const [id, r] of outer) abs.set(id, r);
+
+  host.position = { x: hostBox.x, y: hostBox.y };
+  host.data.host = { forwarding: !!t.host?.forwarding, nat: (t.host?.nat ?? []).map((n) => ({ source: n.source, out: n.out })), frame: bridges.length > 0 };
+  if (bridges.length) {
+    host.width = hostBox.width;
+    host.height = hostBox.height;
+  }
+  for (const b of bridges) {
+    const r = abs.get(b.id)!;
+    b.position = { x: r.x - hostBox.x, y: r.y - hostBox.y };
+    b.parentId = HOST_ID;
+  }
+  for (const n of others) n.position = { x: abs.get(n.id)!.x, y: abs.get(n.id)!.y };
+  // React Flow wants a parent before its children
+  const nodes: FlowNode[] = [host, ...bridges, ...others];
+
+  const width = (id: string) => abs.get(id)?.width ?? DEFAULT_NODE_WIDTH;
+  const centerX = (id: string) => (abs.get(id)?.x ?? 0) + width(id) / 2;
   const ids = linkIds(t);
   const norm = normalizeLinks(t);
   const edges: FlowEdge[] = norm.map((l, i) => {
     const id = ids[i]!;
-    const dy = (byId.get(l.b.node)?.position.y ?? 0) - (byId.get(l.a.node)?.position.y ?? 0);
-    const handles = handlesFor(dy);
+    const none: Rect = { x: 0, y: 0, width: DEFAULT_NODE_WIDTH, height: DEFAULT_NODE_HEIGHT };
+    const handles = handlesFor(abs.get(l.a.node) ?? none, abs.get(l.b.node) ?? none);
     return {
       id,
       type: 'link',
@@ -152,9 +249,22 @@ export function toFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdge[]
       targetHandle: handles[1],
       ariaLabel: `link ${l.a.node} ${l.a.iface} to ${l.b.node} ${l.b.iface}`,
       selected: selE.has(id),
-      data: { index: i, problems: counts.edges[id] ?? 0, source: end(l.a.iface, l.a.addresses), target: end(l.b.iface, l.b.addresses) },
+      data: {
+        index: i,
+        problems: counts.edges[id] ?? 0,
+        source: end(l.a.iface, l.a.addresses),
+        target: end(l.b.iface, l.b.addresses),
+        state: linkState(input.observed, live, [l.a, l.b]),
+      },
     };
   });
   fanOut(edges, width, centerX);
   return { nodes, edges };
+}
+
+/** Where a node is drawn, from where the canvas says it is (bridges are placed relative to the host's frame). */
+export function absolutePosition(nodes: FlowNode[], id: string, at: { x: number; y: number }): { x: number; y: number } {
+  const n = nodes.find((m) => m.id === id);
+  const parent = n?.parentId ? nodes.find((m) => m.id === n.parentId) : undefined;
+  return parent ? { x: at.x + parent.position.x, y: at.y + parent.position.y } : at;
 }

@@ -41,7 +41,23 @@ export function problemCounts(t: Topology, problems: Problem[]): { nodes: Record
   return { nodes, edges };
 }
 
-/** The problems at exactly this field, or inside it (a list's items) when `within` is set. */
+const ALSO = /^(.*) \(also ([^)\s]+)\)$/;
+
+/**
+ * The problems at exactly this field, or inside it (a list's items) when `within` is set. A
+ * clash between two fields ("address 10.0.0.3 is used twice (also links[1].a.addresses[0])") is
+ * shown at both, each naming the other, so it shows at the field where it was typed, whichever
+ * of the two that was.
+ */
 export function problemsAt(problems: Problem[], path: string, within = false): Problem[] {
-  return problems.filter((p) => p.path === path || (within && (p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`))));
+  const here = (at: string) => at === path || (within && (at.startsWith(`${path}.`) || at.startsWith(`${path}[`)));
+  const out: Problem[] = [];
+  for (const p of problems) {
+    if (here(p.path)) out.push(p);
+    else {
+      const also = ALSO.exec(p.message);
+      if (also && here(also[2]!)) out.push({ ...p, path: also[2]!, message: `${also[1]} (also ${p.path})` });
+    }
+  }
+  return out;
 }

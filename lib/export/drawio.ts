@@ -1,7 +1,10 @@
 // draw.io / diagrams.net: an uncompressed .drawio file in which every node keeps its canvas
 // position and every link its interface names and addresses, so a student can annotate the lab.
 import type { Topology } from '../topology';
+import { hostFrame } from '../editor/frame';
+import { HOST_ID } from '../topology';
 import { nodePositions } from './auto-layout';
+import { KIND_COLORS } from './colors';
 import { diagramLinks, diagramNodes, linkLabel, type DiagramKind } from './describe';
 
 const SIZE: Record<DiagramKind, { width: number; height: number }> = {
@@ -12,14 +15,20 @@ const SIZE: Record<DiagramKind, { width: number; height: number }> = {
   bridge: { width: 160, height: 50 },
 };
 
-/** Colours match the Mermaid export; shapes say the kind: a bridge is a hexagon, the host a double box. */
+const colours = (k: DiagramKind) => `fillColor=${KIND_COLORS[k].fill};strokeColor=${KIND_COLORS[k].stroke};fontColor=${KIND_COLORS[k].text};`;
+
+/** The canvas's colours (as the SVG and Mermaid exports); shapes say the kind: a bridge is a hexagon, the host a double box (a container holding its bridges). */
 const STYLE: Record<DiagramKind, string> = {
-  host: 'shape=process;whiteSpace=wrap;html=0;fillColor=#fff4e0;strokeColor=#b7791f;fontColor=#3d2a00;',
-  namespace: 'rounded=1;whiteSpace=wrap;html=0;fillColor=#e8f0fe;strokeColor=#3b5fa0;fontColor=#102040;',
-  router: 'ellipse;whiteSpace=wrap;html=0;fillColor=#e6f6ec;strokeColor=#2f7d4a;fontColor=#0f2f1a;',
-  machine: 'rounded=0;dashed=1;whiteSpace=wrap;html=0;fillColor=#f1f1f1;strokeColor=#555555;fontColor=#222222;',
-  bridge: 'shape=hexagon;perimeter=hexagonPerimeter2;size=0.15;whiteSpace=wrap;html=0;fillColor=#fdecef;strokeColor=#a33a52;fontColor=#3d0f1a;',
+  host: `shape=process;whiteSpace=wrap;html=0;${colours('host')}`,
+  namespace: `rounded=1;whiteSpace=wrap;html=0;${colours('namespace')}`,
+  router: `ellipse;whiteSpace=wrap;html=0;${colours('router')}`,
+  machine: `rounded=0;dashed=1;whiteSpace=wrap;html=0;${colours('machine')}`,
+  bridge: `shape=hexagon;perimeter=hexagonPerimeter2;size=0.15;whiteSpace=wrap;html=0;${colours('bridge')}`,
 };
+/** the host holding bridges: a container with its text at the top */
+const HOST_CONTAINER = `rounded=1;arcSize=4;container=1;collapsible=0;whiteSpace=wrap;html=0;verticalAlign=top;align=left;spacingLeft=10;spacingTop=6;${colours('host')}`;
+/** the host's text above its bridges: one line per fact */
+const headHeight = (lines: number) => 16 + 16 * lines;
 
 const EDGE_STYLE = 'endArrow=none;html=0;rounded=0;labelBackgroundColor=#ffffff;fontSize=10;';
 
@@ -47,12 +56,28 @@ export const cellId = (kind: 'node' | 'link', id: string) => `${kind}-${id}`;
 export function toDrawio(t: Topology): string {
   const positions = nodePositions(t);
   const cells: string[] = ['<mxCell id="0"/>', '<mxCell id="1" parent="0"/>'];
-  for (const n of diagramNodes(t)) {
+  const nodes = diagramNodes(t);
+  const bridges = nodes.filter((n) => n.kind === 'bridge');
+  // the host holds its bridges, as on the canvas: a container around them, its facts on top
+  const host = nodes.find((n) => n.id === HOST_ID)!;
+  const around = bridges.length
+    ? hostFrame(
+        bridges.map((b) => ({ ...positions.get(b.id)!, ...SIZE.bridge })),
+        { width: 260, height: headHeight(1 + host.details.length) },
+        positions.get(HOST_ID)!,
+      )
+    : null;
+  // (coordinates so far out that the frame's size is lost in rounding: the host stays a plain box)
+  const frame = around && around.width > 0 && around.height > 0 && bridges.every((b) => positions.get(b.id)!.x - around.x > 0) ? around : null;
+  for (const n of nodes) {
     const p = positions.get(n.id)!;
     const value = [n.title, ...n.details].join('\n');
+    const inHost = frame && n.kind === 'bridge';
+    const geometry = n.id === HOST_ID && frame ? frame : { x: inHost ? p.x - frame.x : p.x, y: inHost ? p.y - frame.y : p.y, ...SIZE[n.kind] };
+    const style = n.id === HOST_ID && frame ? HOST_CONTAINER : STYLE[n.kind];
     cells.push(
-      `<mxCell ${attrs({ id: cellId('node', n.id), value, style: STYLE[n.kind], vertex: 1, parent: 1 })}>` +
-        `<mxGeometry ${attrs({ x: p.x, y: p.y, ...SIZE[n.kind], as: 'geometry' })}/></mxCell>`,
+      `<mxCell ${attrs({ id: cellId('node', n.id), value, style, vertex: 1, parent: inHost ? cellId('node', HOST_ID) : 1 })}>` +
+        `<mxGeometry ${attrs({ x: geometry.x, y: geometry.y, width: geometry.width, height: geometry.height, as: 'geometry' })}/></mxCell>`,
     );
   }
   for (const l of diagramLinks(t)) {

@@ -2,6 +2,7 @@
 // Every id is sanitized (a node called `end` or `graph` must not read as a keyword) and every
 // label is quoted with Mermaid's own entity escapes, so any text a user typed stays text.
 import type { Topology } from '../topology';
+import { KIND_COLORS } from './colors';
 import { diagramLinks, diagramNodes, linkLabel, type DiagramKind } from './describe';
 
 export interface MermaidOptions {
@@ -18,12 +19,14 @@ const SHAPES: Record<DiagramKind, [string, string]> = {
   bridge: ['{{', '}}'],
 };
 
+/** The canvas's colours, as the SVG and draw.io exports. */
+const classOf = (k: DiagramKind) => `fill:${KIND_COLORS[k].fill},stroke:${KIND_COLORS[k].stroke},color:${KIND_COLORS[k].text}`;
 const CLASSES: Record<DiagramKind, string> = {
-  host: 'fill:#fff4e0,stroke:#b7791f,color:#3d2a00',
-  namespace: 'fill:#e8f0fe,stroke:#3b5fa0,color:#102040',
-  router: 'fill:#e6f6ec,stroke:#2f7d4a,color:#0f2f1a',
-  machine: 'fill:#f1f1f1,stroke:#555555,color:#222222,stroke-dasharray:4 3',
-  bridge: 'fill:#fdecef,stroke:#a33a52,color:#3d0f1a',
+  host: classOf('host'),
+  namespace: classOf('namespace'),
+  router: classOf('router'),
+  machine: `${classOf('machine')},stroke-dasharray:4 3`,
+  bridge: classOf('bridge'),
 };
 
 /** Text inside a quoted Mermaid label: quotes, '#', HTML and backticks as entity codes. */
@@ -59,14 +62,24 @@ export function toMermaid(t: Topology, opts: MermaidOptions = {}): string {
   const lines = [`---`, `title: ${t.name}`, `---`, `flowchart ${opts.direction ?? 'LR'}`];
   for (const d of (t.description ?? '').split('\n').filter((l) => l.trim())) lines.push(`  %% ${d}`);
 
-  for (const n of nodes) {
+  const shape = (n: (typeof nodes)[number]) => {
     const [open, close] = SHAPES[n.kind];
     const label = [n.title, ...n.details].map(mermaidText).join('<br/>');
-    lines.push(`  ${id(n.id)}${open}"${label}"${close}`);
-  }
+    return `${id(n.id)}${open}"${label}"${close}`;
+  };
+  // the host is a place holding its bridges, as on the canvas: a subgraph with the host's own
+  // box (its facts, where its own links end) and the bridges
   const bridges = nodes.filter((n) => n.kind === 'bridge');
-  if (bridges.length) lines.push('  %% bridges live in the host context');
-  for (const b of bridges) lines.push(`  ${id('host')} -.- ${id(b.id)}`);
+  for (const n of nodes) {
+    if (n.kind === 'bridge' || (n.id === 'host' && bridges.length)) continue;
+    lines.push(`  ${shape(n)}`);
+  }
+  if (bridges.length) {
+    lines.push(`  subgraph ${id('host')}_ctx["host context"]`);
+    for (const n of nodes.filter((m) => m.id === 'host' || m.kind === 'bridge')) lines.push(`    ${shape(n)}`);
+    lines.push('  end');
+    lines.push(`  style ${id('host')}_ctx ${CLASSES.host}`);
+  }
   for (const l of diagramLinks(t)) lines.push(`  ${id(l.a.node)} ---|"${mermaidText(linkLabel(l))}"| ${id(l.b.node)}`);
 
   for (const kind of Object.keys(SHAPES) as DiagramKind[]) {

@@ -1,10 +1,15 @@
-// SVG: the lab as a diagram for slides and documentation, without a browser (`nslab export
-// --format svg`). Nodes sit where the canvas put them (else a layered layout); each box shows
-// the name and what the node says (addresses, routes, NAT); each link is a line with its
-// interface names and addresses written at both ends. Light background, no editor chrome.
+// SVG: the lab as a diagram for slides and documentation, drawn without a browser (`nslab export
+// --format svg`, and the editor's SVG and PNG export). Nodes sit where the canvas put them (else a
+// layered layout); the host is a place holding its bridges, as on the canvas, its facts (forwarding,
+// NAT) in its head; each box shows the name and what the node says (addresses, routes, NAT); each
+// link is a line with its interface names and addresses at both ends. Only the saved lab is drawn:
+// nothing transient (selection, highlights, packets, rates, drift). The canvas's colours; plain
+// vector shapes and text, no foreignObject.
+import { hostFrame, keepApart, type Rect } from '../editor/frame';
 import { HOST_ID, type Topology } from '../topology';
 import { nodePositions, type Point } from './auto-layout';
-import { diagramLinks, diagramNodes, type DiagramKind, type DiagramNode } from './describe';
+import { CANVAS_COLORS, KIND_COLORS } from './colors';
+import { diagramLinks, diagramNodes, type DiagramNode } from './describe';
 import { xmlAttr } from './drawio';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
@@ -16,13 +21,7 @@ const charWidth = (size: number) => size * 0.58;
 const PAD = 10;
 const MARGIN = 40;
 
-const COLORS: Record<DiagramKind, { fill: string; stroke: string; text: string }> = {
-  host: { fill: '#fff4e0', stroke: '#b7791f', text: '#3d2a00' },
-  namespace: { fill: '#e8f0fe', stroke: '#3b5fa0', text: '#102040' },
-  router: { fill: '#e6f6ec', stroke: '#2f7d4a', text: '#0f2f1a' },
-  machine: { fill: '#f1f1f1', stroke: '#555555', text: '#222222' },
-  bridge: { fill: '#fdecef', stroke: '#a33a52', text: '#3d0f1a' },
-};
+const COLORS = KIND_COLORS;
 
 interface Box {
   node: DiagramNode;
@@ -46,18 +45,62 @@ function boxOf(node: DiagramNode, at: Point): Box {
 const GAP_X = 150; // room for the two interface labels of a horizontal link
 const GAP_Y = 90; // room for the interface labels of a vertical link
 
+/** The host's head: its title and facts, on top of its frame. */
+function headSize(node: DiagramNode): { width: number; height: number } {
+  const b = boxOf(node, { x: 0, y: 0 });
+  return { width: b.w, height: b.h };
+}
+
+/** The host as a frame around its bridges (its head on top), or a plain box when it holds none. */
+function frameOf(host: DiagramNode, at: Point, bridges: Box[]): Box {
+  if (!bridges.length) return boxOf(host, at);
+  const r = hostFrame(bridges.map((b) => ({ x: b.x, y: b.y, width: b.w, height: b.h })), headSize(host), at);
+  return { node: host, x: r.x, y: r.y, w: r.width, h: r.height };
+}
+
+interface Placed {
+  /** the host's frame (when drawn) and every node outside it */
+  outer: Box[];
+  /** the bridges, inside the host's frame */
+  inner: Box[];
+}
+
 /**
  * Our boxes carry more text than the canvas's nodes, so the canvas positions are spread out
- * (one factor for the whole picture, keeping its shape) until no two boxes come too close.
+ * (one factor for the whole picture, keeping its shape) until no two boxes come too close;
+ * the host's frame counts as one box, its bridges are kept apart inside it.
  */
-function spread(boxes: Box[], at: Map<string, Point>): Box[] {
-  const place = (s: number) => boxes.map((b) => boxOf(b.node, { x: at.get(b.node.id)!.x * s, y: at.get(b.node.id)!.y * s }));
+function spread(nodes: DiagramNode[], at: Map<string, Point>, drawHost: boolean): Placed {
+  const host = nodes.find((n) => n.id === HOST_ID);
+  const bridgeNodes = nodes.filter((n) => n.kind === 'bridge');
+  const rest = nodes.filter((n) => n.kind !== 'bridge' && n.id !== HOST_ID);
+  const place = (s: number): Placed => {
+    const p = (id: string) => ({ x: at.get(id)!.x * s, y: at.get(id)!.y * s });
+    const inner = bridgeNodes.map((n) => boxOf(n, p(n.id)));
+    const outer = rest.map((n) => boxOf(n, p(n.id)));
+    if (host && drawHost) outer.unshift(frameOf(host, p(HOST_ID), inner));
+    return { outer, inner };
+  };
   const clash = (a: Box, b: Box) => a.x < b.x + b.w + GAP_X && b.x < a.x + a.w + GAP_X && a.y < b.y + b.h + GAP_Y && b.y < a.y + a.h + GAP_Y;
+  const clashes = (list: Box[]) => list.some((a, i) => list.some((b, j) => j > i && clash(a, b)));
   for (let s = 1; s < 4; s += 0.05) {
     const placed = place(s);
-    if (!placed.some((a, i) => placed.some((b, j) => j > i && clash(a, b)))) return placed;
+    if (!clashes(placed.outer) && !clashes(placed.inner)) return placed;
   }
-  return place(4);
+  // still too close at 4x: move boxes down until none covers another
+  const placed = place(4);
+  const rect = (b: Box): Rect => ({ x: b.x, y: b.y, width: b.w, height: b.h });
+  const inner = new Map(placed.inner.map((b) => [b.node.id, rect(b)]));
+  keepApart(inner, GAP_Y);
+  const innerBoxes = placed.inner.map((b) => ({ ...b, y: inner.get(b.node.id)!.y }));
+  const outerList = placed.outer.map((b) => (b.node.id === HOST_ID ? frameOf(b.node, { x: 0, y: 0 }, innerBoxes) : b));
+  const outer = new Map(outerList.map((b) => [b.node.id, rect(b)]));
+  const moved = keepApart(outer, GAP_Y);
+  const dy = moved.get(HOST_ID) ?? 0;
+  return {
+    outer: outerList.map((b) => ({ ...b, y: outer.get(b.node.id)!.y })),
+    inner: innerBoxes.map((b) => ({ ...b, y: b.y + dy })),
+  };
 }
 
 /** Where the line from the box's centre towards (tx, ty) leaves the box. */
@@ -76,13 +119,15 @@ function nodeSvg(b: Box): string {
   const shape =
     b.node.kind === 'router'
       ? `<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="${Math.min(b.h / 2, 24)}" fill="${c.fill}" stroke="${c.stroke}" stroke-width="2"/>`
-      : b.node.kind === 'host'
-        ? `<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" fill="${c.fill}" stroke="${c.stroke}" stroke-width="2"/><rect x="${b.x + 4}" y="${b.y + 4}" width="${b.w - 8}" height="${b.h - 8}" fill="none" stroke="${c.stroke}" stroke-width="1"/>`
-        : `<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="${b.node.kind === 'machine' ? 0 : 8}" fill="${c.fill}" stroke="${c.stroke}" stroke-width="2"${b.node.kind === 'machine' ? ' stroke-dasharray="6 4"' : ''}/>`;
+      : `<rect x="${round(b.x)}" y="${round(b.y)}" width="${round(b.w)}" height="${round(b.h)}" rx="8" fill="${c.fill}" stroke="${c.stroke}" stroke-width="${b.node.kind === 'host' ? 2 : 1.5}"/>`;
+  // a frame's text is its head, on the left at the top; a box's text is centred
+  const frame = b.node.kind === 'host' && b.h > headSize(b.node).height + 1;
+  const x = round(frame ? b.x + PAD : b.x + b.w / 2);
+  const anchor = frame ? 'start' : 'middle';
   const lines = [
-    `<text x="${b.x + b.w / 2}" y="${b.y + PAD + TITLE_SIZE}" font-size="${TITLE_SIZE}" font-weight="600" fill="${c.text}" text-anchor="middle">${esc(b.node.title)}</text>`,
+    `<text x="${x}" y="${round(b.y + PAD + TITLE_SIZE)}" font-size="${TITLE_SIZE}" font-weight="700" fill="${c.text}" text-anchor="${anchor}">${esc(b.node.title)}</text>`,
     ...b.node.details.map(
-      (d, i) => `<text x="${b.x + b.w / 2}" y="${b.y + PAD + TITLE_SIZE + 4 + (i + 1) * (LINE_SIZE + 4)}" font-size="${LINE_SIZE}" fill="${c.text}" text-anchor="middle">${esc(d)}</text>`,
+      (d, i) => `<text x="${x}" y="${round(b.y + PAD + TITLE_SIZE + 4 + (i + 1) * (LINE_SIZE + 4))}" font-size="${LINE_SIZE}" fill="${CANVAS_COLORS.muted}" text-anchor="${anchor}">${esc(d)}</text>`,
     ),
   ];
   return `<g class="node" data-id="${esc(b.node.id)}">${shape}${lines.join('')}</g>`;
@@ -103,9 +148,9 @@ function labelSvg(l: Label): string {
   const x = l.x - w / 2;
   const y = l.y - h / 2;
   const text = l.lines
-    .map((s, i) => `<text x="${round(l.x)}" y="${round(y + 2 + (i + 1) * (LABEL_SIZE + 3) - 3)}" font-size="${LABEL_SIZE}" fill="#333333" text-anchor="middle">${esc(s)}</text>`)
+    .map((s, i) => `<text x="${round(l.x)}" y="${round(y + 2 + (i + 1) * (LABEL_SIZE + 3) - 3)}" font-size="${LABEL_SIZE}" fill="${CANVAS_COLORS.ink}" text-anchor="middle">${esc(s)}</text>`)
     .join('');
-  return `<rect x="${round(x)}" y="${round(y)}" width="${round(w)}" height="${round(h)}" rx="3" fill="#ffffff" fill-opacity="0.92" stroke="#d0d0d0" stroke-width="0.5"/>${text}`;
+  return `<rect x="${round(x)}" y="${round(y)}" width="${round(w)}" height="${round(h)}" rx="3" fill="#ffffff" fill-opacity="0.92" stroke="${CANVAS_COLORS.line}" stroke-width="0.8"/>${text}`;
 }
 
 /** Is the host worth drawing: something ends on it, or it routes, forwards or masquerades. */
@@ -131,8 +176,11 @@ function picturePositions(t: Topology): Map<string, Point> {
 
 export function toSvg(t: Topology): string {
   const positions = picturePositions(t);
-  const drawn = diagramNodes(t).filter((n) => n.id !== HOST_ID || hostUsed(t));
-  const boxes = new Map(spread(drawn.map((n) => boxOf(n, positions.get(n.id)!)), positions).map((b) => [b.node.id, b]));
+  const drawHost = hostUsed(t) || t.nodes.some((n) => n.kind === 'bridge');
+  const placed = spread(diagramNodes(t), positions, drawHost);
+  // the host's frame first, then what it holds, then the rest (later boxes are drawn on top)
+  const order = [...placed.outer.filter((b) => b.node.id === HOST_ID), ...placed.inner, ...placed.outer.filter((b) => b.node.id !== HOST_ID)];
+  const boxes = new Map(order.map((b) => [b.node.id, b]));
 
   const edges: string[] = [];
   const labels: Label[] = [];
@@ -142,7 +190,7 @@ export function toSvg(t: Topology): string {
     if (!a || !b) continue;
     const pa = exitPoint(a, b.x + b.w / 2, b.y + b.h / 2);
     const pb = exitPoint(b, a.x + a.w / 2, a.y + a.h / 2);
-    edges.push(`<line class="link" data-id="${esc(l.id)}" x1="${round(pa.x)}" y1="${round(pa.y)}" x2="${round(pb.x)}" y2="${round(pb.y)}" stroke="#555555" stroke-width="2"/>`);
+    edges.push(`<line class="link" data-id="${esc(l.id)}" x1="${round(pa.x)}" y1="${round(pa.y)}" x2="${round(pb.x)}" y2="${round(pb.y)}" stroke="${CANVAS_COLORS.edge}" stroke-width="1.8"/>`);
     // Each end's label sits on the line near its own node, so it is clear which end it names.
     const at = (from: Point, to: Point, lines: string[]) => {
       const len = Math.hypot(to.x - from.x, to.y - from.y) || 1;
@@ -170,15 +218,17 @@ export function toSvg(t: Topology): string {
   const width = Math.ceil(Math.max(...xs) + MARGIN - minX);
   const height = Math.ceil(Math.max(...ys) + MARGIN - minY) + 24;
 
-  const title = `<text x="${minX + MARGIN / 2}" y="${minY - 4}" font-size="14" fill="#666666">${esc(`lab ${t.name}`)}</text>`;
+  const title = `<text x="${minX + MARGIN / 2}" y="${minY - 4}" font-size="14" fill="${CANVAS_COLORS.muted}">${esc(`lab ${t.name}`)}</text>`;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="${minX} ${minY - 24} ${width} ${height}" font-family="${esc(FONT)}">`,
     `<title>${esc(`nslab lab ${t.name}`)}</title>`,
     `<rect x="${minX}" y="${minY - 24}" width="${width}" height="${height}" fill="#ffffff"/>`,
     title,
+    // the host's frame under the links that cross it, the boxes over them
+    `<g class="frames">${[...boxes.values()].filter((b) => b.node.id === HOST_ID).map(nodeSvg).join('')}</g>`,
     `<g class="links">${edges.join('')}</g>`,
-    `<g class="nodes">${[...boxes.values()].map(nodeSvg).join('')}</g>`,
+    `<g class="nodes">${[...boxes.values()].filter((b) => b.node.id !== HOST_ID).map(nodeSvg).join('')}</g>`,
     `<g class="labels">${labels.map(labelSvg).join('')}</g>`,
     `</svg>`,
     '',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { removeElements, setPosition } from '@/lib/editor/edit';
-import { toFlow, type FlowInput } from '@/lib/editor/flow';
+import { absolutePosition, HOST_HEAD, toFlow, type FlowInput } from '@/lib/editor/flow';
+import { FRAME_PAD } from '@/lib/editor/frame';
 import { linkIds, linkIndexOf } from '@/lib/editor/ids';
 import type { Topology } from '@/lib/topology';
 import { seed } from './editor-fixtures';
@@ -12,21 +13,46 @@ const input = (t: Topology, extra: Partial<FlowInput> = {}): FlowInput => ({
 describe('toFlow: one canvas node per topology node plus the host, one edge per link', () => {
   const { nodes, edges } = toFlow(input(seed()));
   it.each([
-    { id: 'host', type: 'host', x: 0, y: 0 },
     { id: 'br0', type: 'bridge', x: 0, y: 160 },
     { id: 'A', type: 'namespace', x: -260, y: 320 },
     { id: 'remote', type: 'machine', x: 320, y: 0 },
-  ])('$id is a $type node at ($x, $y)', ({ id, type, x, y }) => {
-    const n = nodes.find((m) => m.id === id);
-    expect(n?.type).toBe(type);
-    expect(n?.position).toEqual({ x, y });
+  ])('$id is a $type node drawn at ($x, $y)', ({ id, type, x, y }) => {
+    const n = nodes.find((m) => m.id === id)!;
+    expect(n.type).toBe(type);
+    expect(absolutePosition(nodes, id, n.position)).toEqual({ x, y });
+  });
+  it('the host is a frame holding br0: br0 is its child, inside it, below its head; the host comes first', () => {
+    const host = nodes[0]!;
+    const br0 = nodes.find((n) => n.id === 'br0')!;
+    expect(host.id).toBe('host');
+    expect(br0.parentId).toBe('host');
+    expect(host.data.host).toMatchObject({ forwarding: true, nat: [{ source: '10.0.0.0/24', out: 'to-remote' }], frame: true });
+    expect(host.data.host?.natCounters).toBeUndefined();
+    expect(br0.position.x).toBeGreaterThanOrEqual(FRAME_PAD);
+    expect(br0.position.y).toBeGreaterThanOrEqual(FRAME_PAD);
+    expect(br0.position.x + 176 + FRAME_PAD).toBeLessThanOrEqual(host.width!);
+    expect(br0.position.y + 64 + FRAME_PAD).toBeLessThanOrEqual(host.height!);
+  });
+  it('the head measured bigger: the frame grows upwards, br0 stays where it was drawn', () => {
+    const big = toFlow(input(seed(), { sizes: { [HOST_HEAD]: { width: 400, height: 200 } } })).nodes;
+    const host = big[0]!;
+    expect(host.height).toBeGreaterThanOrEqual(200 + 64 + 2 * FRAME_PAD);
+    expect(host.width).toBeGreaterThanOrEqual(400);
+    expect(absolutePosition(big, 'br0', big.find((n) => n.id === 'br0')!.position)).toEqual({ x: 0, y: 160 });
+  });
+  it('a host without bridges is a plain box at its own position', () => {
+    const t = { ...seed(), nodes: seed().nodes.filter((n) => n.kind !== 'bridge'), links: seed().links.filter((l) => l.b.node !== 'br0') };
+    const host = toFlow(input(t)).nodes[0]!;
+    expect(host.position).toEqual({ x: 0, y: 0 });
+    expect(host.width).toBeUndefined();
+    expect(host.data.host?.frame).toBe(false);
   });
   it('the host cannot be deleted, the others can', () => {
     expect(nodes.filter((n) => !n.deletable).map((n) => n.id)).toEqual(['host']);
   });
   it.each([
     { id: 'A-br0', source: 'A', target: 'br0', sourceHandle: 'top', targetHandle: 'bottom', a: 'eth0 10.0.0.2/24', b: 'veth-A ' },
-    { id: 'host-remote', source: 'host', target: 'remote', sourceHandle: 'top', targetHandle: 'top', a: 'to-remote 203.0.113.1/24', b: 'eth0 203.0.113.2/24' },
+    { id: 'host-remote', source: 'host', target: 'remote', sourceHandle: 'right', targetHandle: 'left', a: 'to-remote 203.0.113.1/24', b: 'eth0 203.0.113.2/24' },
   ])('link $id: $source.$sourceHandle -> $target.$targetHandle, ends "$a" / "$b"', ({ id, source, target, sourceHandle, targetHandle, a, b }) => {
     const e = edges.find((x) => x.id === id);
     expect(e).toMatchObject({ type: 'link', source, target, sourceHandle, targetHandle });
@@ -34,11 +60,12 @@ describe('toFlow: one canvas node per topology node plus the host, one edge per 
     expect(`${e?.data.target.iface} ${e?.data.target.address}`).toBe(b);
   });
   it.each([
-    { dy: 160, handles: ['bottom', 'top'], why: 'the other node is below' },
-    { dy: -160, handles: ['top', 'bottom'], why: 'the other node is above' },
-    { dy: 30, handles: ['top', 'top'], why: 'side by side: an arch over both, not an S through them' },
-  ])('$why: $handles', ({ dy, handles }) => {
-    const t = setPosition(setPosition(seed(), 'host', { x: 0, y: 0 }), 'remote', { x: 320, y: dy });
+    { x: 320, y: 600, handles: ['bottom', 'top'], why: 'the other node is below' },
+    { x: 320, y: -300, handles: ['top', 'bottom'], why: 'the other node is above' },
+    { x: 420, y: 100, handles: ['right', 'left'], why: 'side by side (the host frame beside the machine): side to side, no arch over the top' },
+    { x: -600, y: 100, handles: ['left', 'right'], why: 'side by side, the other on the left' },
+  ])('$why: $handles', ({ x, y, handles }) => {
+    const t = setPosition(seed(), 'remote', { x, y });
     const e = toFlow(input(t)).edges.find((x) => x.id === 'host-remote')!;
     expect([e.sourceHandle, e.targetHandle]).toEqual(handles);
   });

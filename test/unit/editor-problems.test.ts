@@ -49,3 +49,23 @@ describe('a bad address typed in the editor lands on its field, its link and its
     expect(problemCounts(t, problems)).toEqual({ nodes: { B: 1 }, edges: { 'B-br0': 1 } });
   });
 });
+
+describe('a clash between two fields shows at both (so at the one where it was typed)', () => {
+  // every namespace end of the seed lab given every other one's address, whichever comes first
+  const ends = [0, 1, 2];
+  const cases = ends.flatMap((i) => ends.filter((j) => j !== i).map((j) => ({ i, j })));
+  it.each(cases)('links[$i] typed with links[$j]’s address: both fields say so, each naming the other', ({ i, j }) => {
+    const t = seed();
+    const address = t.links[j]!.a.addresses![0]!;
+    const typed = updateEndpoint(t, i, 'a', { addresses: [address] });
+    const r = checkTopology(typed);
+    expect(r.ok).toBe(false);
+    const problems = r.ok ? [] : r.problems;
+    const at = (k: number) => problemsAt(problems, `links[${k}].a.addresses[0]`).map((p) => p.message);
+    expect(at(i).join()).toContain('used twice');
+    expect(at(i).join()).toContain(`links[${j}].a.addresses[0]`);
+    expect(at(j).join()).toContain(`links[${i}].a.addresses[0]`);
+    // the third end is not involved
+    expect(at(3 - i - j)).toEqual([]);
+  });
+});

@@ -46,12 +46,12 @@ describe('toMermaid', () => {
   const text = toMermaid(seedLab());
   it.each([
     ['a left-to-right flowchart', /^flowchart LR$/m],
-    ['the host, double-edged', /^ {2}n_host\[\["host<br\/>this machine/m],
-    ['the bridge as a hexagon', /^ {2}n_br0\{\{"br0<br\/>bridge<br\/>10\.0\.0\.1\/24"\}\}$/m],
+    ['the host, double-edged, in the host context', /^ {4}n_host\[\["host<br\/>this machine/m],
+    ['the bridge as a hexagon, in the host context', /^ {4}n_br0\{\{"br0<br\/>bridge<br\/>10\.0\.0\.1\/24"\}\}$/m],
     ['a namespace as a box with its route', /^ {2}n_A\["A<br\/>route default via 10\.0\.0\.1"\]$/m],
     ['the other machine in its own shape', /^ {2}n_remote\[\/"another machine<br\/>remote"\/\]$/m],
     ['links labelled with interfaces and addresses', /^ {2}n_A ---\|"eth0 10\.0\.0\.2\/24 — veth-A"\| n_br0$/m],
-    ['bridges tied to the host', /^ {2}n_host -\.- n_br0$/m],
+    ['the host a place holding its bridges', /^ {2}subgraph n_host_ctx\["host context"\]\n {4}n_host\[\[.*\n {4}n_br0\{\{.*\n {2}end$/m],
     ['a class per kind', /^ {2}class n_A,n_B,n_C namespace$/m],
   ])('draws %s', (_what, re) => {
     expect(text).toMatch(re);

@@ -1,11 +1,13 @@
 // The SVG exporter, checked in a real Chromium (the Debian one): the file parses as SVG, shows
 // every node's name, every interface name and address, one line per link, no two node boxes
 // overlap, and every text fits inside its box and inside the picture.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { diagramLinks } from '@/lib/export/describe';
 import { exportTopology } from '@/lib/export/index';
 import { toSvg } from '@/lib/export/svg';
+import { CSS_SOURCES } from '@/lib/export/colors';
 import { HOST_ID } from '@/lib/topology';
 import { assertTopology } from '@/lib/validate';
 import { PNG_SCALE, pngOfTopology } from '@/server/export/png';
@@ -85,7 +87,14 @@ describe.each(sampleLabs())('toSvg of %s', (_name, lab) => {
     const r = await render(toSvg(lab));
     for (const [i, a] of r.nodes.entries()) {
       for (const t of a.texts) expect(inside(t, a.box), `a text of ${a.id} leaves its box`).toBe(true);
-      for (const b of r.nodes.slice(i + 1)) expect(overlap(a.box, b.box), `${a.id} overlaps ${b.id}`).toBe(false);
+      // nothing but the host's own head in the host's frame: its text never runs under a bridge
+      if (a.id === HOST_ID) for (const b of r.nodes.filter((n) => n.id !== HOST_ID)) for (const t of a.texts) expect(overlap(t, b.box), `the host's text runs under ${b.id}`).toBe(false);
+      for (const b of r.nodes.slice(i + 1)) {
+        // the host is a place holding its bridges: each lies inside its frame, and covers nothing else
+        const isBridge = (id: string) => lab.nodes.some((n) => n.id === id && n.kind === 'bridge');
+        if (a.id === HOST_ID && isBridge(b.id)) expect(inside(b.box, a.box), `${b.id} lies inside the host`).toBe(true);
+        else expect(overlap(a.box, b.box), `${a.id} overlaps ${b.id}`).toBe(false);
+      }
     }
     for (const t of r.allTexts) expect(inside(t, r.view)).toBe(true);
   });
@@ -97,6 +106,27 @@ describe('toSvg', () => {
     expect(r.nodes.map((n) => n.id)).toEqual([HOST_ID, 'br0', 'A', 'B', 'C', 'remote']);
     expect(r.lines).toBe(4);
     expect(r.texts).toEqual(expect.arrayContaining(['veth-A', 'eth0', '10.0.0.2/24', '203.0.113.1/24', 'NAT 10.0.0.0/24 out to-remote', 'another machine']));
+  });
+
+  it('is a clean vector picture: no foreignObject or HTML, the canvas colours, under 100 KB', () => {
+    const svg = toSvg(seedLab());
+    expect(svg).not.toMatch(/foreignObject|<div|<span|xhtml/i);
+    expect(Buffer.byteLength(svg)).toBeLessThan(100_000);
+    for (const [, colour] of CSS_SOURCES.filter(([v]) => ['--ns', '--br', '--host', '--machine', '--ns-line', '--br-line', '--host-line', '--machine-line', '--edge'].includes(v))) expect(svg).toContain(colour);
+  });
+
+  it('uses the canvas colours: every colour it takes from app/globals.css is the one the CSS sets', () => {
+    const css = readFileSync('app/globals.css', 'utf8');
+    const root = css.slice(css.indexOf(':root {'), css.indexOf('}', css.indexOf(':root {')));
+    for (const [name, colour] of CSS_SOURCES) expect(root, name).toMatch(new RegExp(`${name}: ${colour};`));
+  });
+
+  it('draws the host as a frame around its bridges, its NAT rule and forwarding in its head', async () => {
+    const r = await render(toSvg(seedLab()));
+    const host = r.nodes.find((n) => n.id === HOST_ID)!;
+    const br0 = r.nodes.find((n) => n.id === 'br0')!;
+    expect(inside(br0.box, host.box)).toBe(true);
+    expect(r.texts).toEqual(expect.arrayContaining(['forwarding', 'NAT 10.0.0.0/24 out to-remote']));
   });
 
   it('leaves the host out when nothing uses it', async () => {

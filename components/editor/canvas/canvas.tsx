@@ -9,10 +9,11 @@ import {
   type FitViewOptions,
   type EdgeChange,
   type NodeChange,
+  type OnConnectEnd,
   type OnDelete,
 } from '@xyflow/react';
 import { useCallback, useEffect, useRef, type DragEvent } from 'react';
-import { useLargeText } from '@/components/shell/use-large-text';
+import { HOST_ID } from '@/lib/topology';
 import type { PaletteKind } from '@/lib/editor/names';
 import { edgeTypes } from '../edges/edge-types';
 import { nodeTypes } from '../nodes/node-types';
@@ -26,49 +27,96 @@ import { useFlowElements } from './use-flow-elements';
 
 /**
  * Room around the lab when fitting it: the controls on the left, the minimap (when shown) on
- * the right. In large text the nodes keep their size and the canvas may zoom in further instead.
+ * the right. In presentation the lab takes the whole window, with a little room for the status line.
  */
-const fitOptions = (minimap: boolean, large: boolean): FitViewOptions => ({
-  padding: { top: '56px', bottom: '40px', left: '64px', right: minimap ? '170px' : '48px' },
-  maxZoom: large ? 1.7 : 1.2,
-  duration: 0,
-});
+const fitOptions = (minimap: boolean, present: boolean): FitViewOptions =>
+  present
+    ? { padding: { top: '24px', bottom: '24px', left: '24px', right: '24px' }, maxZoom: 2.5, duration: 0 }
+    : { padding: { top: '56px', bottom: '40px', left: '64px', right: minimap ? '170px' : '48px' }, maxZoom: 1.2, duration: 0 };
 
 const PALETTE_KINDS = new Set<string>(['namespace', 'bridge', 'machine']);
 
-export function Canvas() {
+/** The node under a screen point (a link dropped on a node's body connects to it, not only on its dot). */
+function nodeAt(x: number, y: number): string | null {
+  for (const el of document.elementsFromPoint(x, y)) {
+    const node = el.closest<HTMLElement>('.react-flow__node');
+    if (node?.dataset.id) return node.dataset.id;
+  }
+  return null;
+}
+
+/** The canvas; `present`: read-only, the lab fitted to the whole window and re-fitted whenever it changes. */
+export function Canvas({ present = false }: { present?: boolean }) {
   const store = useEditorStoreApi();
   const { nodes, edges } = useFlowElements();
   const { screenToFlowPosition, fitView } = useReactFlow();
   const wrapper = useRef<HTMLDivElement>(null);
   const minimap = useMinimap(wrapper);
-  const large = useLargeText();
-  const fit = fitOptions(minimap.shown, large);
-  // switching large text re-fits the lab, so the projector gets the bigger view at once (the
-  // first fit is React Flow's own, once the nodes are measured)
-  const fitted = useRef(large);
+  const fit = fitOptions(minimap.shown && !present, present);
+  const fitRef = useRef(fit);
+  fitRef.current = fit;
+  const current = useRef(nodes);
+  current.current = nodes;
+
+  // the view re-fits when the window (or the canvas) changes size, and when the text size changes
   useEffect(() => {
-    if (fitted.current === large) return;
-    fitted.current = large;
-    void fitView(fitOptions(minimap.shown, large));
-  }, [large, minimap.shown, fitView]);
+    const el = wrapper.current;
+    if (!el) return;
+    let last = `${el.clientWidth}x${el.clientHeight}`;
+    let frame = 0;
+    const observer = new ResizeObserver(() => {
+      const now = `${el.clientWidth}x${el.clientHeight}`;
+      if (now === last) return;
+      last = now;
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => void fitView(fitRef.current));
+    });
+    observer.observe(el);
+    const large = new MutationObserver(() => requestAnimationFrame(() => void fitView(fitRef.current)));
+    large.observe(document.documentElement, { attributes: true, attributeFilter: ['data-large'] });
+    return () => {
+      observer.disconnect();
+      large.disconnect();
+      cancelAnimationFrame(frame);
+    };
+  }, [fitView]);
+
+  // presentation: whatever changes (a node added by the editor, nodes grown after an apply), the lab stays fitted
+  const extent = present ? nodes.map((n) => `${n.id}:${n.position.x},${n.position.y},${n.measured?.width ?? 0},${n.measured?.height ?? 0},${n.width ?? 0},${n.height ?? 0}`).join(';') : '';
+  useEffect(() => {
+    if (!present) return;
+    const f = requestAnimationFrame(() => void fitView(fitRef.current));
+    return () => cancelAnimationFrame(f);
+  }, [present, extent, fitView]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<AppNode>[]) => {
       const s = store.getState();
       let selected: Set<string> | null = null;
+      const moves: { id: string; pos: { x: number; y: number } }[] = [];
+      let dragEnded = false;
+      let dragging = false;
+      const shown = new Map(current.current.map((n) => [n.id, n]));
       for (const c of changes) {
-        if (c.type === 'position' && c.position) s.moveNode(c.id, c.position, !!c.dragging);
-        else if (c.type === 'position' && c.dragging === false) {
-          const p = store.getState().topology.layout?.nodes?.[c.id];
-          if (p) s.moveNode(c.id, p, false);
-        } else if (c.type === 'dimensions' && c.dimensions) s.setSize(c.id, c.dimensions);
+        if (c.type === 'position' && c.position) {
+          dragging ||= !!c.dragging;
+          dragEnded ||= c.dragging === false;
+          const n = shown.get(c.id);
+          const parent = n?.parentId ? shown.get(n.parentId) : undefined;
+          if (c.id === HOST_ID && n?.width !== undefined) {
+            // the host's frame: its bridges go with it
+            for (const b of current.current) if (b.parentId === HOST_ID) moves.push({ id: b.id, pos: { x: b.position.x + c.position.x, y: b.position.y + c.position.y } });
+          }
+          moves.push({ id: c.id, pos: parent ? { x: c.position.x + parent.position.x, y: c.position.y + parent.position.y } : c.position });
+        } else if (c.type === 'position' && c.dragging === false) dragEnded = true;
+        else if (c.type === 'dimensions' && c.dimensions) s.setSize(c.id, c.dimensions);
         else if (c.type === 'select') {
           selected ??= new Set(store.getState().selectedNodes);
           if (c.selected) selected.add(c.id);
           else selected.delete(c.id);
         }
       }
+      if (moves.length || dragEnded) s.moveNodes(moves, dragging && !dragEnded);
       if (selected) store.getState().select([...selected], store.getState().selectedEdges);
     },
     [store],
@@ -89,6 +137,17 @@ export function Canvas() {
   );
 
   const onConnect = useCallback((c: Connection) => store.getState().connectNodes(c.source, c.target), [store]);
+
+  const onConnectEnd: OnConnectEnd = useCallback(
+    (event, state) => {
+      if (state.isValid || !state.fromNode) return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      if (!point) return;
+      const target = nodeAt(point.clientX, point.clientY);
+      if (target && target !== state.fromNode.id) store.getState().connectNodes(state.fromNode.id, target);
+    },
+    [store],
+  );
 
   const onDelete: OnDelete<AppNode> = useCallback(
     ({ nodes: gone, edges: goneEdges }) => store.getState().removeSelected(gone.map((n) => n.id), goneEdges.map((e) => e.id)),
@@ -111,6 +170,32 @@ export function Canvas() {
     [store, screenToFlowPosition],
   );
 
+  if (present) {
+    return (
+      <div className="canvas is-present" ref={wrapper} aria-label="lab canvas">
+        <ReactFlow<AppNode>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          connectionMode={ConnectionMode.Loose}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          deleteKeyCode={null}
+          fitView
+          fitViewOptions={fit}
+          minZoom={0.1}
+          maxZoom={2.5}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background gap={24} />
+        </ReactFlow>
+      </div>
+    );
+  }
+
   return (
     <div className="canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} aria-label="lab canvas">
       <ReactFlow<AppNode>
@@ -121,6 +206,7 @@ export function Canvas() {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
         onDelete={onDelete}
         connectionMode={ConnectionMode.Loose}
         connectionRadius={40}

@@ -26,23 +26,27 @@ const flowInputs = (s: EditorState) => ({
  */
 export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
   const input = useEditorStore(useShallow(flowInputs));
+  const applying = useEditorStore((s) => s.apply.phase === 'applying');
   const rates = useLinkRates(input.name);
   const probe = useProbePath(input.name);
   // a lab never applied has nothing in the kernel yet: that is not drift, so no drift badges
-  const applied = useLabState(input.name) !== 'not-applied';
+  const state = useLabState(input.name);
+  const applied = state !== 'not-applied';
+  // during an apply (ours or anyone's) nodes say "building", not drift
+  const building = state === 'applying' || applying;
   const flow = useMemo(() => {
     const views = liveViews(input.topology, input.live);
     if (!applied) for (const v of Object.values(views)) v.drift = [];
-    return toFlow({ ...input, live: views, observed: !!input.live });
-  }, [input, applied]);
+    return toFlow({ ...input, live: views, observed: !!input.live, building });
+  }, [input, applied, building]);
   return useMemo(() => {
     const onPath = new Set(probe?.links ?? []);
     const listed = new Set(flow.nodes.filter((n) => (n.data.live?.ifaces.length ?? 0) > 0).map((n) => n.id));
     return {
       nodes: flow.nodes as AppNode[],
       edges: flow.edges.map((e) => {
-        // rates only mean something while the kernel has the lab
-        const rate = input.live ? rates[e.id] : undefined;
+        // rates only mean something while the kernel has the link (not after a Destroy)
+        const rate = input.live && (e.data.state === 'up' || e.data.state === 'down') ? rates[e.id] : undefined;
         return {
           ...e,
           className: e.data.problems ? 'has-problem' : undefined,

@@ -14,7 +14,8 @@ function ppsText(pps: number): string {
   return `${pps >= 10 ? Math.round(pps) : Math.round(pps * 10) / 10} pkt/s`;
 }
 
-const side = (p: string): HandleSide => (p === 'top' ? 'top' : 'bottom');
+const side = (p: string): HandleSide => (p === 'top' || p === 'left' || p === 'right' ? p : 'bottom');
+const along = (s: HandleSide, offset: number) => (s === 'top' || s === 'bottom' ? { dx: offset, dy: 0 } : { dx: 0, dy: 0 });
 
 /**
  * A veth link: each end's interface name (and address, small) next to its own end, and the
@@ -23,19 +24,18 @@ const side = (p: string): HandleSide => (p === 'top' ? 'top' : 'bottom');
  */
 export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected }: EdgeProps<LinkFlowEdge>) {
   if (!data) return null;
-  const curve = linkCurve(
-    { x: sourceX + data.source.offset, y: sourceY },
-    side(sourcePosition),
-    { x: targetX + data.target.offset, y: targetY },
-    side(targetPosition),
-  );
+  const s0 = along(side(sourcePosition), data.source.offset);
+  const t0 = along(side(targetPosition), data.target.offset);
+  const curve = linkCurve({ x: sourceX + s0.dx, y: sourceY + s0.dy }, side(sourcePosition), { x: targetX + t0.dx, y: targetY + t0.dy }, side(targetPosition));
   const mid = pointOnCurve(curve, 0.5);
-  // links run between top and bottom handles: the room for labels is the height between the nodes
-  const room = Math.abs(targetY - sourceY);
+  // the room for labels: the height between the nodes (the width, for nodes side by side)
+  const sideways = side(sourcePosition) === 'left' || side(sourcePosition) === 'right';
+  const room = sideways ? Math.abs(targetX - sourceX) - 60 : Math.abs(targetY - sourceY);
   const showEnds = !!selected || room >= ROOM_FOR_ALL || (room >= ROOM_FOR_LABELS && !data.endsListed);
-  const classes = ['link-path', `rate-${data.level}`, data.probe ? `probe-${data.probe}` : ''].filter(Boolean).join(' ');
+  const classes = ['link-path', `state-${data.state}`, `rate-${data.level}`, data.probe ? `probe-${data.probe}` : ''].filter(Boolean).join(' ');
   return (
-    <>
+    // data-link: the link's id, for overlays keyed by link (the packet view)
+    <g data-link={id} data-state={data.state}>
       <BaseEdge id={id} path={curvePath(curve)} className={classes} interactionWidth={16} />
       {data.rate && (
         <EdgeText
@@ -53,7 +53,7 @@ export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePositio
           <EndLabel end={data.target} at={curve[3]} handle={side(targetPosition)} beside="right" selected={!!selected} />
         </EdgeLabelRenderer>
       )}
-    </>
+    </g>
   );
 }
 
@@ -69,7 +69,8 @@ interface EndLabelProps {
 
 /** An interface name (and its address, small) tucked against its own end of the link, outside the node. */
 function EndLabel({ end, at, handle, beside, selected }: EndLabelProps) {
-  const x = beside === 'left' ? 'calc(-100% - 5px)' : '5px';
+  // beside a top or bottom end; above the line, outwards, at a side end
+  const x = handle === 'left' ? 'calc(-100% - 5px)' : handle === 'right' ? '5px' : beside === 'left' ? 'calc(-100% - 5px)' : '5px';
   const y = handle === 'bottom' ? '4px' : 'calc(-100% - 4px)';
   return (
     <div className={`link-end beside-${beside}${selected ? ' is-selected' : ''}`} style={{ transform: `translate(${at.x}px, ${at.y}px) translate(${x}, ${y})` }}>

@@ -9,10 +9,12 @@ interface Props {
   addresses: string[];
   onChange(addresses: string[]): void;
   suggestion?: string | null;
+  /** an example address for this kind of end (the host's differs from a namespace's) */
+  example?: string;
 }
 
 /** Addresses as one field each (an empty list shows one empty field; clearing a field removes it). */
-export function AddressList({ label, path, addresses, onChange, suggestion }: Props) {
+export function AddressList({ label, path, addresses, onChange, suggestion, example = '10.0.0.2/24' }: Props) {
   const listErrors = useFieldProblems(path);
   const shown = addresses.length ? addresses : [''];
   const set = (j: number, value: string) => {
@@ -29,7 +31,7 @@ export function AddressList({ label, path, addresses, onChange, suggestion }: Pr
           path={`${path}[${j}]`}
           value={a}
           onChange={(v) => set(j, v)}
-          placeholder="e.g. 10.0.0.2/24"
+          placeholder={(j === 0 && suggestion) || example}
           suggestion={j === 0 ? suggestion ?? null : null}
         />
       ))}

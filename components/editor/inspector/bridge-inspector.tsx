@@ -14,13 +14,14 @@ export function BridgeInspector({ topology, node, index }: { topology: Topology;
   return (
     <>
       <h2 className="panel-title">Bridge {node.id}</h2>
-      <NodeIdField id={node.id} index={index} />
+      <NodeIdField id={node.id} index={index} bridge />
       <AddressList
         label="Host address on the bridge"
         path={`${base}.addresses`}
         addresses={node.addresses ?? []}
         onChange={(addresses) => store.getState().edit((t) => updateNode(t, node.id, { addresses }), `${base}.addresses`)}
         suggestion={suggestBridgeAddress(topology, node.id) ?? (node.addresses?.length ? null : '10.0.0.1/24')}
+        example="10.0.0.1/24"
       />
       <p className="muted small">With an address here, the host reaches the namespaces on this bridge and can be their default gateway.</p>
       <NodeLinks topology={topology} nodeId={node.id} />

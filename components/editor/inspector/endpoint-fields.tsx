@@ -1,7 +1,7 @@
 'use client';
 import { updateEndpoint } from '@/lib/editor/edit';
 import { suggestAddress } from '@/lib/editor/suggest';
-import type { Topology } from '@/lib/topology';
+import { HOST_ID, type Topology } from '@/lib/topology';
 import { useEditorStoreApi } from '../store/editor-provider';
 import { AddressList } from './address-list';
 import { TextField } from './text-field';
@@ -42,6 +42,7 @@ export function EndpointFields({ topology, index, side, title, isBridge }: Props
           addresses={end.addresses ?? []}
           onChange={(addresses) => edit({ addresses }, 'addresses')}
           suggestion={suggestAddress(topology, index, side)}
+          example={end.node === HOST_ID ? '10.0.0.1/24' : '10.0.0.2/24'}
         />
       )}
     </fieldset>

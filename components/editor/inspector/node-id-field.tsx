@@ -6,7 +6,7 @@ import { useEditorStoreApi } from '../store/editor-provider';
 import { useFieldProblems } from './use-field-problems';
 
 /** The node's id (its name in the kernel): renamed when the field is left or Enter is pressed. */
-export function NodeIdField({ id, index }: { id: string; index: number }) {
+export function NodeIdField({ id, index, bridge = false }: { id: string; index: number; bridge?: boolean }) {
   const store = useEditorStoreApi();
   const inputId = useId();
   const [draft, setDraft] = useState(id);
@@ -39,7 +39,13 @@ export function NodeIdField({ id, index }: { id: string; index: number }) {
         autoComplete="off"
         spellCheck={false}
       />
-      {shown.length > 0 ? <small className="field-error" role="alert">{shown.join(' · ')}</small> : <small className="muted">Its namespace is called &lt;lab&gt;-{draft || 'name'} in the kernel.</small>}
+      {shown.length > 0 ? (
+        <small className="field-error" role="alert">{shown.join(' · ')}</small>
+      ) : bridge ? (
+        <small className="muted">A bridge lives in the host: the kernel calls it {draft || 'name'}, in the host&apos;s namespace.</small>
+      ) : (
+        <small className="muted">Its namespace is called &lt;lab&gt;-{draft || 'name'} in the kernel.</small>
+      )}
     </div>
   );
 }

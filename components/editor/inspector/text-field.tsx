@@ -15,6 +15,12 @@ interface Props {
   onBlur?(): void;
 }
 
+/** An example, never mistaken for a value: "e.g. …" (prose such as "named by nslab" stays as it is); greyed and italic by CSS. */
+export function exampleText(text: string | null | undefined): string | undefined {
+  if (!text) return undefined;
+  return /\s/.test(text) ? text : `e.g. ${text}`;
+}
+
 export function TextField({ label, path, value, onChange, placeholder, help, suggestion, onBlur }: Props) {
   const id = useId();
   const errors = useFieldProblems(path);
@@ -27,7 +33,7 @@ export function TextField({ label, path, value, onChange, placeholder, help, sug
           id={id}
           data-path={path}
           value={value}
-          placeholder={placeholder ?? suggestion ?? undefined}
+          placeholder={exampleText(placeholder ?? suggestion)}
           onChange={(e) => onChange(e.target.value)}
           onBlur={onBlur}
           aria-invalid={errors.length > 0}

@@ -44,6 +44,8 @@ export interface EditorState {
   liveError: string | null;
   commands: CommandLogEntry[];
   apply: ApplyState;
+  /** the last apply progress the server told, whoever runs the apply (the presentation's status line) */
+  lastProgress: ApplyProgress | null;
   /** someone else saved a newer revision while we had unsaved changes */
   staleRev: number | null;
 
@@ -54,6 +56,13 @@ export interface EditorState {
   connectNodes(source: string, target: string): void;
   removeSelected(nodeIds?: string[], edgeIds?: string[]): void;
   moveNode(id: string, pos: XY, dragging: boolean): void;
+  /** several nodes at once (the host's frame takes its bridges along): one undo step per drag */
+  moveNodes(moves: { id: string; pos: XY }[], dragging: boolean): void;
+  /**
+   * new positions for every node (the Layout button): one undo step; `amend`: part of the last
+   * step instead (a lab laid out as it is opened or dropped: one Undo takes back the drop and its layout)
+   */
+  setLayout(positions: Record<string, XY>, amend?: boolean): void;
   select(nodes: string[], edges: string[]): void;
   setSize(id: string, size: { width: number; height: number }): void;
   loadRecord(record: LabRecord): void;
@@ -111,6 +120,7 @@ export function createEditorStore(record: LabRecord) {
       liveError: null,
       commands: [],
       apply: idleApply(),
+      lastProgress: null,
       staleRev: null,
 
       edit: (change, coalesceKey) => commit(change(get().topology), coalesceKey),
@@ -153,11 +163,22 @@ export function createEditorStore(record: LabRecord) {
         set({ selectedNodes: [], selectedEdges: [] });
       },
 
-      moveNode: (id, pos, dragging) => {
+      moveNode: (id, pos, dragging) => get().moveNodes([{ id, pos }], dragging),
+
+      setLayout: (positions, amend = false) => {
+        let next = get().topology;
+        for (const [id, pos] of Object.entries(positions)) next = setPosition(next, id, pos);
+        if (amend) set({ topology: next, problems: problemsOf(next) });
+        else commit(next);
+      },
+
+      moveNodes: (moves, dragging) => {
         const { topology, past } = get();
+        if (!dragging && !moves.length && !dragOrigin) return;
         // a whole drag is one undo step: remember where it started, commit at the end
         if (dragging && !dragOrigin) dragOrigin = topology;
-        const next = setPosition(topology, id, pos);
+        let next = topology;
+        for (const m of moves) next = setPosition(next, m.id, m.pos);
         if (dragging) {
           set({ topology: next });
           return;
@@ -214,6 +235,7 @@ export function createEditorStore(record: LabRecord) {
       },
 
       receiveProgress: (p) => {
+        set({ lastProgress: p });
         const { apply } = get();
         if (apply.phase !== 'applying') return;
         set({ apply: { ...apply, progress: { ...apply.progress, [p.change]: p.status } } });

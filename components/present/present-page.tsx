@@ -1,0 +1,126 @@
+'use client';
+// Presentation mode (/labs/<lab>/present): the canvas alone, full window, read-only, fitted to
+// the window and re-fitted whenever the window or the lab changes; a large status line and a
+// strip with the last kernel commands (C shows or hides it; Escape goes back to the editor).
+// It follows the lab's room live, so a second browser (the projector) can hold it open.
+import './present.css';
+import { ReactFlowProvider } from '@xyflow/react';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useEffect, useState, type ReactNode } from 'react';
+import { ConnectionBanner } from '@/components/shell/connection-banner';
+import { Canvas } from '@/components/editor/canvas/canvas';
+import { LabSync } from '@/components/editor/lab-sync';
+import { EditorStoreProvider, useEditorStore } from '@/components/editor/store/editor-provider';
+import { useLabState } from '@/components/editor/use-lab-state';
+import { useOpenLab } from '@/components/editor/use-open-lab';
+import { useLayoutWhenUnplaced } from '@/components/editor/use-auto-layout';
+import { shellQuote } from '@/lib/ops';
+import { statusLine } from '@/lib/editor/status-line';
+
+export function PresentPage({ name }: { name: string }) {
+  const opened = useOpenLab(name);
+  if (opened.status === 'loading') return <p className="boot">Opening lab {name}…</p>;
+  if (opened.status === 'error') {
+    return (
+      <div className="page">
+        <ConnectionBanner />
+        <main className="labs-main single">
+          <div className="card">
+            <h1>Cannot open lab {name}</h1>
+            <p className="error-text">{opened.message}</p>
+            <Link className="btn" href="/">Back to the labs</Link>
+          </div>
+        </main>
+      </div>
+    );
+  }
+  return (
+    <EditorStoreProvider key={name} record={opened.snapshot.lab}>
+      <ReactFlowProvider>
+        <LabSync snapshot={opened.snapshot} />
+        <PresentLayout name={name} />
+      </ReactFlowProvider>
+    </EditorStoreProvider>
+  );
+}
+
+const STRIP = 'nslab:present-commands';
+
+function PresentLayout({ name }: { name: string }) {
+  const router = useRouter();
+  useLayoutWhenUnplaced();
+  const [strip, setStrip] = useState(true);
+  useEffect(() => {
+    try {
+      setStrip(localStorage.getItem(STRIP) !== '0');
+    } catch {
+      // private mode: shown
+    }
+  }, []);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === 'Escape') router.push(`/labs/${encodeURIComponent(name)}`);
+      else if (e.key === 'c' || e.key === 'C') {
+        setStrip((on) => {
+          try {
+            localStorage.setItem(STRIP, on ? '0' : '1');
+          } catch {
+            // not remembered
+          }
+          return !on;
+        });
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [router, name]);
+  return (
+    <div className="present-page" data-lab={name}>
+      <ConnectionBanner />
+      <div className="present-canvas">
+        <Canvas present />
+      </div>
+      <PresentStatus name={name}>
+        <Link className="present-exit" href={`/labs/${encodeURIComponent(name)}`} title="Back to the editor (Escape); C shows or hides the commands">
+          Esc
+        </Link>
+      </PresentStatus>
+      {strip && <CommandStrip />}
+    </div>
+  );
+}
+
+function PresentStatus({ name, children }: { name: string; children?: ReactNode }) {
+  const state = useLabState(name);
+  const live = useEditorStore((s) => s.live);
+  const progress = useEditorStore((s) => s.lastProgress);
+  const line = statusLine(state, live, progress);
+  return (
+    <div className={`present-status tone-${line.tone}`} role="status" aria-live="polite" data-state={state ?? ''}>
+      <strong className="present-lab">{name}</strong>
+      <span className="present-state">{line.text}</span>
+      {line.detail.length > 0 && <span className="present-why">{line.detail.join(' · ')}</span>}
+      <span className="spacer" />
+      {children}
+    </div>
+  );
+}
+
+const STRIP_LINES = 3;
+
+function CommandStrip() {
+  const commands = useEditorStore((s) => s.commands);
+  const last = commands.slice(-STRIP_LINES);
+  if (!last.length) return null;
+  return (
+    <ol className="present-commands" aria-label="last kernel commands">
+      {last.map((c) => (
+        <li key={c.seq} className={c.exitCode === 0 ? undefined : 'failed'}>
+          <code>{shellQuote(c.argv)}</code>
+        </li>
+      ))}
+    </ol>
+  );
+}
