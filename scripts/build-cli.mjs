@@ -57,10 +57,12 @@ export function currentBuild(root = ROOT) {
   } catch {
     return null;
   }
-  if (!m || typeof m.dir !== 'string' || typeof m.inputs !== 'object') return null;
+  if (!m || typeof m.dir !== 'string' || !m.inputs || typeof m.inputs !== 'object') return null;
   for (const [file, was] of Object.entries(m.inputs)) {
     const now = stamp(join(root, file));
-    if (now === null || !Array.isArray(was) || now[0] !== was[0] || now[1] !== was[1]) return null;
+    if (now === null || was === null) {
+      if (now !== was) return null; // appeared or went (a file of ALSO may be absent)
+    } else if (!Array.isArray(was) || now[0] !== was[0] || now[1] !== was[1]) return null;
   }
   const entry = join(root, 'dist', m.dir, 'main.mjs');
   return existsSync(entry) ? entry : null;
@@ -75,6 +77,7 @@ export async function buildCli({ root = ROOT, force = false, quiet = false } = {
     const entry = currentBuild(root);
     if (entry) return { entry, built: false };
   }
+  const started = Date.now();
   const { build } = await import('esbuild');
   const { createHash } = await import('node:crypto');
   const dist = join(root, 'dist');
@@ -132,8 +135,14 @@ export async function buildCli({ root = ROOT, force = false, quiet = false } = {
     }
   }
 
+  const finished = Date.now();
   const inputs = {};
-  for (const file of [...Object.keys(res.metafile.inputs).filter((f) => !f.includes('node_modules/')), ...ALSO].sort()) inputs[file] = stamp(join(root, file));
+  for (const file of [...Object.keys(res.metafile.inputs).filter((f) => !f.includes('node_modules/')), ...ALSO].sort()) {
+    const st = stamp(join(root, file));
+    // changed while it was being built (file times lag the clock by a tick): the next run builds
+    // again; a time in the future (a skewed clock) is kept as it is
+    inputs[file] = st && st[1] >= started - 20 && st[1] <= finished + 20 ? [-1, -1] : st;
+  }
   const tmpManifest = join(dist, `.cli-${process.pid}-${Date.now()}.json`);
   writeFileSync(tmpManifest, JSON.stringify({ dir, builtAt: new Date().toISOString(), inputs }, null, 1) + '\n');
   renameSync(tmpManifest, join(root, MANIFEST));

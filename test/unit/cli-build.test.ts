@@ -31,7 +31,8 @@ describe('currentBuild: the build is used only while every source it was made fr
       const { size, mtimeMs } = statSync(join(root, f));
       return [size, mtimeMs];
     };
-    writeFileSync(join(root, 'dist/cli.json'), JSON.stringify({ dir: 'cli-abc', inputs: { 'src/a.ts': stamp('src/a.ts'), 'src/b.ts': stamp('src/b.ts') } }));
+    // c.ts was absent at build time (package-lock.json in a checkout without one, say)
+    writeFileSync(join(root, 'dist/cli.json'), JSON.stringify({ dir: 'cli-abc', inputs: { 'src/a.ts': stamp('src/a.ts'), 'src/b.ts': stamp('src/b.ts'), 'src/c.ts': null } }));
     return root;
   };
   const changes: [string, (root: string) => void][] = [
@@ -40,6 +41,7 @@ describe('currentBuild: the build is used only while every source it was made fr
     ['a source only gets a new time', (r) => utimesSync(join(r, 'src/a.ts'), new Date(), new Date(Date.now() + 5_000))],
     ['a source gets an older time (a copy, a checkout)', (r) => utimesSync(join(r, 'src/b.ts'), new Date(0), new Date(0))],
     ['a source is removed', (r) => rmSync(join(r, 'src/a.ts'))],
+    ['a file absent at build time appears', (r) => writeFileSync(join(r, 'src/c.ts'), '')],
     ['the built entry is gone', (r) => rmSync(join(r, 'dist/cli-abc/main.mjs'))],
     ['the manifest is gone', (r) => rmSync(join(r, 'dist/cli.json'))],
     ['the manifest is damaged', (r) => writeFileSync(join(r, 'dist/cli.json'), '{"dir": "cli-abc", "inpu')],
@@ -70,11 +72,16 @@ const run = (root: string, args: string[], env: Record<string, string | undefine
 describe('bin/nslab.js in a checkout', () => {
   it('builds on first use, runs the build, and builds again when a source changed', async () => {
     const root = checkoutCopy();
+    // a source dated tomorrow (a skewed clock) is a source like any other, not one always changing
+    utimesSync(join(root, 'server/cli/io.ts'), new Date(), new Date(Date.now() + 86_400_000));
     const first = await run(root, ['--help']);
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toContain('Build Linux network namespace labs');
     const entry = currentBuild(root);
     expect(entry).not.toBeNull();
+    const manifest = readFileSync(join(root, 'dist/cli.json'), 'utf8');
+    expect((await run(root, ['status', '--help'])).exitCode).toBe(0);
+    expect(readFileSync(join(root, 'dist/cli.json'), 'utf8')).toBe(manifest); // not built again
 
     // a changed description shows at once: the old build is never run
     const main = join(root, 'server/cli/main.ts');
