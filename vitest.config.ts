@@ -6,6 +6,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/sandbox-guard.ts'],
+    // the CLI the tests run is the JavaScript build of the sources as they are (test/build-cli.ts)
+    globalSetup: ['test/build-cli.ts'],
+    env: { NSLAB_REQUIRE_BUILD: '1' },
     // Kernel tests share one sandbox; run files one at a time so their labs never race.
     fileParallelism: false,
     testTimeout: 60_000,

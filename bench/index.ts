@@ -4,6 +4,7 @@
 // for the large lab) for development.
 import { checkTopology } from '@/lib/validate';
 import { bridgedLab, linkedLab } from '@/test/scale-labs';
+import { benchCliStart, CLI_START_TARGETS } from './cli-start';
 import { benchScale } from './scale';
 import { renderTable, type Row } from './table';
 
@@ -38,5 +39,14 @@ const section = async (name: string, f: () => Row[] | Promise<Row[]>) => {
 };
 await section('validation', benchValidate);
 await section('build, re-plan and destroy through the CLI', () => benchScale({ quick }));
+await section('CLI start-up', async () => {
+  const r = await benchCliStart();
+  return (['help', 'status'] as const).map((k) => ({
+    goal: `4. CLI start: ${k === 'help' ? 'nslab --help' : 'nslab status (no labs)'}`,
+    measured: `${r[k].toFixed(2)} s (median of 10; CPU ${r.cpu[k].toFixed(2)} s)`,
+    target: `< ${CLI_START_TARGETS[k]} s`,
+    ok: r[k] < CLI_START_TARGETS[k],
+  }));
+});
 console.log(renderTable(rows));
 process.exitCode = rows.some((r) => r.ok === false) ? 1 : 0;

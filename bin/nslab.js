@@ -1,6 +1,32 @@
 #!/usr/bin/env node
-// The nslab command. Runs the TypeScript sources through tsx, so a fresh `npm ci` is enough.
-import { register } from 'tsx/esm/api';
+// The nslab command. Runs the JavaScript build of server/cli/main.ts in dist/ (scripts/build-cli.mjs;
+// `npm start`, `npm test` and scripts/setup.sh make it), so it starts without compiling TypeScript.
+// The build is used only while every source it was made from is unchanged (one stat per file);
+// otherwise it is made again first (about a second, once). Where it cannot be made (esbuild
+// missing, a read-only checkout, a source that does not compile) the sources run through tsx.
+import { pathToFileURL } from 'node:url';
+import { currentBuild } from '../scripts/build-cli.mjs';
 
-register({ tsconfig: new URL('../tsconfig.json', import.meta.url).pathname });
-await import('../server/cli/main.ts');
+let entry = currentBuild();
+let failed;
+if (!entry) {
+  try {
+    entry = (await (await import('../scripts/build-cli.mjs')).buildCli({ quiet: true })).entry;
+  } catch (e) {
+    failed = e;
+  }
+}
+if (entry) {
+  // NSLAB_DEBUG stacks name the TypeScript sources
+  if (process.env.NSLAB_DEBUG && process.env.NSLAB_DEBUG !== '0') process.setSourceMapsEnabled(true);
+  await import(pathToFileURL(entry).href);
+} else if (process.env.NSLAB_REQUIRE_BUILD === '1') {
+  // the tests set this: they test the build, never the sources through tsx
+  const why = failed?.errors?.length ? failed.errors.map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`).join('; ') : String(failed?.message ?? failed);
+  process.stderr.write(`nslab: the command's JavaScript build could not be made (${why}); run \`node scripts/build-cli.mjs\` to see why\n`);
+  process.exit(1);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register({ tsconfig: new URL('../tsconfig.json', import.meta.url).pathname });
+  await import('../server/cli/main.ts');
+}

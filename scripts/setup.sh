@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs what nslab needs on a Debian machine, as root: system packages, npm packages, and
-# (with --build) the dashboard's production build. Safe to run again: it skips what is there.
+# Installs what nslab needs on a Debian machine, as root: system packages, npm packages, the
+# nslab command's JavaScript build, and (with --build) the dashboard's production build. Safe to
+# run again: it skips what is there.
 # Usage: sh scripts/setup.sh [--build] [--test]
 set -eu
 cd "$(dirname "$0")/.."
@@ -38,6 +39,10 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
   npm ci --no-audit --no-fund
   cp package-lock.json node_modules/.nslab-lock
 fi
+
+# The nslab command runs as JavaScript built from its TypeScript sources (bin/nslab.js); this
+# builds it when a source changed since the last build, and is quick otherwise.
+node scripts/build-cli.mjs
 
 if [ "$build" = 1 ]; then
   stale=1

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createSecureContext } from 'node:tls';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import next from 'next';
@@ -72,7 +72,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// the checkout: this file is server/main.ts, or a chunk of the built command in dist/cli-<hash>/
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, basename(dirname(HERE)) === 'dist' ? '../..' : '..');
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';

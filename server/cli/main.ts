@@ -1,15 +1,13 @@
 // The nslab command line. Same labs service as the dashboard; errors to stderr, non-zero exit.
+// Start-up is kept to commander alone: `nslab --help` must answer at once (it is built to
+// JavaScript, see scripts/build-cli.mjs). What a command needs (the labs service with SQLite, zod
+// and execa, the exporters, the server) is imported inside its action, when it runs.
 import { Command, CommanderError, Option } from 'commander';
 import { NslabError } from '@/lib/errors';
-import { netnsNameSchema } from '@/lib/topology';
-import { formatProblem, TopologyError } from '@/lib/validate';
 import { debugging, explain } from '@/server/errors';
-import { createLabsService } from '@/server/labs/service';
 import type { LabsService } from '@/server/labs/types';
 import type { PlanView } from '@/server/labs/types';
-import { DEFAULT_HOME } from '@/server/store/db';
-import { execInNode } from './exec';
-import { readTopology, writeOutput } from './io';
+import { DEFAULT_HOME } from '@/server/store/home';
 import { formatStatus, progressLine } from './format';
 
 const program = new Command('nslab')
@@ -28,14 +26,19 @@ Examples:
   .exitOverride();
 
 let labs: LabsService | undefined;
-const service = () => (labs ??= createLabsService());
+const service = async () => (labs ??= (await import('@/server/labs/service')).createLabsService());
+const readTopology = async (file: string) => (await import('./io')).readTopology(file);
 
 const hostNetnsOption = () =>
-  new Option('--host-netns <name>', 'put the lab\'s host side (bridges, host addresses, NAT) in an isolated namespace of this name, created and owned by nslab').argParser((v) => {
-    const r = netnsNameSchema.safeParse(v);
-    if (!r.success) throw new NslabError('invalid', `--host-netns: ${r.error.issues[0]?.message}`);
-    return v;
-  });
+  new Option('--host-netns <name>', 'put the lab\'s host side (bridges, host addresses, NAT) in an isolated namespace of this name, created and owned by nslab');
+
+/** --host-netns, checked when the command runs (the schema needs zod, which --help does not load). */
+async function hostNetnsOf(opts: { hostNetns?: string }): Promise<{ hostNetns?: string }> {
+  if (opts.hostNetns === undefined) return {};
+  const r = (await import('@/lib/topology')).netnsNameSchema.safeParse(opts.hostNetns);
+  if (!r.success) throw new NslabError('invalid', `--host-netns: ${r.error.issues[0]?.message}`);
+  return { hostNetns: opts.hostNetns };
+}
 
 program
   .command('apply')
@@ -50,12 +53,13 @@ program
   })
   .option('--adopt', 'the file has `adopt: true`: take over the objects it names that nslab did not make (they are listed first)')
   .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean; stepDelay?: number; adopt?: boolean }) => {
-    const t = readTopology(file);
-    const labs = service();
+    const host = await hostNetnsOf(opts);
+    const t = await readTopology(file);
+    const labs = await service();
     if (labs.replaceBroken(t)) process.stderr.write(`nslab: lab "${t.name}" had a saved topology that is not valid; replacing it with ${file}\n`);
     let planned: PlanView | undefined;
     const res = await labs.applyTopology(t, {
-      ...(opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {}),
+      ...host,
       ...(opts.stepDelay ? { stepDelayMs: opts.stepDelay } : {}),
       ...(opts.adopt ? { adopt: true } : {}),
       onPlan: (p) => {
@@ -83,8 +87,9 @@ program
   .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
   .option('--json', 'print the plan as JSON')
   .action(async (file: string, opts: { hostNetns?: string; detailedExitcode?: boolean; json?: boolean }) => {
-    const t = readTopology(file);
-    const p = await service().planTopology(t, opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {});
+    const host = await hostNetnsOf(opts);
+    const t = await readTopology(file);
+    const p = await (await service()).planTopology(t, host);
     process.stdout.write(opts.json ? JSON.stringify(p, null, 2) + '\n' : p.text + '\n');
     if (p.conflicts.length) process.exitCode = 1;
     else if (opts.detailedExitcode && p.steps.length > 0) process.exitCode = 2;
@@ -95,7 +100,7 @@ program
   .description('remove every kernel object of the lab (its isolated host too) and restore host settings it changed')
   .argument('<lab>', 'lab name')
   .action(async (lab: string) => {
-    const res = await service().destroy(lab);
+    const res = await (await service()).destroy(lab);
     if (!res.ok) throw new NslabError('kernel', res.error!.message);
     process.stdout.write(`Destroy complete! ${res.plan.summary.destroy} destroyed.\n`);
   });
@@ -106,7 +111,7 @@ program
   .argument('[lab]', 'lab name')
   .option('--json', 'print JSON')
   .action(async (lab: string | undefined, opts: { json?: boolean }) => {
-    const labs = service();
+    const labs = await service();
     await labs.recoverAll();
     if (!lab) {
       const list = labs.list();
@@ -144,7 +149,7 @@ machine (no isolated host) it runs unconfined, as you (root).`,
   .passThroughOptions()
   .action(async (lab: string, node: string, command: string[]) => {
     if (command[0] === '--') command = command.slice(1);
-    process.exitCode = await execInNode(service(), lab, node, command);
+    process.exitCode = await (await import('./exec')).execInNode(await service(), lab, node, command);
   });
 
 program
@@ -155,7 +160,8 @@ program
   .option('-o, --output <file>', 'write to this file instead of standard output')
   .action(async (lab: string, opts: { format: string; output?: string }) => {
     const { exportTopology } = await import('@/lib/export/index');
-    const rec = service().get(lab);
+    const { writeOutput } = await import('./io');
+    const rec = (await service()).get(lab);
     if (opts.format === 'png') {
       const png = await (await import('@/server/export/png')).pngOfTopology(rec.topology);
       return void (opts.output ? writeOutput(opts.output, png) : process.stdout.write(png));
@@ -169,7 +175,7 @@ program
   .command('clean')
   .description('remove every leftover nslab object from the kernel (all labs), e.g. after a crash; never touches anything else')
   .action(async () => {
-    const removed = await service().clean();
+    const removed = await (await service()).clean();
     process.stdout.write(removed.length ? removed.map((r) => `removed ${r}`).join('\n') + '\n' : 'Nothing to clean.\n');
   });
 
@@ -207,14 +213,15 @@ async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
   } catch (e) {
-    process.exitCode = report(e);
+    process.exitCode = await report(e);
   } finally {
     if (!keepRunning) await labs?.close().catch(() => undefined);
   }
 }
 
-function report(e: unknown): number {
+async function report(e: unknown): Promise<number> {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+  const { formatProblem, TopologyError } = await import('@/lib/validate');
   if (e instanceof TopologyError) {
     process.stderr.write(`nslab: the topology is not valid:\n${e.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
     return 1;

@@ -1,6 +1,5 @@
 // The only place in nslab that starts processes for the kernel: execa with argv arrays (never a
 // shell), never throwing on a non-zero exit, so callers read the kernel's own message.
-import { execa } from 'execa';
 import { argvOf, type Command } from '@/lib/ops';
 
 export interface ExecResult {
@@ -22,6 +21,9 @@ export interface CommandEvent {
 export type CommandSink = (e: CommandEvent) => void;
 
 let started = 0;
+
+/** execa, loaded with the first command: a CLI command that runs none (`nslab status`) starts sooner. */
+let execaModule: Promise<typeof import('execa')> | undefined;
 
 /**
  * Every kernel command dies with nslab (`setpriv --pdeathsig SIGKILL`): a `kill -9` of the CLI
@@ -62,6 +64,7 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
   if (trace) process.stderr.write(`[proc] ${argv.join(' ')}${opts.stdin !== undefined ? ` <<${opts.stdin.split('\n').filter(Boolean).length}` : ''}\n`);
   faultAt(n, 'before');
   const fault = faultEnv(n);
+  const { execa } = await (execaModule ??= import('execa'));
   const t0 = performance.now();
   const [wrapper, ...wrapped] = diesWithServer(argv);
   const child = execa(wrapper!, wrapped, {

@@ -6,8 +6,9 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { NslabError } from '@/lib/errors';
 import { damagedError, homeError, rememberDatabase, storeError } from '@/server/errors';
+import { DEFAULT_HOME } from './home';
 
-export const DEFAULT_HOME = '/var/lib/nslab';
+export { DEFAULT_HOME };
 
 export function nslabHome(): string {
   return process.env.NSLAB_HOME || DEFAULT_HOME;

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// Builds the nslab command (server/cli/main.ts, and with it the server that `nslab serve` starts)
+// to JavaScript with esbuild, so the command starts without compiling TypeScript:
+//   dist/cli-<hash>/main.mjs   the entry; every command's heavy modules are chunks of their own,
+//                              imported when that command runs (`nslab --help` loads commander only)
+//   dist/cli.json              which build is current, and the size and time of every source it
+//                              was built from (bin/nslab.js runs the build only while they match)
+// Pure-JavaScript packages the command needs at start (commander, zod, yaml, execa, ipaddr.js)
+// are bundled in: one file loads faster than their hundreds. Every other package (native ones,
+// Next, socket.io, playwright-core) stays an ordinary import from node_modules.
+// A build never changes a directory another process may be running from: each build's files go
+// to a directory named after their content, and dist/cli.json is replaced by a rename.
+// Usage: node scripts/build-cli.mjs [--quiet]      (npm run build:cli; setup.sh and the tests run it)
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MANIFEST = 'dist/cli.json';
+const ENTRY = 'server/cli/main.ts';
+/** Bundled into the build (with what they import); every other package is imported at run time. */
+const BUNDLED = new Set(['commander', 'zod', 'yaml', 'execa', 'ipaddr.js']);
+/** Besides the sources esbuild read: what else decides the output. */
+const ALSO = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build-cli.mjs', 'node_modules/.package-lock.json'];
+/**
+ * zod's `z.locales` holds the messages of some fifty languages, half the size of zod; nslab
+ * words every message itself and uses none of them, and zod's default (English) is imported
+ * apart from that list. The list is cut to English, so the command loads half as much zod.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export { default as en } from "./en.js";\n', loader: 'js' }));
+  },
+};
+
+/** Older builds kept for processes still running from them (a long `nslab serve`). */
+const KEEP = 3;
+
+const stamp = (file) => {
+  try {
+    const st = statSync(file, { throwIfNoEntry: false });
+    return st ? [st.size, st.mtimeMs] : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The current build's entry file when it was built from the sources as they are now; otherwise
+ * null (no build, or a source changed, appeared or went since). Costs one stat per source.
+ */
+export function currentBuild(root = ROOT) {
+  let m;
+  try {
+    m = JSON.parse(readFileSync(join(root, MANIFEST), 'utf8'));
+  } catch {
+    return null;
+  }
+  if (!m || typeof m.dir !== 'string' || !m.inputs || typeof m.inputs !== 'object') return null;
+  for (const [file, was] of Object.entries(m.inputs)) {
+    const now = stamp(join(root, file));
+    if (now === null || was === null) {
+      if (now !== was) return null; // appeared or went (a file of ALSO may be absent)
+    } else if (!Array.isArray(was) || now[0] !== was[0] || now[1] !== was[1]) return null;
+  }
+  const entry = join(root, 'dist', m.dir, 'main.mjs');
+  return existsSync(entry) ? entry : null;
+}
+
+/**
+ * Builds when the current build is stale (or always, with force) and returns its entry file.
+ * Throws on a build error; quiet keeps esbuild's messages to itself (the caller falls back).
+ */
+export async function buildCli({ root = ROOT, force = false, quiet = false } = {}) {
+  if (!force) {
+    const entry = currentBuild(root);
+    if (entry) return { entry, built: false };
+  }
+  const started = Date.now();
+  const { build } = await import('esbuild');
+  const { createHash } = await import('node:crypto');
+  const dist = join(root, 'dist');
+  const outdir = join(dist, '.out'); // nothing is written here (write: false); it names the outputs
+  const res = await build({
+    absWorkingDir: root,
+    entryPoints: { main: ENTRY },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    minify: true,
+    keepNames: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    tsconfig: join(root, 'tsconfig.json'),
+    // a bundled CommonJS package (commander) may require Node's own modules
+    banner: { js: "import { createRequire as __nslabCreateRequire } from 'node:module'; const require = __nslabCreateRequire(import.meta.url);" },
+    metafile: true,
+    write: false,
+    logLevel: quiet ? 'silent' : 'warning',
+    plugins: [zodEnglishOnly, {
+      name: 'nslab-externals',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (a) => {
+          if (a.path.startsWith('@/') || a.path.startsWith('node:')) return undefined;
+          if (a.importer.includes('/node_modules/')) return undefined; // inside a bundled package
+          const pkg = a.path.startsWith('@') ? a.path.split('/').slice(0, 2).join('/') : a.path.split('/')[0];
+          return BUNDLED.has(pkg) ? undefined : { path: a.path, external: true };
+        });
+      },
+    }],
+  });
+
+  const hash = createHash('sha256');
+  for (const f of [...res.outputFiles].sort((a, b) => a.path.localeCompare(b.path))) hash.update(relative(outdir, f.path)).update('\0').update(f.contents);
+  const dir = `cli-${hash.digest('hex').slice(0, 12)}`;
+  const target = join(dist, dir);
+  if (!existsSync(join(target, 'main.mjs'))) {
+    const tmp = join(dist, `.tmp-${process.pid}-${Date.now()}`);
+    for (const f of res.outputFiles) {
+      const to = join(tmp, relative(outdir, f.path));
+      mkdirSync(dirname(to), { recursive: true });
+      writeFileSync(to, f.contents);
+    }
+    try {
+      renameSync(tmp, target);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(join(target, 'main.mjs'))) throw e; // else another process built the same
+    }
+  }
+
+  const finished = Date.now();
+  const inputs = {};
+  for (const file of [...Object.keys(res.metafile.inputs).filter((f) => !f.includes('node_modules/')), ...ALSO].sort()) {
+    const st = stamp(join(root, file));
+    // changed while it was being built (file times lag the clock by a tick): the next run builds
+    // again; a time in the future (a skewed clock) is kept as it is
+    inputs[file] = st && st[1] >= started - 20 && st[1] <= finished + 20 ? [-1, -1] : st;
+  }
+  const tmpManifest = join(dist, `.cli-${process.pid}-${Date.now()}.json`);
+  writeFileSync(tmpManifest, JSON.stringify({ dir, builtAt: new Date().toISOString(), inputs }, null, 1) + '\n');
+  renameSync(tmpManifest, join(root, MANIFEST));
+  prune(dist, dir);
+  return { entry: join(target, 'main.mjs'), built: true };
+}
+
+/** Removes all but the newest KEEP older builds (and temporary files a killed build left). */
+function prune(dist, current) {
+  const old = readdirSync(dist)
+    .filter((d) => d.startsWith('cli-') && d !== current)
+    .map((d) => ({ d, t: stamp(join(dist, d))?.[1] ?? 0 }))
+    .sort((a, b) => b.t - a.t);
+  const hour = Date.now() - 3_600_000;
+  const leftovers = readdirSync(dist).filter((d) => d.startsWith('.tmp-') || d.startsWith('.cli-')).filter((d) => (stamp(join(dist, d))?.[1] ?? 0) < hour);
+  for (const d of [...old.slice(KEEP).map((o) => o.d), ...leftovers]) rmSync(join(dist, d), { recursive: true, force: true });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const quiet = process.argv.includes('--quiet');
+  const t0 = performance.now();
+  try {
+    const { entry, built } = await buildCli({ force: process.argv.includes('--force') });
+    const where = relative(ROOT, entry);
+    if (!quiet) console.log(built ? `==> built the nslab command (${where}) in ${((performance.now() - t0) / 1000).toFixed(1)} s` : `==> the nslab command is built (${where})`);
+  } catch (e) {
+    // esbuild has printed what is wrong and where
+    if (!e?.errors) console.error(`build-cli: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}
