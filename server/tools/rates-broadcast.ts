@@ -5,11 +5,17 @@ import { TOOL_LIMITS } from '@/lib/protocol-tools';
 import type { LabsService } from '@/server/labs/types';
 import type { NslabServer } from '@/server/register';
 import { LabRateSampler } from './link-rates';
+import { natNodes, readNatCounters } from './nat-counters';
+
+/** NAT counters are read while traffic flows on the lab, else this often (ms), for a browser that just opened it. */
+const NAT_REFRESH_MS = 10_000;
 
 const ROOM_PREFIX = labRoom('');
 
 export class RatesBroadcaster {
   private readonly samplers = new Map<string, LabRateSampler>();
+  /** when each open lab's NAT counters were last read */
+  private readonly natReadAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
 
@@ -47,6 +53,7 @@ export class RatesBroadcaster {
     try {
       const open = this.openLabs();
       for (const lab of [...this.samplers.keys()]) if (!open.includes(lab)) this.samplers.delete(lab);
+      for (const lab of [...this.natReadAt.keys()]) if (!open.includes(lab)) this.natReadAt.delete(lab);
       if (!open.length && this.io.of('/').sockets.size === 0) return this.stop();
       for (const lab of open) {
         let record;
@@ -60,6 +67,13 @@ export class RatesBroadcaster {
         if (!sampler) this.samplers.set(lab, (sampler = new LabRateSampler(lab)));
         const rates = await sampler.sample(record.topology, record.hostNetns, record.rev);
         this.io.to(labRoom(lab)).emit('lab:rates', rates);
+        // the counters only move when packets do: an idle lab costs no nft process but every NAT_REFRESH_MS
+        const moving = Object.values(rates.links).some((r) => r.pps > 0);
+        const last = this.natReadAt.get(lab);
+        if (natNodes(record.topology, record.hostNetns).length && (moving || last === undefined || Date.now() - last >= NAT_REFRESH_MS)) {
+          this.natReadAt.set(lab, Date.now());
+          this.io.to(labRoom(lab)).emit('lab:nat', await readNatCounters(lab, record.topology, record.hostNetns));
+        }
       }
     } finally {
       this.busy = false;
