@@ -4,8 +4,8 @@
 // holds a tapped end (lib/packets.ts tapPlan: the host context's end is preferred, so a lab on a
 // bridge is one process), confined like the captures (server/kernel/confine.ts: the namespace
 // only, nobody with CAP_NET_RAW, dying with the server); the kernel filter takes only the lab's
-// own interfaces, even in this machine's own namespace. Records are parsed by lib/pcap.ts and
-// turned into events by lib/packets.ts; Linux cooked v2 says each packet's interface and
+// own interfaces (IPv6 left out), even in this machine's own namespace. Records are parsed by
+// lib/pcap.ts and turned into events by lib/packets.ts; Linux cooked v2 says each packet's interface and
 // direction. Nothing runs while nobody watches: the last watcher leaving (or disconnecting), an
 // apply or destroy of the lab, and the server's stop end every tap, by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -243,7 +243,9 @@ export class PacketTaps {
   private async startTap(w: LabWatch, ns: string, planned: TapEnd[]): Promise<Tap | null> {
     const ends = await this.indexes(ns, planned);
     if (!ends.size) return null;
-    const filter = [...ends.keys()].flatMap((i, k) => (k ? ['or', 'ifindex', String(i)] : ['ifindex', String(i)]));
+    // the lab's link ends only; IPv6 is left out (labs are IPv4: its autoconfiguration chatter
+    // — router solicitations, neighbour discovery — would only hide the lesson)
+    const filter = ['(', ...[...ends.keys()].flatMap((i, k) => (k ? ['or', 'ifindex', String(i)] : ['ifindex', String(i)])), ')', 'and', 'not', 'ip6'];
     const argv = confinedArgv(ns, ['tcpdump', '-i', 'any', '-n', '--immediate-mode', '-U', '-s', String(SNAPLEN), '-w', '-', '--', ...filter]);
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env: confinedEnv('packets') as NodeJS.ProcessEnv });
     if (!child.pid) {
