@@ -53,6 +53,8 @@ export class PacketSchedule {
   speed = 1;
   paused = false;
   private clock = 0;
+  /** the clock at the previous frame: a packet released now started no earlier */
+  private prevClock = 0;
   private last: number | null = null;
   private nextStart = 0;
   private budget = 0;
@@ -138,6 +140,7 @@ export class PacketSchedule {
     if (this.last === null) this.last = now;
     const dt = Math.max(0, now - this.last);
     this.last = now;
+    this.prevClock = this.clock;
     if (!this.paused) this.clock += dt * this.speed;
     else if (this.budget > 0) {
       const run = Math.min(this.budget, dt * this.speed);
@@ -153,7 +156,7 @@ export class PacketSchedule {
     // each starts when its turn came (a coarse frame launches every packet that was due since)
     while (this.queue.length && this.clock >= this.nextStart) {
       const next = this.queue.shift()!;
-      const start = Math.max(this.nextStart, next.at);
+      const start = Math.max(this.nextStart, next.at, this.prevClock);
       this.launch(next.event, start);
       this.nextStart = start + gap;
     }
