@@ -21,6 +21,7 @@ import { useEditorStoreApi } from '../store/editor-provider';
 import { PALETTE_MIME } from '../palette/palette';
 import { CanvasFileDrop } from '@/components/import/canvas-file-drop';
 import { CanvasHint } from './canvas-hint';
+import { PacketLayer } from '../packets/packet-layer';
 import { CanvasMinimap, MinimapButton, useMinimap } from './minimap-toggle';
 import { useFlowElements } from './use-flow-elements';
 
@@ -137,6 +138,7 @@ export function Canvas() {
           <MinimapButton {...minimap} />
         </Controls>
         {minimap.shown && <CanvasMinimap />}
+        <PacketLayer />
       </ReactFlow>
       <CanvasFileDrop />
       <CanvasHint />
