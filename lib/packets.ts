@@ -141,7 +141,9 @@ export function packetLabel(s: Pick<PacketSummary, 'protocol' | 'src' | 'dst' | 
  * The event for one record of a tap. `ends` says which link end each interface is: by ifindex
  * for `-i any` (Linux cooked v2), or the one end of a single-interface tap (any link type).
  * A packet the tapped end sent leaves its node; any other arrived there from the peer.
- * Returns null for interfaces that are no link end (the bridge itself, lo).
+ * Returns null for interfaces that are no link end (the bridge itself, lo), and for IPv6: labs
+ * are IPv4, and its autoconfiguration chatter (router solicitations, neighbour discovery) would
+ * only hide the lesson.
  */
 export function packetEvent(
   record: PcapRecord,
@@ -164,6 +166,7 @@ export function packetEvent(
   }
   if (!end) return null;
   const s = summarize(record, linktype);
+  if (s.protocol === 'IPv6') return null;
   return {
     link: end.link,
     from: outgoing ? end.node : end.peer,

@@ -2,8 +2,9 @@
 // wire order; each is drawn travelling along its link for `hopMs`, and the next starts `gapMs`
 // after it, so a ping is seen hop by hop (A → br0, br0 → B, ...) however fast the kernel was.
 // A speed (1×, ¼×) stretches both; pause freezes every packet; step plays the next one through.
-// A link busier than the eye can follow (more than `eyeRate` packets a second, divided by the
-// slow motion) is no longer drawn packet by packet: it pulses with its rate. Pure: time is
+// A link busier than the eye can follow (more than `eyeRate` packets a second) is no longer drawn
+// packet by packet: it pulses with its rate. (Slow motion does not lower that bar: it is there to
+// watch a ping's few packets; a waiting line shortens its gaps instead.) Pure: time is
 // passed in (ms), so the unit tests drive it without a browser.
 import type { LabPackets, PacketEvent } from '../packets';
 
@@ -12,7 +13,7 @@ export interface ScheduleOptions {
   hopMs: number;
   /** the least time between two packets' starts at 1× (ms) */
   gapMs: number;
-  /** packets a second on one link that the eye can follow at 1× */
+  /** packets a second on one link that the eye can follow */
   eyeRate: number;
   /** packets waiting at most; past it the oldest are dropped (and counted in their link's rate) */
   maxQueue: number;
@@ -20,7 +21,7 @@ export interface ScheduleOptions {
   calmMs: number;
 }
 
-export const SCHEDULE_DEFAULTS: ScheduleOptions = { hopMs: 650, gapMs: 110, eyeRate: 8, maxQueue: 200, calmMs: 1500 };
+export const SCHEDULE_DEFAULTS: ScheduleOptions = { hopMs: 650, gapMs: 110, eyeRate: 10, maxQueue: 200, calmMs: 1500 };
 
 export interface Flight {
   id: number;
@@ -69,9 +70,9 @@ export class PacketSchedule {
 
   constructor(private readonly opts: ScheduleOptions = SCHEDULE_DEFAULTS) {}
 
-  /** Packets per second the eye can follow on one link at the current speed. */
+  /** Packets per second the eye can follow on one link. */
   get eyeRate(): number {
-    return this.opts.eyeRate * this.speed;
+    return this.opts.eyeRate;
   }
 
   setSpeed(speed: number): void {

@@ -6,7 +6,7 @@ import { nodeNamespace } from '@/lib/compile';
 import { natTable } from '@/lib/names';
 import type { LabNatCounters } from '@/lib/packets';
 import { HOST_ID, type Topology } from '@/lib/topology';
-import { inParallel, runArgv } from '@/server/kernel/exec';
+import { inParallel, runFrequentRead } from '@/server/kernel/exec';
 import { natCountersFromText } from '@/server/kernel/read';
 
 /** The nodes with NAT rules and their namespaces ('' = this machine's own). */
@@ -28,7 +28,7 @@ export async function readNatCounters(lab: string, topology: Topology, hostNetns
   const nodes: LabNatCounters['nodes'] = {};
   await inParallel(natNodes(topology, hostNetns), 4, async ({ node, ns }) => {
     const nft = ['nft', 'list', 'table', 'ip', table];
-    const res = await runArgv(ns ? ['nsenter', `--net=/run/netns/${ns}`, '--', ...nft] : nft);
+    const res = await runFrequentRead(ns ? ['nsenter', `--net=/run/netns/${ns}`, '--', ...nft] : nft);
     if (res.exitCode !== 0) return;
     try {
       nodes[node] = natCountersFromText(table, res.stdout);

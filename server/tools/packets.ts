@@ -4,9 +4,12 @@
 // holds a tapped end (lib/packets.ts tapPlan: the host context's end is preferred, so a lab on a
 // bridge is one process), confined like the captures (server/kernel/confine.ts: the namespace
 // only, nobody with CAP_NET_RAW, dying with the server); the kernel filter takes only the lab's
-// own interfaces (IPv6 left out), even in this machine's own namespace. Records are parsed by
+// own interfaces, even in this machine's own namespace. Records are parsed by
 // lib/pcap.ts and turned into events by lib/packets.ts; Linux cooked v2 says each packet's interface and
-// direction. Nothing runs while nobody watches: the last watcher leaving (or disconnecting), an
+// direction. IPv6 is not drawn (labs are IPv4: its autoconfiguration chatter — router
+// solicitations, neighbour discovery — would only hide the lesson), but seen: a watched lab whose
+// taps saw nothing is known to be idle, and its link rates need no `ip` process (quietSince).
+// Nothing runs while nobody watches: the last watcher leaving (or disconnecting), an
 // apply or destroy of the lab, and the server's stop end every tap, by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -42,6 +45,8 @@ interface Tap {
   parser: PcapStreamParser;
   exited: Promise<void>;
   stderr: string;
+  /** performance.now() when it was listening */
+  since: number;
 }
 
 interface LabWatch {
@@ -61,6 +66,10 @@ interface LabWatch {
   syncing: Promise<void> | null;
   again: boolean;
   lastStart: number;
+  /** performance.now() of the last packet any tap saw */
+  lastPacket: number;
+  /** every namespace of the plan has its tap */
+  complete: boolean;
 }
 
 export type PacketSink = (lab: string, batch: LabPackets) => void;
@@ -91,6 +100,16 @@ export class PacketTaps {
     return [...this.watches.values()].filter((w) => !lab || w.lab === lab).flatMap((w) => w.taps.map((t) => t.pid));
   }
 
+  /**
+   * True when every link end of the lab has been tapped since before `since` (performance.now())
+   * and no packet crossed any of them since: the lab is idle, for certain.
+   */
+  quietSince(lab: string, since: number): boolean {
+    const w = this.watches.get(lab);
+    if (!w || !w.complete || !w.taps.length || w.syncing) return false;
+    return w.taps.every((t) => t.since <= since && t.child.exitCode === null && t.child.signalCode === null) && w.lastPacket < since;
+  }
+
   watching(lab: string): number {
     return this.watches.get(lab)?.watchers.size ?? 0;
   }
@@ -102,7 +121,7 @@ export class PacketTaps {
     if (!w) {
       w = {
         lab, watchers: new Set(), key: '', taps: [], note: '', pending: [], flushTimer: null, budget: new Map(),
-        budgetSince: Date.now(), seq: 0, checkTimer: null, syncing: null, again: false, lastStart: 0,
+        budgetSince: Date.now(), seq: 0, checkTimer: null, syncing: null, again: false, lastStart: 0, lastPacket: 0, complete: false,
       };
       this.watches.set(lab, w);
       const watch = w;
@@ -199,6 +218,7 @@ export class PacketTaps {
     w.key = key;
     w.lastStart = Date.now();
     const notes: string[] = [];
+    let tapped = 0;
     for (const [ns, ends] of plan.byNs) {
       if (this.watches.get(w.lab) !== w) break;
       if (ns !== '' && !existsSync(`/run/netns/${ns}`)) {
@@ -208,16 +228,19 @@ export class PacketTaps {
       try {
         const tap = await this.startTap(w, ns, ends);
         if (tap) w.taps.push(tap);
+        if (tap?.ends.size === ends.length) tapped += 1;
       } catch (e) {
         notes.push(e instanceof Error ? e.message : String(e));
       }
     }
     // the last watcher may have left while the taps started: nothing may outlive the watch
     if (this.watches.get(w.lab) !== w) await this.stopTaps(w);
+    else w.complete = tapped === plan.byNs.size;
     w.note = notes.join('; ');
   }
 
   private async stopTaps(w: LabWatch): Promise<void> {
+    w.complete = false;
     const taps = w.taps;
     w.taps = [];
     await Promise.all(taps.map(async (t) => {
@@ -243,9 +266,8 @@ export class PacketTaps {
   private async startTap(w: LabWatch, ns: string, planned: TapEnd[]): Promise<Tap | null> {
     const ends = await this.indexes(ns, planned);
     if (!ends.size) return null;
-    // the lab's link ends only; IPv6 is left out (labs are IPv4: its autoconfiguration chatter
-    // — router solicitations, neighbour discovery — would only hide the lesson)
-    const filter = ['(', ...[...ends.keys()].flatMap((i, k) => (k ? ['or', 'ifindex', String(i)] : ['ifindex', String(i)])), ')', 'and', 'not', 'ip6'];
+    // the lab's link ends only (IPv6 is taken too, so the taps know every packet; it is not drawn)
+    const filter = [...ends.keys()].flatMap((i, k) => (k ? ['or', 'ifindex', String(i)] : ['ifindex', String(i)]));
     const argv = confinedArgv(ns, ['tcpdump', '-i', 'any', '-n', '--immediate-mode', '-U', '-s', String(SNAPLEN), '-w', '-', '--', ...filter]);
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/', env: confinedEnv('packets') as NodeJS.ProcessEnv });
     if (!child.pid) {
@@ -253,7 +275,7 @@ export class PacketTaps {
       throw new NslabError('kernel', `could not start tcpdump: ${why}`);
     }
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    const tap: Tap = { ns, child, pid: child.pid, ends, parser: new PcapStreamParser(), exited, stderr: '' };
+    const tap: Tap = { ns, child, pid: child.pid, ends, parser: new PcapStreamParser(), exited, stderr: '', since: Infinity };
     const where = ns || 'this machine';
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new NslabError('kernel', `tcpdump in ${where} did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
@@ -276,6 +298,7 @@ export class PacketTaps {
       await endTree(tap.pid, 'SIGTERM', 500);
       throw e;
     }
+    tap.since = performance.now();
     return tap;
   }
 
@@ -288,6 +311,7 @@ export class PacketTaps {
       return;
     }
     const header = tap.parser.header;
+    if (records.length) w.lastPacket = performance.now();
     if (!header || !w.watchers.size) return;
     for (const r of records) {
       const e = packetEvent(r, header.linktype, { byIndex: tap.ends }, ++w.seq);

@@ -43,6 +43,8 @@ export function toolsRuntime(io: NslabServer, labs: LabsService, allowHostShell 
       packets: new PacketTaps(labs, (lab, batch) => io.to(packetsRoom(lab)).emit('lab:packets', batch)),
       nodeWatches: { total: 0 },
     };
+    const { packets } = rt;
+    rt.rates.quietWhen((lab, since) => packets.quietSince(lab, since));
     runtimes.set(io, rt);
   }
   return rt;

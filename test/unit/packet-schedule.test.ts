@@ -60,11 +60,11 @@ describe('PacketSchedule', () => {
     expect(s.frame(500).pulses[0]!.link).toBe('F');
     expect(s.frame(1400).pulses).toEqual([{ link: 'F', rate: 1 }]);
     expect(s.frame(3000).pulses).toEqual([]);
-    // at ¼× the eye follows less: 3 a second is already too many
+    // slow motion does not lower the bar: a ping's few packets are what it is for
     const slow = new PacketSchedule(opts);
     slow.setSpeed(0.25);
-    slow.push(batch(ev('G'), ev('G'), ev('G')), 0);
-    expect(slow.frame(0).pulses.map((p) => p.link)).toEqual(['G']);
+    slow.push(batch(...Array.from({ length: 8 }, () => ev('G'))), 0);
+    expect(slow.frame(0).pulses).toEqual([]);
   });
 
   it('drops the oldest waiting packets past the queue limit', () => {

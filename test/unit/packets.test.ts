@@ -82,7 +82,8 @@ describe('packetEvent', () => {
     }
   });
 
-  it('leaves out interfaces that are no link end (the bridge, lo) and short records', () => {
+  it('leaves out interfaces that are no link end (the bridge, lo), short records, and IPv6', () => {
+    expect(packetEvent(rec(cooked(5, 0, 0x86dd, new Uint8Array(40))), LINKTYPE_LINUX_SLL2, { byIndex }, 1)).toBeNull();
     expect(packetEvent(rec(cooked(2, 0, 0x0800, ipv4('10.0.0.2', '10.0.0.1', 1, icmpEcho(8)))), LINKTYPE_LINUX_SLL2, { byIndex }, 1)).toBeNull();
     expect(packetEvent(rec(new Uint8Array(8)), LINKTYPE_LINUX_SLL2, { byIndex }, 1)).toBeNull();
   });

@@ -1,5 +1,5 @@
 'use client';
-// The host's NAT rules with their live packet counters, pinned beside the host node (and beside a
+// The host's NAT rules with their live packet counters, pinned under the host node (and beside a
 // namespace with NAT of its own). A separate overlay, easy to move: the host group node reads the
 // same data from useNatCounters(lab) for its `natCounters` slot.
 import { useInternalNode, ViewportPortal } from '@xyflow/react';
@@ -28,8 +28,9 @@ export function NatBadges({ lab }: { lab: string }) {
 function NatBadge({ node, keys, counts }: { node: string; keys: string[]; counts: Record<string, number> }) {
   const n = useInternalNode(node);
   if (!n) return null;
-  const x = n.internals.positionAbsolute.x + (n.measured.width ?? 0) + 10;
-  const y = n.internals.positionAbsolute.y;
+  // under the node (the host's links leave from its sides and top in the usual layouts)
+  const x = n.internals.positionAbsolute.x;
+  const y = n.internals.positionAbsolute.y + (n.measured.height ?? 0) + 8;
   return (
     <div className="nat-badge" data-testid="nat-counters" data-node={node} style={{ transform: `translate(${x}px, ${y}px)` }}>
       {keys.map((k) => (
