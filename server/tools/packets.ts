@@ -84,15 +84,11 @@ export class PacketTaps {
     private readonly sink: PacketSink,
     private readonly opts: PacketTapOptions = PACKET_TAP_DEFAULTS,
   ) {
-    // an apply or destroy starts ('applying'), ends, or the kernel changed: check the taps at once
+    // an apply or destroy starts ('applying') or ends: check the taps at once (a namespace gone by
+    // hand is seen by the next check, within checkMs)
     const onChanged = (c: { name: string }) => this.poke(c.name);
-    const onLive = (l: { lab: string }) => this.poke(l.lab);
     labs.events.on('changed', onChanged);
-    labs.events.on('live', onLive);
-    this.detach = () => {
-      labs.events.off('changed', onChanged);
-      labs.events.off('live', onLive);
-    };
+    this.detach = () => labs.events.off('changed', onChanged);
   }
 
   /** PIDs of the running taps (tests check that none is left), of one lab or all. */
