@@ -136,6 +136,12 @@ test('4. Ping… from a node\'s menu animates, reports on the canvas, and its hi
       for (const m of muts) for (const n of m.addedNodes) if (n instanceof HTMLElement && n.dataset.packet) w.__seen.push({ packet: n.dataset.packet, link: n.dataset.link ?? '' });
     }).observe(document.body, { childList: true, subtree: true });
   });
+  // the keyboard way: Shift+F10 on the selected node opens its menu
+  await page.locator('.react-flow__node[data-id="C"]').click();
+  await page.keyboard.press('Shift+F10');
+  await expect(page.getByRole('menu', { name: 'node C' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu', { name: 'node C' })).toHaveCount(0);
   await sh('ip', ['-n', ns('A'), 'neigh', 'flush', 'all']);
   await page.locator('.react-flow__node[data-id="A"]').click({ button: 'right' });
   await page.getByRole('menuitem', { name: 'Ping…' }).click();

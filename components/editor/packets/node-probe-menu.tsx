@@ -55,6 +55,16 @@ export function NodeProbeMenu({ lab, ensureWatching }: { lab: string; ensureWatc
     return () => document.removeEventListener('contextmenu', onContext);
   }, []);
 
+  // a click elsewhere closes the menu
+  useEffect(() => {
+    if (!menu) return;
+    const onDown = (e: PointerEvent) => {
+      if (!(e.target as Element | null)?.closest?.('.node-menu')) setMenu(null);
+    };
+    document.addEventListener('pointerdown', onDown, true);
+    return () => document.removeEventListener('pointerdown', onDown, true);
+  }, [menu]);
+
   // the context-menu key, or Shift+F10, on the selected node
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -73,8 +83,9 @@ export function NodeProbeMenu({ lab, ensureWatching }: { lab: string; ensureWatc
       setForm(null);
       setMenu({ node, x: p.x, y: p.y });
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    // capture: the editor's own keys must not swallow Escape or the menu key first
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
   }, [selected, getInternalNode, flowToScreenPosition]);
 
   const run = async (kind: Kind, source: string, target: string) => {
@@ -98,7 +109,7 @@ export function NodeProbeMenu({ lab, ensureWatching }: { lab: string; ensureWatc
   return (
     <div ref={root} className="probe-menu-root">
       {menu && (
-        <div className="node-menu" role="menu" aria-label={`node ${menu.node}`} style={{ left: menu.x, top: menu.y }} onMouseLeave={() => undefined}>
+        <div className="node-menu" role="menu" aria-label={`node ${menu.node}`} style={{ left: menu.x, top: menu.y }}>
           <div className="node-menu-title">{menu.node}</div>
           {(['ping', 'traceroute'] as const).map((kind) => (
             <button
