@@ -201,9 +201,9 @@ export function admit(events: PacketEvent[], budget: Map<string, number>, perLin
   return { sent, counted };
 }
 
-/** The key of a NAT rule in the live counters: "10.0.0.0/24 → to-remote". */
+/** The key of a NAT rule in the live counters: "10.0.0.0/24>to-remote". */
 export function natRuleKey(rule: { source: string; out: string }): string {
-  return `${rule.source} → ${rule.out}`;
+  return `${rule.source}>${rule.out}`;
 }
 
 /** Live NAT counters of a lab (`lab:nat`): node id ('host' or a namespace) -> rule key -> packets. */

@@ -119,7 +119,7 @@ describe('packets you can watch', () => {
       const counters: LabNatCounters[] = [];
       s.on('lab:nat', (c: LabNatCounters) => counters.push(c));
       await until(() => counters.length > 0, 5000, 'the first NAT counters');
-      const before = counters.at(-1)!.nodes.host?.['10.0.0.0/24 → to-remote'] ?? -1;
+      const before = counters.at(-1)!.nodes.host?.['10.0.0.0/24>to-remote'] ?? -1;
       expect(before).toBeGreaterThanOrEqual(0);
       await watch(s);
       const got = collect(s);
@@ -132,7 +132,7 @@ describe('packets you can watch', () => {
         'remote remote>host ICMP reply 203.0.113.2 → 203.0.113.1',
         'A br0>A ICMP reply 203.0.113.2 → 10.0.0.2',
       ]);
-      await until(() => (counters.at(-1)!.nodes.host?.['10.0.0.0/24 → to-remote'] ?? 0) >= before + 1, 8000, 'the NAT counter to go up');
+      await until(() => (counters.at(-1)!.nodes.host?.['10.0.0.0/24>to-remote'] ?? 0) >= before + 1, 8000, 'the NAT counter to go up');
     } finally {
       s.disconnect();
     }

@@ -127,7 +127,7 @@ describe('NAT counters', () => {
   });
 
   it('matches the keys of the rules as drawn (a host address becomes its network)', () => {
-    expect(natRuleKeys([{ source: '10.0.0.7/24', out: 'to-remote' }])).toEqual(['10.0.0.0/24 → to-remote']);
+    expect(natRuleKeys([{ source: '10.0.0.7/24', out: 'to-remote' }])).toEqual(['10.0.0.0/24>to-remote']);
     expect(natRuleKeys(seed.host?.nat)).toEqual(Object.keys(natCountersFromText('nslab_seed', text)));
   });
 

@@ -35,7 +35,7 @@ function NatBadge({ node, keys, counts }: { node: string; keys: string[]; counts
     <div className="nat-badge" data-testid="nat-counters" data-node={node} style={{ transform: `translate(${x}px, ${y}px)` }}>
       {keys.map((k) => (
         <div key={k} className="nat-badge-rule" data-rule={k} data-packets={counts[k] ?? ''}>
-          <span className="nat-badge-what">masquerade {k}</span>
+          <span className="nat-badge-what">masquerade {k.replace('>', ' → ')}</span>
           <strong className="nat-badge-count">{counts[k] ?? '–'}</strong> <span className="muted">pkts</span>
         </div>
       ))}

@@ -4,7 +4,8 @@
 // a short label; a link busier than the eye can follow pulses with its rate instead. Rendered
 // inside <ReactFlow> as an overlay (React Flow's ViewportPortal): the edges are found by their id
 // (the link id) only, so this needs nothing from the edge components. Every packet element has
-// data-packet="arp|icmp|tcp|udp|other" and data-link="<link id>". Nothing is animated (and the
+// data-packet="arp|icmp|tcp|udp|other" and data-link="<link id>" (and data-wire: the tap's
+// timestamp, ms since the epoch, so a test can tell wire-to-canvas delays). Nothing is animated (and the
 // server taps nothing) while the view is off; it is on in the presentation view, and in the editor
 // by the Packets button (or a ping from a node's menu).
 import { Panel, useReactFlow, ViewportPortal } from '@xyflow/react';
@@ -116,6 +117,7 @@ export function PacketLayer({ lab: labProp, autoWatch }: { lab?: string; autoWat
               data-link={e.link}
               data-from={e.from}
               data-to={e.to}
+              data-wire={Math.round(e.time * 1000)}
               style={{ transform: `translate(${at?.x ?? 0}px, ${at?.y ?? 0}px)`, visibility: at ? 'visible' : 'hidden' }}
             >
               <span className="packet-dot" aria-hidden="true" />

@@ -1,6 +1,6 @@
 'use client';
 // Live NAT counters of a lab: node id ('host', or a namespace with NAT) -> rule key
-// (lib/packets.ts natRuleKey, e.g. "10.0.0.0/24 → to-remote") -> packets masqueraded. From the
+// (lib/packets.ts natRuleKey, e.g. "10.0.0.0/24>to-remote") -> packets masqueraded. From the
 // server's `lab:nat`, sent to the lab's room while traffic flows (and every few seconds). The host
 // node reads `useNatCounters(lab).host` for its `natCounters` slot.
 import { useEffect, useState } from 'react';
