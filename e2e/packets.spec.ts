@@ -110,6 +110,19 @@ test('2. ping B from A after a neighbour flush: ARP then ICMP on the A–br0 lin
   expect(list.filter((s) => s.link === LINK_C && !(s.packet === 'arp' && s.label.includes('who-has 10.0.0.3')))).toEqual([]);
 });
 
+test('2b. above the rate the eye can follow, the link pulses with its rate instead of single packets', async ({ page }) => {
+  await openWatching(page);
+  const pulse = page.locator(`.packet-pulse[data-link="${LINK_A}"]`);
+  // 100 a second for 4 s, bounded, between the lab's own namespaces
+  const flood = sh('ip', ['netns', 'exec', ns('A'), 'ping', '-q', '-c', '400', '-i', '0.01', '10.0.0.3']);
+  await expect(pulse).toBeAttached({ timeout: 8000 });
+  expect(Number(await pulse.getAttribute('data-rate'))).toBeGreaterThan(10);
+  await expect(pulse).toContainText('pkt/s');
+  expect((await flood).code).toBe(0);
+  // the link calms down when the flood is over
+  await expect(pulse).toHaveCount(0, { timeout: 8000 });
+});
+
 test('3. ping the other machine from A: ICMP on A\'s link and, rewritten by NAT, on the host–remote link; the NAT counter goes up', async ({ page }) => {
   await openWatching(page);
   const rule = page.locator('[data-testid="nat-counters"][data-node="host"] [data-rule="10.0.0.0/24>to-remote"]');
