@@ -21,7 +21,7 @@ export interface ScheduleOptions {
   calmMs: number;
 }
 
-export const SCHEDULE_DEFAULTS: ScheduleOptions = { hopMs: 650, gapMs: 110, eyeRate: 10, maxQueue: 200, calmMs: 1500 };
+export const SCHEDULE_DEFAULTS: ScheduleOptions = { hopMs: 650, gapMs: 70, eyeRate: 10, maxQueue: 200, calmMs: 1500 };
 
 export interface Flight {
   id: number;
