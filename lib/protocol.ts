@@ -9,6 +9,7 @@ import type { AdoptDraft, KernelScan } from './adopt';
 import type { ErrorCode } from './errors';
 import type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState } from './labs-types';
 import { captureFilterSchema, type CaptureInfo, type LabRates, type NodeView, type PacketSummary, type ProbeResult } from './protocol-tools';
+import type { LabNatCounters, LabPackets, TapStatus } from './packets';
 import { IFACE_NAME, labNameSchema, netnsNameSchema } from './topology';
 
 // The wire types are declared next to their owners (types only, nothing runs from server/).
@@ -117,6 +118,12 @@ export const requests = {
     response: answers<{ result: ProbeResult }>(), timeoutMs: TOOL_SLOW_MS, role: 'instructor',
   },
 
+  // --- packets you can watch (server/tools/packets.ts): taps run while anyone watches ---
+  /** joins the lab's packet stream (`lab:packets`); answers with the taps that run (pid per namespace) */
+  'packets:watch': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ status: TapStatus }>(), timeoutMs: TOOL_MS, role: 'instructor' },
+  /** leaves it; the last watcher leaving ends every tap of the lab */
+  'packets:unwatch': { schema: z.strictObject({ lab: labNameSchema }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+
   // --- captures ---
   'capture:start': {
     schema: z.strictObject({
@@ -203,6 +210,10 @@ export interface ServerToClientEvents {
   'lab:live': (live: LiveState) => void;
   /** to the lab's room, every second while anyone has the lab open */
   'lab:rates': (rates: LabRates) => void;
+  /** to the lab's packet watchers (packets:watch): what crossed its links, in wire order */
+  'lab:packets': (batch: LabPackets) => void;
+  /** to the lab's room: its NAT rules' packet counters (read while traffic flows, and now and then) */
+  'lab:nat': (counters: LabNatCounters) => void;
   /** the tools, to the socket that started them */
   'term:data': (e: { id: string; data: string }) => void;
   'term:exit': (e: { id: string; code: number | null; reason: string }) => void;
@@ -213,5 +224,7 @@ export interface ServerToClientEvents {
 
 /** The socket.io room of a lab: everyone with the lab open. */
 export const labRoom = (name: string) => `lab:${name}`;
+/** The socket.io room of a lab's packet watchers. */
+export const packetsRoom = (name: string) => `packets:${name}`;
 /** Everyone connected: the labs list. */
 export const LABS_ROOM = 'labs';

@@ -1,5 +1,6 @@
 // The only place in nslab that starts processes for the kernel: execa with argv arrays (never a
 // shell), never throwing on a non-zero exit, so callers read the kernel's own message.
+import { execFile } from 'node:child_process';
 import { argvOf, type Command } from '@/lib/ops';
 
 export interface ExecResult {
@@ -82,6 +83,24 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
   const exitCode = typeof res.exitCode === 'number' ? res.exitCode : res.failed ? 127 : 0;
   const stderr = String(res.stderr ?? '') || (res.failed && exitCode === 127 ? String(res.message ?? '') : '');
   return { exitCode, stdout: String(res.stdout ?? ''), stderr, durationMs };
+}
+
+/**
+ * A read the server repeats every second while a lab is open (the link counters, the NAT
+ * counters): node's own execFile, about a third of execa's CPU per process, which is most of what
+ * an idle open lab costs. Read-only commands only (no stdin, no fault injection); still dies with
+ * nslab and is counted.
+ */
+export function runFrequentRead(argv: string[], timeoutMs = 10_000): Promise<ExecResult> {
+  const [wrapper, ...wrapped] = diesWithServer(argv);
+  started += 1;
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    execFile(wrapper!, wrapped, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 127) : 0;
+      resolve({ exitCode: code, stdout: String(stdout), stderr: String(stderr) || (error && code === 127 ? error.message : ''), durationMs: Math.round((performance.now() - t0) * 10) / 10 });
+    });
+  });
 }
 
 /** Runs one command of `lib/ops.ts` alone and reports it to the sink as the argv that ran. */

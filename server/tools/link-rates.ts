@@ -6,7 +6,7 @@ import type { LabRates } from '@/lib/protocol-tools';
 import { ratesBetween, type CounterSample, type Counters } from '@/lib/rates';
 import type { Topology } from '@/lib/topology';
 import { normalizeLinks } from '@/lib/model';
-import { inParallel, ipArgv, runArgv } from '@/server/kernel/exec';
+import { inParallel, ipArgv, runFrequentRead } from '@/server/kernel/exec';
 import { commandText, countersOf, parseIpLinks } from '@/server/kernel/read';
 
 /** Which interface in which namespace stands for each link. */
@@ -33,7 +33,7 @@ export async function readLinkCounters(plan: CounterPlan): Promise<Record<string
   const out: Record<string, CounterSample> = {};
   await inParallel([...plan.byNs.entries()], 4, async ([ns, ifaces]) => {
     const argv = ipArgv(ns, '-j', '-s', 'link', 'show');
-    const res = await runArgv(argv);
+    const res = await runFrequentRead(argv);
     const at = performance.now();
     if (res.exitCode !== 0) return;
     for (const l of parseIpLinks(commandText(argv), res.stdout)) {
@@ -60,11 +60,44 @@ export class LabRateSampler {
       this.planKey = key;
       this.prev = {};
     }
-    const next = await readLinkCounters(this.plan!);
+    return this.result(await readLinkCounters(this.plan!));
+  }
+
+  /** True when the last sample was of this revision and host. */
+  planned(hostNetns: string, rev: number): boolean {
+    return this.planKey === `${rev}:${hostNetns}`;
+  }
+
+  /** When the last sample was taken (performance.now()), or null before the first. */
+  get lastAt(): number | null {
+    return Object.values(this.prev)[0]?.at ?? null;
+  }
+
+  /** True when the last sample found every link idle (and there was one). */
+  get idle(): boolean {
+    const rates = this.lastRates;
+    return rates !== null && Object.values(rates).every((r) => r.pps === 0);
+  }
+
+  private lastRates: LabRates['links'] | null = null;
+
+  /**
+   * The rates when it is known that no packet crossed any link since the last sample (the packet
+   * taps saw none): the counters are the same, so no `ip` process is needed.
+   */
+  unchanged(): LabRates {
+    const at = performance.now();
+    const next: Record<string, CounterSample> = {};
+    for (const [id, s] of Object.entries(this.prev)) next[id] = { ...s, at };
+    return this.result(next);
+  }
+
+  private result(next: Record<string, CounterSample>): LabRates {
     const t0 = Object.values(this.prev)[0]?.at;
     const t1 = Object.values(next)[0]?.at;
     const rates = ratesBetween(this.prev, next);
     this.prev = next;
+    this.lastRates = rates;
     return {
       lab: this.lab,
       at: new Date().toISOString(),

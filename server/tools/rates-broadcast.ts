@@ -5,11 +5,17 @@ import { TOOL_LIMITS } from '@/lib/protocol-tools';
 import type { LabsService } from '@/server/labs/types';
 import type { NslabServer } from '@/server/register';
 import { LabRateSampler } from './link-rates';
+import { natNodes, readNatCounters } from './nat-counters';
+
+/** NAT counters are read while traffic flows on the lab, else this often (ms), for a browser that just opened it. */
+const NAT_REFRESH_MS = 10_000;
 
 const ROOM_PREFIX = labRoom('');
 
 export class RatesBroadcaster {
   private readonly samplers = new Map<string, LabRateSampler>();
+  /** when each open lab's NAT counters were last read */
+  private readonly natReadAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
 
@@ -26,6 +32,17 @@ export class RatesBroadcaster {
     this.timer = setInterval(() => this.tick().catch((e: unknown) => console.error(`nslab: sampling link rates failed: ${e instanceof Error ? e.message : String(e)}`)), this.intervalMs);
     this.timer.unref();
   }
+
+  /**
+   * `quiet(lab, since)`: true when it is certain that no packet crossed any link of the lab since
+   * `since` (performance.now()): the packet taps of a watched lab see every one. An idle watched
+   * lab then costs no `ip` process a second.
+   */
+  quietWhen(quiet: (lab: string, since: number) => boolean): void {
+    this.quiet = quiet;
+  }
+
+  private quiet: ((lab: string, since: number) => boolean) | null = null;
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
@@ -47,6 +64,7 @@ export class RatesBroadcaster {
     try {
       const open = this.openLabs();
       for (const lab of [...this.samplers.keys()]) if (!open.includes(lab)) this.samplers.delete(lab);
+      for (const lab of [...this.natReadAt.keys()]) if (!open.includes(lab)) this.natReadAt.delete(lab);
       if (!open.length && this.io.of('/').sockets.size === 0) return this.stop();
       for (const lab of open) {
         let record;
@@ -58,8 +76,18 @@ export class RatesBroadcaster {
         if (record.appliedRev === null && record.state === 'not-applied') continue;
         let sampler = this.samplers.get(lab);
         if (!sampler) this.samplers.set(lab, (sampler = new LabRateSampler(lab)));
-        const rates = await sampler.sample(record.topology, record.hostNetns, record.rev);
+        const since = sampler.lastAt;
+        const rates = sampler.idle && since !== null && sampler.planned(record.hostNetns, record.rev) && this.quiet?.(lab, since)
+          ? sampler.unchanged()
+          : await sampler.sample(record.topology, record.hostNetns, record.rev);
         this.io.to(labRoom(lab)).emit('lab:rates', rates);
+        // the counters only move when packets do: an idle lab costs no nft process but every NAT_REFRESH_MS
+        const moving = Object.values(rates.links).some((r) => r.pps > 0);
+        const last = this.natReadAt.get(lab);
+        if (natNodes(record.topology, record.hostNetns).length && (moving || last === undefined || Date.now() - last >= NAT_REFRESH_MS)) {
+          this.natReadAt.set(lab, Date.now());
+          this.io.to(labRoom(lab)).emit('lab:nat', await readNatCounters(lab, record.topology, record.hostNetns));
+        }
       }
     } finally {
       this.busy = false;

@@ -4,12 +4,13 @@
 // what its request answers (lib/protocol.ts); on 'disconnect' everything the socket started
 // (shells, captures, monitors) is ended by PID.
 import { capMessage, SOCKET_LIMITS } from '@/lib/limits';
-import type { RequestName } from '@/lib/protocol';
+import { packetsRoom, type RequestName } from '@/lib/protocol';
 import type { LabsService } from '@/server/labs/types';
 import { LimitError, register, type Handler, type NslabServer, type NslabSocket } from '@/server/register';
 import { CaptureRegistry } from './captures';
 import { nodeContext } from './context';
 import { NodeViewWatchers } from './node-views';
+import { PacketTaps } from './packets';
 import { runProbe } from './probe';
 import { RatesBroadcaster } from './rates-broadcast';
 import { TerminalRegistry } from './terminals';
@@ -26,6 +27,8 @@ export interface ToolsRuntime {
   captures: CaptureRegistry;
   views: NodeViewWatchers;
   rates: RatesBroadcaster;
+  /** packet taps of watched labs (server/tools/packets.ts) */
+  packets: PacketTaps;
   /** node views held or being read, all sockets together (SOCKET_LIMITS.nodeWatchesTotal) */
   nodeWatches: { total: number };
 }
@@ -35,7 +38,13 @@ const runtimes = new WeakMap<NslabServer, ToolsRuntime>();
 export function toolsRuntime(io: NslabServer, labs: LabsService, allowHostShell = false): ToolsRuntime {
   let rt = runtimes.get(io);
   if (!rt) {
-    rt = { terminals: new TerminalRegistry(undefined, allowHostShell), captures: new CaptureRegistry(), views: new NodeViewWatchers(), rates: new RatesBroadcaster(io, labs), nodeWatches: { total: 0 } };
+    rt = {
+      terminals: new TerminalRegistry(undefined, allowHostShell), captures: new CaptureRegistry(), views: new NodeViewWatchers(), rates: new RatesBroadcaster(io, labs),
+      packets: new PacketTaps(labs, (lab, batch) => io.to(packetsRoom(lab)).emit('lab:packets', batch)),
+      nodeWatches: { total: 0 },
+    };
+    const { packets } = rt;
+    rt.rates.quietWhen((lab, since) => packets.quietSince(lab, since));
     runtimes.set(io, rt);
   }
   return rt;
@@ -47,7 +56,7 @@ export async function closeToolsRuntime(io: NslabServer): Promise<void> {
   if (!rt) return;
   runtimes.delete(io);
   rt.rates.stop();
-  await Promise.all([rt.terminals.closeEverything(), rt.captures.closeEverything(), rt.views.closeAll()]);
+  await Promise.all([rt.terminals.closeEverything(), rt.captures.closeEverything(), rt.views.closeAll(), rt.packets.closeEverything()]);
 }
 
 export function registerToolHandlers(io: NslabServer, socket: NslabSocket, deps: ToolDeps): void {
@@ -125,6 +134,20 @@ export function registerToolHandlers(io: NslabServer, socket: NslabSocket, deps:
     result: await runProbe(nodeContext(labs, lab, source), kind, target),
   }));
 
+  // --- packets you can watch ---
+  on('packets:watch', async ({ lab }) => {
+    await socket.join(packetsRoom(lab));
+    const status = await rt.packets.watch(owner, lab);
+    // the browser may have gone while the taps started: nothing may outlive it
+    if (socket.disconnected) await rt.packets.unwatch(owner, lab);
+    return { status };
+  });
+  on('packets:unwatch', async ({ lab }) => {
+    await socket.leave(packetsRoom(lab));
+    await rt.packets.unwatch(owner, lab);
+    return {};
+  });
+
   // --- captures ---
   on('capture:start', async ({ lab, node, iface, filter }) => {
     const ctx = nodeContext(labs, lab, node);
@@ -145,6 +168,7 @@ export function registerToolHandlers(io: NslabServer, socket: NslabSocket, deps:
     for (const key of [...held]) release(key);
     void rt.terminals.closeAll(owner);
     void rt.captures.closeAll(owner);
+    void rt.packets.closeAll(owner);
   });
 }
 

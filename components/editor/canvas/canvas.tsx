@@ -22,6 +22,7 @@ import { useEditorStoreApi } from '../store/editor-provider';
 import { PALETTE_MIME } from '../palette/palette';
 import { CanvasFileDrop } from '@/components/import/canvas-file-drop';
 import { CanvasHint } from './canvas-hint';
+import { PacketLayer } from '../packets/packet-layer';
 import { CanvasMinimap, MinimapButton, useMinimap } from './minimap-toggle';
 import { useFlowElements } from './use-flow-elements';
 
@@ -223,6 +224,7 @@ export function Canvas({ present = false }: { present?: boolean }) {
           <MinimapButton {...minimap} />
         </Controls>
         {minimap.shown && <CanvasMinimap />}
+        <PacketLayer />
       </ReactFlow>
       <CanvasFileDrop />
       <CanvasHint />

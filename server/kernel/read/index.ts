@@ -3,7 +3,7 @@
 // model. Fixtures of real outputs: test/fixtures/kernel/ (scripts/record-kernel-fixtures.sh).
 export { commandText, parseBatch, parseJson, readFailure } from './check';
 export * from './ip';
-export { natFromText, parseNftTables } from './nft';
+export { natCountersFromText, natFromText, parseNftTables } from './nft';
 export { parseTcQdiscs, rootQdiscs, TcQdisc, TcQdiscs } from './tc';
 export { compareCidr, countersOf, forwardingFrom, kindOf, linkFrom, nsidsFrom, pairVeths, routesFrom } from './model';
 export { batchArgv, batchStdin, NODE_VIEW, OBSERVE, parseIpBatch, SCAN, type IpBatch } from './batches';

@@ -3,6 +3,7 @@
 // which is nslab's ownership mark).
 import { z } from 'zod';
 import type { KNat, KNatRule } from '@/lib/kernel-state';
+import { natRuleKey } from '@/lib/packets';
 import { parseJson, readFailure } from './check';
 
 const NftList = z.object({
@@ -40,4 +41,21 @@ export function natFromText(table: string, text: string): KNat & { mark: string 
     }
   }
   return { table, rules, mark };
+}
+
+/**
+ * The packet counter of each masquerade rule of a lab's NAT table (`counter packets N bytes M`),
+ * by rule key (lib/packets.ts natRuleKey); a rule without a counter is left out.
+ */
+export function natCountersFromText(table: string, text: string): Record<string, number> {
+  natFromText(table, text); // refuses what is not a listing of the table
+  const out: Record<string, number> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const rule = /^ip saddr (\S+) oifname "([^"]+)"(?: .*)? counter packets (\d+) bytes \d+(?: .*)? masquerade(?: .*)?$/.exec(line);
+    if (!rule) continue;
+    const src = rule[1] as string;
+    out[natRuleKey({ source: src.includes('/') ? src : `${src}/32`, out: rule[2] as string })] = Number(rule[3]);
+  }
+  return out;
 }

@@ -1,0 +1,129 @@
+// The packet view's cost (issue 11): the delay from a packet on the wire (the tap's own
+// timestamp) to its event at a socket.io client (p50 and p95 over 100 pings; goal p95 < 300 ms),
+// and the CPU the server uses while a watched lab sits idle (goal < 1 %). A real server (the
+// labs service and every socket handler, in this process), the seed lab on the real kernel, a
+// real socket.io client. Alone: `scripts/sandbox npx tsx bench/packets.ts`; `benchPackets()` for
+// npm run bench.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { normalizeLinks } from '@/lib/model';
+import type { LabPackets } from '@/lib/packets';
+import { assertTopology } from '@/lib/validate';
+import { processCount, runArgv } from '@/server/kernel/exec';
+import { SEED } from '@/test/kernel/cli-helpers';
+import { client, request, startToolsServer } from '@/test/kernel/tools-helpers';
+
+const LAB = 'benchpk';
+const HOST_NS = 'benchpkH';
+
+export interface PacketBench {
+  pings: number;
+  /** wire (tap timestamp) to client receipt, ms */
+  p50Ms: number;
+  p95Ms: number;
+  /** the server process's own CPU while one browser watches an idle lab, % of one core */
+  idleCpuPercent: number;
+  /** its children's (the taps, the rate sampler's `ip`) in the same window, % of one core */
+  idleChildrenCpuPercent: number;
+  /** kernel processes the server started in the idle window (link counters, NAT counters) */
+  idleProcesses: number;
+  idleSeconds: number;
+}
+
+const TICK = 100; // USER_HZ
+
+function cpuOf(pid: number): { self: number; children: number } {
+  const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // fields 14-17 of stat (utime stime cutime cstime), counted after "pid (comm) "
+  return { self: (Number(rest[11]) + Number(rest[12])) / TICK, children: (Number(rest[13]) + Number(rest[14])) / TICK };
+}
+
+function tapCpu(pids: number[]): number {
+  let s = 0;
+  for (const pid of pids) {
+    try {
+      const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      s += (Number(rest[11]) + Number(rest[12])) / TICK;
+    } catch {
+      // gone
+    }
+  }
+  return s;
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+export async function benchPackets(opts: { pings?: number; idleSeconds?: number } = {}): Promise<PacketBench> {
+  const pings = opts.pings ?? 100;
+  const idleSeconds = opts.idleSeconds ?? 15;
+  const server = await startToolsServer();
+  const topology = assertTopology({ ...(parse(readFileSync(SEED, 'utf8')) as object), name: LAB });
+  const linkA = normalizeLinks(topology)[0]!.id;
+  try {
+    server.labs.create(topology, { hostNetns: HOST_NS });
+    const applied = await server.labs.apply(LAB);
+    if (!applied.ok) throw new Error(`apply failed: ${JSON.stringify(applied.error)}`);
+    const s = await client(server.url);
+    try {
+      await request(s, 'lab:open', { name: LAB });
+      const watched = await request<{ ok: boolean; status?: { taps: { pid: number }[] } }>(s, 'packets:watch', { lab: LAB });
+      if (!watched.ok || !watched.status?.taps.length) throw new Error(`packets:watch: ${JSON.stringify(watched)}`);
+      const tapPids = watched.status.taps.map((t) => t.pid);
+      const delays: number[] = [];
+      s.on('lab:packets', (b: LabPackets) => {
+        const at = Date.now();
+        for (const e of b.packets) if (e.link === linkA && e.kind === 'icmp' && e.label.startsWith('ICMP echo ')) delays.push(at - e.time * 1000);
+      });
+      const ping = await runArgv(['ip', 'netns', 'exec', `${LAB}-A`, 'ping', '-n', '-q', '-c', String(pings), '-i', '0.1', '-W', '1', '10.0.0.3'], { timeoutMs: 120_000 });
+      if (ping.exitCode !== 0) throw new Error(`ping failed: ${ping.stdout}${ping.stderr}`);
+      for (let i = 0; i < 40 && delays.length < pings; i++) await new Promise((r) => setTimeout(r, 50));
+
+      // idle: the lab open and watched, nothing moving (after the pings' last ARP and the new
+      // links' multicast joins have settled)
+      await new Promise((r) => setTimeout(r, 5000));
+      const c0 = cpuOf(process.pid);
+      const t0 = tapCpu(tapPids);
+      const w0 = performance.now();
+      const p0 = processCount();
+      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+      const wall = (performance.now() - w0) / 1000;
+      const c1 = cpuOf(process.pid);
+      const t1 = tapCpu(tapPids);
+      const idleProcesses = processCount() - p0;
+      await request(s, 'packets:unwatch', { lab: LAB });
+      return {
+        pings: delays.length,
+        p50Ms: Math.round(percentile(delays, 50) * 10) / 10,
+        p95Ms: Math.round(percentile(delays, 95) * 10) / 10,
+        idleCpuPercent: Math.round(((c1.self - c0.self) / wall) * 1000) / 10,
+        idleChildrenCpuPercent: Math.round(((c1.children - c0.children + t1 - t0) / wall) * 1000) / 10,
+        idleProcesses,
+        idleSeconds: Math.round(wall),
+      };
+    } finally {
+      s.disconnect();
+    }
+  } finally {
+    await server.labs.destroy(LAB).catch(() => undefined);
+    for (const n of ['A', 'B', 'C', 'remote'].map((x) => `${LAB}-${x}`).concat(HOST_NS)) if (existsSync(`/run/netns/${n}`)) await runArgv(['ip', 'netns', 'del', n]);
+    await server.close();
+  }
+}
+
+/** The one line npm run bench prints. */
+export function packetBenchLine(r: PacketBench): string {
+  return `packets: wire → client p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms over ${r.pings} pings (goal p95 < 300 ms); server CPU with a watched idle lab ${r.idleCpuPercent} % (goal < 1 %; its taps and samplers ${r.idleChildrenCpuPercent} %; ${r.idleProcesses} processes in ${r.idleSeconds} s)`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.env.NSLAB_SANDBOX !== '1') {
+    console.error('bench: run it in the sandbox: scripts/sandbox npx tsx bench/packets.ts');
+    process.exit(1);
+  }
+  const r = await benchPackets();
+  console.log(packetBenchLine(r));
+  process.exit(0);
+}
