@@ -2,7 +2,10 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { rateLevel, useLinkRates, useProbePath } from '@/components/tools';
-import { toFlow } from '@/lib/editor/flow';
+import { natKey, toFlow } from '@/lib/editor/flow';
+import { natRuleKeys } from '@/lib/packets';
+import { HOST_ID } from '@/lib/topology';
+import { useNatCounters } from '../packets/use-nat-counters';
 import { liveViews } from '@/lib/editor/live-view';
 import type { EditorState } from '../store/editor-store';
 import { useLabState } from '../use-lab-state';
@@ -29,6 +32,7 @@ export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
   const applying = useEditorStore((s) => s.apply.phase === 'applying');
   const rates = useLinkRates(input.name);
   const probe = useProbePath(input.name);
+  const nat = useNatCounters(input.name);
   // a lab never applied has nothing in the kernel yet: that is not drift, so no drift badges
   const state = useLabState(input.name);
   const applied = state !== 'not-applied';
@@ -42,8 +46,20 @@ export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
   return useMemo(() => {
     const onPath = new Set(probe?.links ?? []);
     const listed = new Set(flow.nodes.filter((n) => (n.data.live?.ifaces.length ?? 0) > 0).map((n) => n.id));
+    // the host frame shows each NAT rule's live masquerade counter (packets:watch sends them)
+    const hostNat = nat[HOST_ID];
+    const nodes = flow.nodes.map((n) => {
+      const host = n.id === HOST_ID ? n.data.host : undefined;
+      if (!host || !hostNat) return n;
+      const natCounters: Record<string, number> = {};
+      for (const rule of host.nat) {
+        const count = hostNat[natRuleKeys([rule])[0]!];
+        if (count !== undefined) natCounters[natKey(rule)] = count;
+      }
+      return { ...n, data: { ...n.data, host: { ...host, natCounters } } };
+    });
     return {
-      nodes: flow.nodes as AppNode[],
+      nodes: nodes as AppNode[],
       edges: flow.edges.map((e) => {
         // rates only mean something while the kernel has the link (not after a Destroy)
         const rate = input.live && (e.data.state === 'up' || e.data.state === 'down') ? rates[e.id] : undefined;
@@ -60,5 +76,5 @@ export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
         };
       }),
     };
-  }, [flow, rates, probe, input.live]);
+  }, [flow, rates, probe, input.live, nat]);
 }

@@ -1,18 +1,15 @@
 'use client';
-// The host's NAT rules with their live packet counters, pinned under the host node (and beside a
-// namespace with NAT of its own). A separate overlay, easy to move: the host group node reads the
-// same data from useNatCounters(lab) for its `natCounters` slot.
+// The NAT rules of a namespace with NAT of its own, with their live packet counters, pinned under
+// the node. (The host's are drawn in its frame: useFlowElements fills its `natCounters`.)
 import { useInternalNode, ViewportPortal } from '@xyflow/react';
 import { useEditorStore } from '../store/editor-provider';
 import { natRuleKeys } from '@/lib/packets';
-import { HOST_ID } from '@/lib/topology';
 import { useNatCounters } from './use-nat-counters';
 
 export function NatBadges({ lab }: { lab: string }) {
   const counters = useNatCounters(lab);
   const topology = useEditorStore((s) => s.topology);
   const withNat = [
-    ...(topology.host?.nat?.length ? [{ node: HOST_ID, keys: natRuleKeys(topology.host.nat) }] : []),
     ...topology.nodes.flatMap((n) => (n.kind === 'namespace' && n.nat?.length ? [{ node: n.id, keys: natRuleKeys(n.nat) }] : [])),
   ];
   if (!withNat.length || !Object.keys(counters).length) return null;
