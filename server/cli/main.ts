@@ -8,6 +8,7 @@ import { createLabsService } from '@/server/labs/service';
 import type { LabsService } from '@/server/labs/types';
 import type { PlanView } from '@/server/labs/types';
 import { DEFAULT_HOME } from '@/server/store/db';
+import { registerCheckCommands } from './check';
 import { execInNode } from './exec';
 import { readTopology, writeOutput } from './io';
 import { formatStatus, progressLine } from './format';
@@ -194,6 +195,9 @@ program
       process.once(sig, () => void server.close().finally(() => process.exit(0)));
     }
   });
+
+// nslab reach, nslab check, nslab lesson (server/cli/check.ts)
+registerCheckCommands(program, service);
 
 let keepRunning = false;
 
