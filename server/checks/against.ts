@@ -1,8 +1,9 @@
 // Grading a lab against an answer lab (`nslab check LAB --against ANSWER.yaml`): the answer is
 // built for real, for the time of the grading, as a lab of its own on an isolated host (so the
 // same addresses live side by side), and both are read from the kernel. The reachability
-// matrices and the routes of each node must match; the report names each difference, and the
-// addresses each node has where they differ, as the likely cause.
+// matrices (each node of the lab pinging the addresses the answer's nodes have) and the routes of
+// each node must match; the report names each difference, and the addresses each node has where
+// they differ, as the likely cause.
 import { randomBytes } from 'node:crypto';
 import { compile } from '@/lib/compile';
 import type { KRoute } from '@/lib/kernel-state';
@@ -102,10 +103,9 @@ export async function gradeAgainst(labs: LabsService, lab: string, answer: Topol
   try {
     const applied = await labs.apply(name);
     if (!applied.ok) throw new NslabError('kernel', `the answer could not be built for grading: ${applied.error?.message ?? 'apply failed'}`);
-    const [labMatrix, answerMatrix] = await Promise.all([
-      reachMatrix(lab, rec.hostNetns, rec.topology),
-      reachMatrix(name, `${name}-h`, labs.get(name).topology),
-    ]);
+    // the answer's matrix, then the lab's pinging the answer's addresses: a node at a wrong address is not reached
+    const answerMatrix = await reachMatrix(name, `${name}-h`, labs.get(name).topology);
+    const labMatrix = await reachMatrix(lab, rec.hostNetns, rec.topology, { targets: answerMatrix.addresses });
     const [labRoutes, answerRoutes] = await Promise.all([routesByNode(labs, lab), routesByNode(labs, name)]);
     answerMatrix.lab = answer.name;
     const { differences, notes } = compare(labMatrix, answerMatrix, labRoutes, answerRoutes);

@@ -11,7 +11,7 @@ import { confinedArgv, confinedEnv } from '@/server/kernel/confine';
 import { inParallel, runArgv } from '@/server/kernel/exec';
 import { parseIpLinks } from '@/server/kernel/read';
 import { inNamespace } from '@/server/tools/context';
-import { PING } from './run';
+import { pingIdent } from './run';
 
 export type Cell = 'all' | 'some' | 'none';
 
@@ -37,17 +37,22 @@ export interface ReachMatrix {
 }
 
 const MARK = '@@nslab-ping';
-/** Pings every address given (positional parameters) at once; prints each one's output after a marker with its exit code. */
+/** One echo request, two seconds for the answer: the kernel holds the packet while ARP resolves, so one is enough here. */
+export const MATRIX_PING = ['ping', '-n', '-c', '1', '-W', '2'];
+/**
+ * Pings every address given at once (positional parameters `ADDRESS/IDENT`, IDENT a fresh ICMP
+ * identifier); prints each one's output after a marker with its exit code.
+ */
 const PING_ALL = `i=0
-for a in "$@"; do
+for t in "$@"; do
   i=$((i+1))
-  ( ${PING.join(' ')} "$a" >"p$i" 2>&1; echo "$?" >"r$i" ) &
+  ( ${MATRIX_PING.join(' ')} -e "\${t#*/}" "\${t%/*}" >"p$i" 2>&1; echo "$?" >"r$i" ) &
 done
 wait
 i=0
-for a in "$@"; do
+for t in "$@"; do
   i=$((i+1))
-  echo "${MARK} $a $(cat "r$i")"
+  echo "${MARK} \${t%/*} $(cat "r$i")"
   cat "p$i"
 done`;
 
@@ -87,8 +92,12 @@ export function parsePingAll(stdout: string): Map<string, { exitCode: number; ou
   return out;
 }
 
-/** The reachability matrix of a lab as the kernel has it now. */
-export async function reachMatrix(lab: string, hostNs: string, topology: Topology, parallel = 8): Promise<ReachMatrix> {
+/**
+ * The reachability matrix of a lab as the kernel has it now. `targets`: the addresses to ping for
+ * each node instead of those it has (grading pings the answer's addresses).
+ */
+export async function reachMatrix(lab: string, hostNs: string, topology: Topology, opts: { parallel?: number; targets?: ReachMatrix['addresses'] } = {}): Promise<ReachMatrix> {
+  const parallel = opts.parallel ?? 32;
   const t0 = performance.now();
   const nodes = [HOST_ID, ...topology.nodes.filter((n) => n.kind === 'namespace').map((n) => n.id)];
   const nsOf = new Map(nodes.map((n) => [n, nodeNamespace(topology, n, hostNs) ?? ''] as const));
@@ -101,21 +110,23 @@ export async function reachMatrix(lab: string, hostNs: string, topology: Topolog
   const found = await inParallel(present, parallel, (n) => addressesOf(nsOf.get(n)!, n, n === HOST_ID ? hostOnly : null));
   const addresses: ReachMatrix['addresses'] = {};
   present.forEach((n, i) => (addresses[n] = found[i]!));
+  const targetsOf = (n: string) => (opts.targets ? opts.targets[n] ?? [] : addresses[n]!);
 
   const rows = await inParallel(present, parallel, async (from) => {
     const ns = nsOf.get(from)!;
     const targets = present.filter((to) => to !== from);
-    const ips = [...new Set(targets.flatMap((to) => addresses[to]!.map((a) => a.address.split('/')[0]!)))];
+    const ips = [...new Set(targets.flatMap((to) => targetsOf(to).map((a) => a.address.split('/')[0]!)))];
+    const idents = new Map(ips.map((ip) => [ip, pingIdent()]));
     const results = ips.length
-      ? parsePingAll((await runArgv(confinedArgv(ns, ['sh', '-c', PING_ALL, 'nslab-reach', ...ips]), { timeoutMs: 60_000, env: confinedEnv(from) })).stdout)
+      ? parsePingAll((await runArgv(confinedArgv(ns, ['sh', '-c', PING_ALL, 'nslab-reach', ...ips.map((ip) => `${ip}/${idents.get(ip)}`)]), { timeoutMs: 60_000, env: confinedEnv(from) })).stdout)
       : new Map<string, { exitCode: number; output: string }>();
     return targets.map((to): ReachCell => {
       const cell: ReachCell = { from, to, reached: [], missed: [], evidence: [] };
-      for (const { address } of addresses[to]!) {
+      for (const { address } of targetsOf(to)) {
         const ip = address.split('/')[0]!;
         const r = results.get(ip) ?? { exitCode: 1, output: 'no result' };
         (r.exitCode === 0 ? cell.reached : cell.missed).push(ip);
-        cell.evidence.push({ argv: inNamespace(ns, [...PING, ip]), exitCode: r.exitCode, output: r.output });
+        cell.evidence.push({ argv: inNamespace(ns, [...MATRIX_PING, '-e', idents.get(ip) ?? '1', ip]), exitCode: r.exitCode, output: r.output });
       }
       return cell;
     });

@@ -3,6 +3,7 @@
 // types it (`ip netns exec seed-A ip route show`) with what it printed. A check whose verdict
 // needs parsing runs the readable command for the evidence and its `ip -j` twin, in the same
 // confined process, for the verdict.
+import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { nodeNamespace } from '@/lib/compile';
 import { checkTitle, isAddress, type Check, type CheckResult, type Evidence } from '@/lib/checks';
@@ -29,6 +30,16 @@ export interface CheckEnv {
 const MAX_OUTPUT = 4000;
 /** A reply within a second, from one of two pings: a lost first packet (ARP) is not a failure. */
 export const PING = ['ping', '-n', '-c', '2', '-i', '0.2', '-W', '1'];
+
+/**
+ * A fresh ICMP identifier for each ping (`-e`): in its private pid namespace ping would otherwise
+ * always use the same one, and the host's connection tracking would take every ping for the same
+ * old connection (a NAT rule deleted by hand would still seem to work, and its counter would not
+ * move).
+ */
+export function pingIdent(): string {
+  return String(1 + randomInt(65535));
+}
 const MARK = '@@nslab-rc ';
 /** `ip ARGS` for the evidence, then `ip -j ARGS` for the verdict (args are positional parameters). */
 const PAIR = `"$@" 2>&1; echo "${MARK}$?"; shift; exec ip -j "$@"`;
@@ -89,7 +100,7 @@ function targetAddress(env: CheckEnv, to: string): string {
 async function ping(env: CheckEnv, from: string, to: string): Promise<{ reached: boolean; address: string; evidence: Evidence; summary: string }> {
   const address = targetAddress(env, to);
   const ns = await namespaceOf(env, from);
-  const e = await confined(ns, from, [...PING, address]);
+  const e = await confined(ns, from, [...PING, '-e', pingIdent(), address]);
   return { reached: e.exitCode === 0, address, evidence: { argv: e.argv, exitCode: e.exitCode, output: e.output }, summary: pingSummary(e.output, e.exitCode) };
 }
 
