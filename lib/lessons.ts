@@ -5,7 +5,7 @@
 // commands a step runs are never written in the lesson: they come from the plan (stepCommands).
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { checkSchema, nodesOf, toCheck, type Check } from './checks';
+import { CHECK_KINDS, checkSchema, nodesOf, toCheck, type Check } from './checks';
 import { compile } from './compile';
 import type { KernelState } from './kernel-state';
 import { normalizeLinks } from './model';
@@ -177,7 +177,12 @@ export function topologyAt(lesson: Lesson, applied: number, lab: string, hostNet
 /** Checks a parsed lesson document: shape, then the lab at every step and the nodes each check names. */
 export function checkLesson(value: unknown): CheckedLesson {
   const shaped = lessonSchema.safeParse(value);
-  if (!shaped.success) return { ok: false, problems: zodProblems(shaped.error) };
+  if (!shaped.success) {
+    const problems = zodProblems(shaped.error).map((p) =>
+      /checks\[\d+\]$/.test(p.path) && p.message.startsWith('unknown key') ? { ...p, message: `${p.message}; a check is one of ${CHECK_KINDS.join(', ')}` } : p,
+    );
+    return { ok: false, problems };
+  }
   const file = shaped.data;
   const lesson: Lesson = {
     id: file.id,
