@@ -5,7 +5,7 @@
 // commands a step runs are never written in the lesson: they come from the plan (stepCommands).
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { CHECK_KINDS, checkSchema, nodesOf, toCheck, type Check } from './checks';
+import { CHECK_KINDS, checkSchema, checkTitle, nodesOf, toCheck, type Check, type CheckResult } from './checks';
 import { compile } from './compile';
 import type { KernelState } from './kernel-state';
 import { normalizeLinks } from './model';
@@ -253,4 +253,34 @@ export function stepCommands(lesson: Lesson, step: number, lab: string, hostNetn
   const after = compile(topologyAt(lesson, step, lab, hostNetns)).desired;
   const observed: KernelState = { ...before, newNamespaceForwarding: false };
   return plan(lab, after, observed).steps.flatMap((s) => commandsFor(s.op).map(commandLine));
+}
+
+/** The results of one step's checks (1-based step). */
+export interface StepResults {
+  step: number;
+  title: string;
+  results: CheckResult[];
+}
+
+/** A lesson as the dashboard shows it for one lab: each step with its checks in words and its commands. */
+export interface LessonView {
+  id: string;
+  title: string;
+  summary?: string;
+  steps: { title: string; explanation: string; checks: string[]; commands: string[] }[];
+}
+
+export interface LessonSummary {
+  id: string;
+  title: string;
+  steps: number;
+}
+
+export function lessonView(lesson: Lesson, lab: string, hostNetns = ''): LessonView {
+  return {
+    id: lesson.id,
+    title: lesson.title,
+    ...(lesson.summary !== undefined ? { summary: lesson.summary } : {}),
+    steps: lesson.steps.map((s, i) => ({ title: s.title, explanation: s.explanation, checks: s.checks.map(checkTitle), commands: stepCommands(lesson, i + 1, lab, hostNetns) })),
+  };
 }

@@ -10,6 +10,8 @@ import type { ErrorCode } from './errors';
 import type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState } from './labs-types';
 import { captureFilterSchema, type CaptureInfo, type LabRates, type NodeView, type PacketSummary, type ProbeResult } from './protocol-tools';
 import { IFACE_NAME, labNameSchema, netnsNameSchema } from './topology';
+import type { LessonProgress } from './labs-types';
+import { LESSON_ID, type LessonSummary, type LessonView, type StepResults } from './lessons';
 
 // The wire types are declared next to their owners (types only, nothing runs from server/).
 export type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState, AdoptDraft, KernelScan };
@@ -60,6 +62,7 @@ const id = z.string().regex(/^[a-z0-9-]{1,40}$/, { error: 'id must be the id the
 const cols = z.number().int().min(10).max(500);
 const rows = z.number().int().min(4).max(200);
 const done = answers<Record<string, never>>();
+const lessonId = z.string().regex(LESSON_ID, { error: (iss) => `lesson ${JSON.stringify(iss.input)} is not a lesson id` });
 
 export interface LabSnapshot {
   lab: LabRecord;
@@ -137,6 +140,27 @@ export const requests = {
   },
   /** forgets a stopped capture and its bytes */
   'capture:discard': { schema: z.strictObject({ id }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+
+  // --- lessons (server/lessons/register.ts) ---
+  'lesson:list': { schema: z.strictObject({}), response: answers<{ lessons: LessonSummary[] }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  /**
+   * The lab's lesson with its progress: `id` starts that lesson on the lab (at step 0, the lab as
+   * it is), without it the lesson the lab has; the steps' commands are rendered for this lab.
+   */
+  'lesson:open': {
+    schema: z.strictObject({ lab: labNameSchema, id: lessonId.optional() }),
+    response: answers<{ lesson: LessonView | null; progress: LessonProgress | null }>(), timeoutMs: QUICK_MS, role: 'instructor',
+  },
+  /** puts the lab where it is after `step` (forwards, or back; 0 = the start) and applies it, one kernel step every `delayMs` */
+  'lesson:step': {
+    schema: z.strictObject({ lab: labNameSchema, step: z.number().int().min(0).max(100), delayMs: z.number().int().min(0).max(5000).default(0) }),
+    response: answers<{ result: ApplyResult; progress: LessonProgress }>(), timeoutMs: KERNEL_MS, role: 'instructor',
+  },
+  /** runs the checks of `step` (1-based) against the kernel, each with its evidence */
+  'lesson:check': {
+    schema: z.strictObject({ lab: labNameSchema, step: z.number().int().min(1).max(100) }),
+    response: answers<{ step: StepResults; progress: LessonProgress }>(), timeoutMs: TOOL_SLOW_MS * 2, role: 'instructor',
+  },
 
   // --- adopting what the kernel has (server/adopt/register.ts) ---
   /**

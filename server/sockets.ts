@@ -8,6 +8,7 @@ import { PACKET_OVERHEAD, SOCKET_LIMITS, tooLargeMessage } from '@/lib/limits';
 import { isRequestName, type ClientToServerEvents, type Role, type ServerToClientEvents } from '@/lib/protocol';
 import { registerAdoptHandlers } from '@/server/adopt/register';
 import type { LabsService } from '@/server/labs/types';
+import { registerLessonHandlers } from '@/server/lessons/register';
 import { registerToolHandlers } from '@/server/tools/register';
 import { isAuthorized, isSameOrigin } from './auth';
 import { registerLabHandlers } from './gateway';
@@ -37,6 +38,7 @@ export function acceptSocket(io: NslabServer, socket: NslabSocket, opts: { labs:
   registerLabHandlers(io, socket, opts.labs);
   registerToolHandlers(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell });
   registerAdoptHandlers(socket, { labs: opts.labs });
+  registerLessonHandlers(io, socket, opts.labs);
 }
 
 /**

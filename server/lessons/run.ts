@@ -2,18 +2,12 @@
 // labs service, so what runs is the plan's own commands (the command log shows them), and run a
 // step's checks against the kernel, reading node addresses from the lesson's lab at that step.
 import { NslabError } from '@/lib/errors';
-import type { CheckResult } from '@/lib/checks';
-import { topologyAt, type Lesson } from '@/lib/lessons';
+import { topologyAt, type Lesson, type StepResults } from '@/lib/lessons';
 import type { Topology } from '@/lib/topology';
-import type { ApplyResult, LabsService } from '@/server/labs/types';
+import type { ApplyResult, LabRecord, LabsService } from '@/server/labs/types';
 import { runChecks } from '@/server/checks/run';
 
-export interface StepResults {
-  /** 1-based */
-  step: number;
-  title: string;
-  results: CheckResult[];
-}
+export type { StepResults } from '@/lib/lessons';
 
 /** The lab after `step` steps, with the lab's name and host, keeping where the user moved nodes on the canvas. */
 export function labAtStep(lesson: Lesson, step: number, current: { name: string; hostNetns: string; topology: Topology }): Topology {
@@ -30,10 +24,11 @@ function checkStep(lesson: Lesson, step: number): void {
 }
 
 /** Saves the lab as it is after `step` steps of the lesson (0 = the start) and applies it. */
-export async function goToStep(labs: LabsService, lab: string, lesson: Lesson, step: number, opts: { stepDelayMs?: number } = {}): Promise<ApplyResult> {
+export async function goToStep(labs: LabsService, lab: string, lesson: Lesson, step: number, opts: { stepDelayMs?: number; onSaved?: (rec: LabRecord) => void } = {}): Promise<ApplyResult> {
   checkStep(lesson, step);
   const rec = labs.get(lab);
   const saved = labs.save(labAtStep(lesson, step, rec), rec.rev);
+  opts.onSaved?.(saved);
   return labs.apply(lab, { expectedRev: saved.rev, ...(opts.stepDelayMs ? { stepDelayMs: opts.stepDelayMs } : {}) });
 }
 

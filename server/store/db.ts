@@ -108,6 +108,17 @@ CREATE TABLE IF NOT EXISTS locks (
   since     TEXT NOT NULL
 );
 ` },
+  { version: 3, what: 'lesson progress per lab', up: `
+-- A lab walked through a lesson (lessons/<id>/lesson.yaml): the step it is at, and the steps
+-- whose checks all passed last time they ran (a JSON list of step numbers). Gone with its lab.
+CREATE TABLE IF NOT EXISTS lesson_progress (
+  lab        TEXT PRIMARY KEY,
+  lesson     TEXT NOT NULL,
+  step       INTEGER NOT NULL,
+  passed     TEXT NOT NULL DEFAULT '[]',
+  updated_at TEXT NOT NULL
+);
+` },
 ];
 
 /** Tables every version has; a database without them is damaged. */
