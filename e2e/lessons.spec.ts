@@ -29,7 +29,7 @@ const stepButton = (page: Page, k: number) => page.getByRole('list', { name: 'le
 test('every step of namespaces-101, run and checked in the editor, ends with every check ticked', async ({ page }) => {
   test.setTimeout(600_000);
   await openLesson(page);
-  await page.getByLabel('lesson').selectOption('namespaces-101');
+  await page.getByLabel('lesson', { exact: true }).selectOption('namespaces-101');
   await page.getByRole('button', { name: 'Start lesson' }).click();
   await expect(stepButton(page, 1)).toBeVisible();
 

@@ -9,6 +9,7 @@ import type { LabsService } from '@/server/labs/types';
 import type { PlanView } from '@/server/labs/types';
 import { DEFAULT_HOME } from '@/server/store/db';
 import { registerCheckCommands } from './check';
+import { registerClassCommands } from './class';
 import { execInNode } from './exec';
 import { readTopology, writeOutput } from './io';
 import { formatStatus, progressLine } from './format';
@@ -198,6 +199,8 @@ program
 
 // nslab reach, nslab check, nslab lesson (server/cli/check.ts)
 registerCheckCommands(program, service);
+// nslab class (server/cli/class.ts)
+registerClassCommands(program, service);
 
 let keepRunning = false;
 
