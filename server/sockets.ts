@@ -32,8 +32,9 @@ export function createSocketServer(http: HttpServer | HttpsServer, opts: { token
  * What every connection gets: its role (allowRequest let in only the server's token, which is
  * the instructor's), the guard, and the handlers of every request.
  */
-export function acceptSocket(io: NslabServer, socket: NslabSocket, opts: { labs: LabsService; allowHostShell?: boolean; role?: Role }): void {
+export function acceptSocket(io: NslabServer, socket: NslabSocket, opts: { labs: LabsService; allowHostShell?: boolean; role?: Role; lab?: string }): void {
   socket.data.role = opts.role ?? 'instructor';
+  if (opts.lab !== undefined) socket.data.lab = opts.lab;
   guardSocket(socket);
   registerLabHandlers(io, socket, opts.labs);
   registerToolHandlers(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell });
