@@ -10,20 +10,23 @@ import { registerAdoptHandlers } from '@/server/adopt/register';
 import type { LabsService } from '@/server/labs/types';
 import { registerLessonHandlers } from '@/server/lessons/register';
 import { registerToolHandlers } from '@/server/tools/register';
-import { isAuthorized, isSameOrigin } from './auth';
+import { isSameOrigin, whoIs, type SeatLookup } from './auth';
 import { registerLabHandlers } from './gateway';
 import type { NslabServer, NslabSocket, SocketData } from './register';
 
-export function createSocketServer(http: HttpServer | HttpsServer, opts: { token: string; labs: LabsService; scheme?: 'http' | 'https'; allowHostShell?: boolean }): NslabServer {
+export function createSocketServer(http: HttpServer | HttpsServer, opts: { token: string; labs: LabsService; scheme?: 'http' | 'https'; allowHostShell?: boolean; seatOf?: SeatLookup }): NslabServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http, {
     destroyUpgrade: false,
     // engine.io refuses (closes the connection on) anything bigger; up to that, guardSocket
     // answers a message over SOCKET_LIMITS.messageBytes with a clear error
     maxHttpBufferSize: SOCKET_LIMITS.transportBytes,
-    allowRequest: (req, callback) => callback(null, isSameOrigin(req, opts.scheme ?? 'http') && isAuthorized(req, opts.token)),
+    allowRequest: (req, callback) => callback(null, isSameOrigin(req, opts.scheme ?? 'http') && whoIs(req, opts.token, opts.seatOf) !== null),
   });
   io.on('connection', (socket) => {
-    acceptSocket(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell });
+    // the instructor (the server's token), or a seat (its token's cookie): its own lab only
+    const who = whoIs(socket.request, opts.token, opts.seatOf);
+    if (!who) return void socket.disconnect(true);
+    acceptSocket(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell, role: who.role, ...(who.role === 'seat' ? { lab: who.lab } : {}) });
   });
   return io;
 }
