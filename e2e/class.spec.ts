@@ -1,10 +1,11 @@
-// Issue 12 acceptance 4 (without the instructor's room, not built yet): a class of 3 seats made
+// Issue 12 acceptance 4: a class of 3 seats made
 // with `nslab class create`; each join URL opens its own lab in a browser of its own; seat 1's
 // token cannot open seat 2's lab (HTTP 403), cannot term:open on host, cannot lab:destroy seat 2
-// (each refused, nothing changed in the kernel); a revoked seat's link no longer opens anything.
-import { expect, test } from '@playwright/test';
+// (each refused, nothing changed in the kernel); the instructor's room shows the three seats and
+// the step each reached; a revoked seat's link no longer opens anything.
+import { expect, request, test } from '@playwright/test';
 import { io } from 'socket.io-client';
-import { BASE, netnsList, nslab } from './helpers';
+import { BASE, login, netnsList, nslab } from './helpers';
 
 const CLASS = 'e2ecls';
 let seats: { seat: number; lab: string; token: string; join: string }[] = [];
@@ -70,6 +71,21 @@ test("seat 1's token cannot term:open on host, cannot destroy seat 2's lab; noth
   // its own lab: a terminal in its namespace opens
   const term = await seatCall(one.token, 'term:open', { lab: one.lab, node: 'A' });
   expect(term.ok, term.message).toBe(true);
+});
+
+test("the instructor's room shows all three seats and the step each reached", async ({ page }) => {
+  await login(page, `/classes/${CLASS}`);
+  const cards = page.getByRole('list', { name: 'seats' }).getByRole('listitem');
+  await expect(cards).toHaveCount(3);
+  for (const s of seats) {
+    const card = page.getByRole('listitem', { name: `seat ${s.seat}` });
+    await expect(card).toContainText(s.lab);
+    await expect(card).toContainText('step 9 of 9');
+  }
+  // a seat's cookie does not open the room
+  const asSeat = await request.newContext({ baseURL: BASE, extraHTTPHeaders: { cookie: `nslab_seat=${seats[0]!.token}` } });
+  expect((await asSeat.get(`/classes/${CLASS}`, { maxRedirects: 0 })).status()).toBe(403);
+  await asSeat.dispose();
 });
 
 test("a revoked seat's link opens nothing", async ({ browser }) => {

@@ -74,6 +74,14 @@ const rows = z.number().int().min(4).max(200);
 const done = answers<Record<string, never>>();
 const lessonId = z.string().regex(LESSON_ID, { error: (iss) => `lesson ${JSON.stringify(iss.input)} is not a lesson id` });
 
+/** A class as its instructor's room shows it. */
+export interface ClassRoom {
+  name: string;
+  lesson: string;
+  steps: number;
+  seats: { seat: number; lab: string; revoked: boolean; state: LabState | 'missing'; step: number | null; passed: number[]; updatedAt: string | null }[];
+}
+
 export interface LabSnapshot {
   lab: LabRecord;
   /** null when the kernel could not be read (the message says why) */
@@ -171,6 +179,10 @@ export const requests = {
     schema: z.strictObject({ lab: labNameSchema, step: z.number().int().min(1).max(100) }),
     response: answers<{ step: StepResults; progress: LessonProgress }>(), timeoutMs: TOOL_SLOW_MS * 2, role: 'seat', seat: { lab: 'lab' },
   },
+
+  // --- classes (server/classes/register.ts) ---
+  /** the instructor's room: a class's seats, each with its lab's state and the step its lesson reached */
+  'class:show': { schema: z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,16}$/, { error: 'name must be a class name' }) }), response: answers<{ room: ClassRoom }>(), timeoutMs: QUICK_MS, role: 'instructor' },
 
   // --- adopting what the kernel has (server/adopt/register.ts) ---
   /**

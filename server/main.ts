@@ -122,7 +122,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
 
   // socket.io with its limits (message size, unknown requests) and every socket's handlers
-  const io = createSocketServer(http, { token, labs, scheme, allowHostShell: !!opts.allowHostShell, seatOf });
+  const io = createSocketServer(http, { token, labs, scheme, allowHostShell: !!opts.allowHostShell, seatOf, classes });
   const stopBroadcast = broadcastLabEvents(io, labs);
 
   try {

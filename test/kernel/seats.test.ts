@@ -102,6 +102,7 @@ const atS2: Record<string, unknown> = {
   'lesson:open': { lab: 's2', id: 'namespaces-101' },
   'lesson:step': { lab: 's2', step: 0 },
   'lesson:check': { lab: 's2', step: 1 },
+  'class:show': { name: 'c1' },
 };
 
 describe('a seat token opens only its seat', () => {
