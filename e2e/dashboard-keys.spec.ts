@@ -71,7 +71,7 @@ test('Escape closes the plan dialog; the dock tabs follow the arrow keys and kee
   await expect(tab('Terminal')).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator('#dock-panel-terminal')).toBeVisible();
   await page.keyboard.press('End');
-  await expect(tab('Capture')).toBeFocused();
+  await expect(tab('Lesson')).toBeFocused();
   await page.keyboard.press('Home');
   await expect(tab('Commands')).toHaveAttribute('aria-selected', 'true');
   // the terminal panel is hidden, not unmounted

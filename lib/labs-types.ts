@@ -85,3 +85,12 @@ export interface LiveState {
   plan: PlanView;
   nodes: Record<string, LiveNode>;
 }
+
+/** A lab walked through a lesson: the step it is at (0 = the start) and the steps whose checks all passed when last run. */
+export interface LessonProgress {
+  lab: string;
+  lesson: string;
+  step: number;
+  passed: number[];
+  updatedAt: string;
+}

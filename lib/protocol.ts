@@ -11,13 +11,16 @@ import type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, 
 import { captureFilterSchema, type CaptureInfo, type LabRates, type NodeView, type PacketSummary, type ProbeResult } from './protocol-tools';
 import type { LabNatCounters, LabPackets, TapStatus } from './packets';
 import { IFACE_NAME, labNameSchema, netnsNameSchema } from './topology';
+import type { LessonProgress } from './labs-types';
+import { LESSON_ID, type LessonSummary, type LessonView, type StepResults } from './lessons';
 
 // The wire types are declared next to their owners (types only, nothing runs from server/).
 export type { PlanView, ApplyResult, CommandLogEntry, ApplyProgress, LabRecord, LabState, LabSummary, LiveState, AdoptDraft, KernelScan };
 
 /**
- * Who is at the other end of a socket. Today every authenticated socket is the instructor (the
- * server's token); a seat (a student's place in a class) may only send requests marked 'seat'.
+ * Who is at the other end of a socket: the instructor (the server's token), or a seat (a
+ * student's place in a class, by its seat token), which may only send requests marked 'seat',
+ * and only about its own lab (the request's `seat` scope, checked in server/register.ts).
  */
 export type Role = 'instructor' | 'seat';
 
@@ -32,6 +35,13 @@ export interface Answers<R> {
 }
 const answers = <R>(): Answers<R> => ({});
 
+/**
+ * What a seat may reach with a request it may send: the payload field naming the lab (it must be
+ * the seat's own), and the field naming a node (never "host": a seat has no host context).
+ * `owned`: the request names something the same connection made (a terminal, a capture by id).
+ */
+export type SeatScope = { lab: 'name' | 'lab'; node?: 'node' | 'source' } | { owned: true };
+
 /** One request of the contract. */
 export interface RequestSpec<S extends z.ZodType = z.ZodType, R = unknown> {
   /** checks (and fills the defaults of) the payload, on the server */
@@ -41,6 +51,8 @@ export interface RequestSpec<S extends z.ZodType = z.ZodType, R = unknown> {
   readonly timeoutMs: number;
   /** who may send it (see mayCall) */
   readonly role: Role;
+  /** for a request a seat may send: what of the payload must be the seat's own (server/register.ts checks it) */
+  readonly seat?: SeatScope;
 }
 
 /** Plans, saves and reads are quick; applies can take a while on big labs. */
@@ -61,6 +73,15 @@ const id = z.string().regex(/^[a-z0-9-]{1,40}$/, { error: 'id must be the id the
 const cols = z.number().int().min(10).max(500);
 const rows = z.number().int().min(4).max(200);
 const done = answers<Record<string, never>>();
+const lessonId = z.string().regex(LESSON_ID, { error: (iss) => `lesson ${JSON.stringify(iss.input)} is not a lesson id` });
+
+/** A class as its instructor's room shows it. */
+export interface ClassRoom {
+  name: string;
+  lesson: string;
+  steps: number;
+  seats: { seat: number; lab: string; revoked: boolean; state: LabState | 'missing'; step: number | null; passed: number[]; updatedAt: string | null }[];
+}
 
 export interface LabSnapshot {
   lab: LabRecord;
@@ -79,8 +100,8 @@ export const requests = {
     response: answers<{ lab: LabRecord }>(), timeoutMs: QUICK_MS, role: 'instructor',
   },
   /** joins the lab's room; answers with a snapshot (record, live state, recent commands) */
-  'lab:open': { schema: z.strictObject({ name: labNameSchema }), response: answers<{ snapshot: LabSnapshot }>(), timeoutMs: QUICK_MS, role: 'instructor' },
-  'lab:close': { schema: z.strictObject({ name: labNameSchema }), response: done, timeoutMs: QUICK_MS, role: 'instructor' },
+  'lab:open': { schema: z.strictObject({ name: labNameSchema }), response: answers<{ snapshot: LabSnapshot }>(), timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'name' } },
+  'lab:close': { schema: z.strictObject({ name: labNameSchema }), response: done, timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'name' } },
   'lab:save': { schema: z.strictObject({ topology: topologyPayload, rev }), response: answers<{ lab: LabRecord }>(), timeoutMs: QUICK_MS, role: 'instructor' },
   /** without topology: the plan for the saved topology; destroy: the plan that removes the lab (restores included) */
   'lab:plan': {
@@ -100,22 +121,22 @@ export const requests = {
   /** opens a shell in the node's namespace ("host" = the host context) */
   'term:open': {
     schema: z.strictObject({ lab: labNameSchema, node: nodeRef, cols: cols.default(80), rows: rows.default(24) }),
-    response: answers<{ id: string; node: string; ns: string; pid: number }>(), timeoutMs: TOOL_MS, role: 'instructor',
+    response: answers<{ id: string; node: string; ns: string; pid: number }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab', node: 'node' },
   },
-  'term:input': { schema: z.strictObject({ id, data: z.string().max(65536) }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
-  'term:resize': { schema: z.strictObject({ id, cols, rows }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
-  'term:close': { schema: z.strictObject({ id }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+  'term:input': { schema: z.strictObject({ id, data: z.string().max(65536) }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { owned: true } },
+  'term:resize': { schema: z.strictObject({ id, cols, rows }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { owned: true } },
+  'term:close': { schema: z.strictObject({ id }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { owned: true } },
 
   // --- node views ---
   /** subscribes to one node's interfaces, routes and neighbours; pushes `node:view` on kernel changes */
-  'node:watch': { schema: z.strictObject({ lab: labNameSchema, node: nodeRef }), response: answers<{ view: NodeView }>(), timeoutMs: TOOL_MS, role: 'instructor' },
-  'node:unwatch': { schema: z.strictObject({ lab: labNameSchema, node: nodeRef }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+  'node:watch': { schema: z.strictObject({ lab: labNameSchema, node: nodeRef }), response: answers<{ view: NodeView }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab', node: 'node' } },
+  'node:unwatch': { schema: z.strictObject({ lab: labNameSchema, node: nodeRef }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab', node: 'node' } },
 
   // --- ping / traceroute ---
   /** from a node to a node (its first address) or an IPv4 address */
   'probe:run': {
     schema: z.strictObject({ lab: labNameSchema, kind: z.enum(['ping', 'traceroute']), source: nodeRef, target: z.string().min(1).max(64) }),
-    response: answers<{ result: ProbeResult }>(), timeoutMs: TOOL_SLOW_MS, role: 'instructor',
+    response: answers<{ result: ProbeResult }>(), timeoutMs: TOOL_SLOW_MS, role: 'seat', seat: { lab: 'lab', node: 'source' },
   },
 
   // --- packets you can watch (server/tools/packets.ts): taps run while anyone watches ---
@@ -134,16 +155,41 @@ export const requests = {
       }),
       filter: captureFilterSchema.default(''),
     }),
-    response: answers<{ capture: CaptureInfo }>(), timeoutMs: TOOL_MS, role: 'instructor',
+    response: answers<{ capture: CaptureInfo }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab', node: 'node' },
   },
-  'capture:stop': { schema: z.strictObject({ id }), response: answers<{ capture: CaptureInfo }>(), timeoutMs: TOOL_MS, role: 'instructor' },
+  'capture:stop': { schema: z.strictObject({ id }), response: answers<{ capture: CaptureInfo }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { owned: true } },
   /** the capture as a .pcap file (binary in the ack) */
   'capture:download': {
     schema: z.strictObject({ id }),
-    response: answers<{ name: string; bytes: ArrayBuffer | Uint8Array; packets: number }>(), timeoutMs: TOOL_SLOW_MS, role: 'instructor',
+    response: answers<{ name: string; bytes: ArrayBuffer | Uint8Array; packets: number }>(), timeoutMs: TOOL_SLOW_MS, role: 'seat', seat: { owned: true },
   },
   /** forgets a stopped capture and its bytes */
-  'capture:discard': { schema: z.strictObject({ id }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+  'capture:discard': { schema: z.strictObject({ id }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { owned: true } },
+
+  // --- lessons (server/lessons/register.ts) ---
+  'lesson:list': { schema: z.strictObject({}), response: answers<{ lessons: LessonSummary[] }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  /**
+   * The lab's lesson with its progress: `id` starts that lesson on the lab (at step 0, the lab as
+   * it is), without it the lesson the lab has; the steps' commands are rendered for this lab.
+   */
+  'lesson:open': {
+    schema: z.strictObject({ lab: labNameSchema, id: lessonId.optional() }),
+    response: answers<{ lesson: LessonView | null; progress: LessonProgress | null }>(), timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'lab' },
+  },
+  /** puts the lab where it is after `step` (forwards, or back; 0 = the start) and applies it, one kernel step every `delayMs` */
+  'lesson:step': {
+    schema: z.strictObject({ lab: labNameSchema, step: z.number().int().min(0).max(100), delayMs: z.number().int().min(0).max(5000).default(0) }),
+    response: answers<{ result: ApplyResult; progress: LessonProgress }>(), timeoutMs: KERNEL_MS, role: 'seat', seat: { lab: 'lab' },
+  },
+  /** runs the checks of `step` (1-based) against the kernel, each with its evidence */
+  'lesson:check': {
+    schema: z.strictObject({ lab: labNameSchema, step: z.number().int().min(1).max(100) }),
+    response: answers<{ step: StepResults; progress: LessonProgress }>(), timeoutMs: TOOL_SLOW_MS * 2, role: 'seat', seat: { lab: 'lab' },
+  },
+
+  // --- classes (server/classes/register.ts) ---
+  /** the instructor's room: a class's seats, each with its lab's state and the step its lesson reached */
+  'class:show': { schema: z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,16}$/, { error: 'name must be a class name' }) }), response: answers<{ room: ClassRoom }>(), timeoutMs: QUICK_MS, role: 'instructor' },
 
   // --- adopting what the kernel has (server/adopt/register.ts) ---
   /**

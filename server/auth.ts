@@ -5,6 +5,19 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const COOKIE = 'nslab_token';
+/** A seat's token (a class's student), set by /join/TOKEN. */
+export const SEAT_COOKIE = 'nslab_seat';
+
+/** Finds the lab a seat token opens (server/classes/store.ts); null for an unknown or revoked token. */
+export type SeatLookup = (token: string) => { lab: string } | null;
+
+/** Who a request is: the instructor (the server's token), a seat (its lab), or nobody. */
+export function whoIs(req: IncomingMessage, token: string, seatOf?: SeatLookup): { role: 'instructor' } | { role: 'seat'; lab: string } | null {
+  if (isAuthorized(req, token)) return { role: 'instructor' };
+  const seat = readCookie(req.headers.cookie, SEAT_COOKIE);
+  const found = seat && seatOf ? seatOf(seat) : null;
+  return found ? { role: 'seat', lab: found.lab } : null;
+}
 
 /** NSLAB_TOKEN, else 32 random hex digits. */
 export function chooseToken(env = process.env): string {
@@ -81,8 +94,21 @@ const REFUSED_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"
  * Handles access for one HTTP request (`secure`: served over HTTPS, the cookie is Secure). Returns true when the request may go on to Next;
  * otherwise it has answered (redirect after setting the cookie, or 401).
  */
-export function guardHttp(req: IncomingMessage, res: ServerResponse, token: string, secure = false): boolean {
+export function guardHttp(req: IncomingMessage, res: ServerResponse, token: string, secure = false, seatOf?: SeatLookup): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  // a seat's join URL: the seat cookie, then its lab
+  const join = /^\/join\/([A-Za-z0-9_-]{16,64})$/.exec(url.pathname);
+  if (join && seatOf) {
+    const seat = seatOf(join[1]!);
+    if (!seat) return forbid(res, 'This join link is not valid (the seat was revoked, or the class has ended). Ask your instructor for a new one.');
+    res.writeHead(303, {
+      'Set-Cookie': `${SEAT_COOKIE}=${encodeURIComponent(join[1]!)}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`,
+      Location: `/labs/${seat.lab}`,
+      'Cache-Control': 'no-store',
+    });
+    res.end();
+    return false;
+  }
   const given = url.searchParams.get('token');
   if (given !== null) {
     if (!sameToken(given, token)) return refuse(res);
@@ -97,7 +123,19 @@ export function guardHttp(req: IncomingMessage, res: ServerResponse, token: stri
     return false;
   }
   if (isPublicAsset(url.pathname) || isAuthorized(req, token)) return true;
+  const who = whoIs(req, token, seatOf);
+  if (who?.role === 'seat') {
+    // a seat opens its own lab's page, and nothing else
+    if (url.pathname === `/labs/${who.lab}`) return true;
+    return forbid(res, `This seat opens only lab ${who.lab}.`);
+  }
   return refuse(res);
+}
+
+function forbid(res: ServerResponse, why: string): false {
+  res.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>nslab: not for this seat</title></head><body><h1>Not for this seat</h1><p>${why.replace(/[<>&]/g, '')}</p></body></html>`);
+  return false;
 }
 
 function refuse(res: ServerResponse): false {

@@ -36,7 +36,8 @@ export function broadcastLabEvents(io: NslabServer, labs: LabsService): () => vo
 
 /** Registers the lab requests of one authenticated socket. */
 export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: LabsService): void {
-  void socket.join(LABS_ROOM);
+  // the labs list goes to the instructor only: a seat sees its own lab, never the others
+  if (socket.data.role === 'instructor') void socket.join(LABS_ROOM);
   const watching = new Map<string, () => void>();
   // Each open lab is a kernel monitor: capped per connection and for the server (SOCKET_LIMITS).
   const opens = openLabs(io);

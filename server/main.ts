@@ -18,6 +18,8 @@ import { chooseToken, clearTextWarning, guardHttp, isAuthorized, isSameOrigin } 
 import { explain, fileError } from './errors';
 import { broadcastLabEvents } from './gateway';
 import { createSocketServer } from './sockets';
+import { ClassStore } from './classes/store';
+import { Store } from './store/store';
 
 export interface ServerOptions {
   host?: string;
@@ -88,6 +90,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   const labs = createLabsService({ home: opts.home ?? process.env.NSLAB_HOME });
+  // seats of classes: their tokens (hashed) open their own lab only
+  const classDb = new Store(opts.home ?? process.env.NSLAB_HOME);
+  const classes = new ClassStore(classDb.db);
+  const seatOf = (t: string) => classes.seatOf(t);
   // shells, probes and captures never see the state folder (its database)
   if (opts.home) hideFromConfined(opts.home);
   // Labs applied or edited with the CLI show here too.
@@ -103,7 +109,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const handle = app.getRequestHandler();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    if (!guardHttp(req, res, token, !!tls)) return;
+    if (!guardHttp(req, res, token, !!tls, seatOf)) return;
     handle(req, res).catch((e: unknown) => {
       console.error('nslab: page failed', e);
       if (!res.headersSent) res.writeHead(500).end('internal error');
@@ -118,7 +124,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
 
   // socket.io with its limits (message size, unknown requests) and every socket's handlers
-  const io = createSocketServer(http, { token, labs, scheme, allowHostShell: !!opts.allowHostShell });
+  const io = createSocketServer(http, { token, labs, scheme, allowHostShell: !!opts.allowHostShell, seatOf, classes });
   const stopBroadcast = broadcastLabEvents(io, labs);
 
   try {
@@ -132,6 +138,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     await new Promise<void>((r) => io.close(() => r()));
     await app.close?.().catch(() => undefined);
     await labs.close();
+    classDb.close();
     throw e;
   }
   const shown = host.includes(':') ? `[${host}]` : host;
@@ -152,6 +159,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       await new Promise<void>((r) => io.close(() => r()));
       await app.close?.().catch(() => undefined);
       await labs.close();
+      classDb.close();
     })());
   return { url, token, close };
 }

@@ -16,6 +16,7 @@ import {
   type RequestName,
   type ResponseData,
   type Role,
+  type SeatScope,
   type ServerToClientEvents,
 } from '@/lib/protocol';
 import { formatProblem, TopologyError, zodProblems } from '@/lib/validate';
@@ -24,6 +25,8 @@ import { explain } from './errors';
 /** What the server keeps on each socket: its role, set when it connects (server/sockets.ts). */
 export interface SocketData {
   role?: Role;
+  /** a seat's own lab (the only lab a seat's requests may name) */
+  lab?: string;
 }
 
 type ServerEvents = Record<string, never>;
@@ -41,7 +44,7 @@ export class LimitError extends NslabError {
 
 /** The registry seen per request (checked against it here): each schema parses to its request's payload. */
 type Checks = {
-  readonly [E in RequestName]: { readonly schema: { safeParse(value: unknown): z.ZodSafeParseResult<ParsedPayload<E>> }; readonly role: Role };
+  readonly [E in RequestName]: { readonly schema: { safeParse(value: unknown): z.ZodSafeParseResult<ParsedPayload<E>> }; readonly role: Role; readonly seat?: SeatScope };
 };
 const checks: Checks = requests;
 
@@ -52,20 +55,27 @@ export function register<E extends RequestName>(socket: NslabSocket, event: E, h
     const reply = (res: Ack<E>) => {
       if (typeof ack === 'function') ack(res);
     };
-    reply(await answer(socket.data.role, event, handler, payload));
+    reply(await answer(socket.data.role, event, handler, payload, socket.data.lab));
   });
 }
 
-/** The answer to one request: refused, invalid, or what the handler made of it. */
-export async function answer<E extends RequestName>(role: Role | undefined, event: E, handler: Handler<E>, payload: unknown): Promise<Ack<E>> {
+/**
+ * The answer to one request: refused, invalid, or what the handler made of it. `seatLab`: for a
+ * seat, its own lab, the only one its requests may name.
+ */
+export async function answer<E extends RequestName>(role: Role | undefined, event: E, handler: Handler<E>, payload: unknown, seatLab?: string): Promise<Ack<E>> {
   const spec = checks[event];
   if (!role || !mayCall(role, spec.role)) {
-    return failure('forbidden', `${event} is for the ${spec.role}; this connection is ${role ? `a ${role}` : 'not signed in'}`);
+    return failure('forbidden', `${event} is for the instructor; this connection is ${role ? `a ${role}` : 'not signed in'}`);
   }
   const parsed = spec.schema.safeParse(payload ?? {});
   if (!parsed.success) {
     const problems = zodProblems(parsed.error);
     return failure('invalid', `${event}: ${problems.map(formatProblem).join('; ')}`, problems);
+  }
+  if (role === 'seat') {
+    const refused = seatRefusal(event, spec.seat, parsed.data, seatLab);
+    if (refused) return failure('forbidden', refused);
   }
   try {
     const data = await handler(parsed.data);
@@ -73,6 +83,17 @@ export async function answer<E extends RequestName>(role: Role | undefined, even
   } catch (e) {
     return toFailure(e);
   }
+}
+
+/** Why a seat may not send this request with this payload, or null: its own lab only, never the host context. */
+export function seatRefusal(event: string, scope: SeatScope | undefined, payload: unknown, seatLab: string | undefined): string | null {
+  if (!scope || !seatLab) return `${event} is for the instructor; this connection is a seat`;
+  if ('owned' in scope) return null;
+  const field = (name: string) => (typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)[name] : undefined);
+  const lab = field(scope.lab);
+  if (lab !== seatLab) return `${event}: this seat may only use its own lab "${seatLab}", not ${JSON.stringify(lab)}`;
+  if (scope.node && field(scope.node) === 'host') return `${event}: a seat has no access to the host context of its lab, only to its namespaces`;
+  return null;
 }
 
 function failure(code: Failure['code'], message: string, problems?: Failure['problems']): Failure {

@@ -8,21 +8,27 @@ import { PACKET_OVERHEAD, SOCKET_LIMITS, tooLargeMessage } from '@/lib/limits';
 import { isRequestName, type ClientToServerEvents, type Role, type ServerToClientEvents } from '@/lib/protocol';
 import { registerAdoptHandlers } from '@/server/adopt/register';
 import type { LabsService } from '@/server/labs/types';
+import { registerClassHandlers } from '@/server/classes/register';
+import type { ClassStore } from '@/server/classes/store';
+import { registerLessonHandlers } from '@/server/lessons/register';
 import { registerToolHandlers } from '@/server/tools/register';
-import { isAuthorized, isSameOrigin } from './auth';
+import { isSameOrigin, whoIs, type SeatLookup } from './auth';
 import { registerLabHandlers } from './gateway';
 import type { NslabServer, NslabSocket, SocketData } from './register';
 
-export function createSocketServer(http: HttpServer | HttpsServer, opts: { token: string; labs: LabsService; scheme?: 'http' | 'https'; allowHostShell?: boolean }): NslabServer {
+export function createSocketServer(http: HttpServer | HttpsServer, opts: { token: string; labs: LabsService; scheme?: 'http' | 'https'; allowHostShell?: boolean; seatOf?: SeatLookup; classes?: ClassStore }): NslabServer {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http, {
     destroyUpgrade: false,
     // engine.io refuses (closes the connection on) anything bigger; up to that, guardSocket
     // answers a message over SOCKET_LIMITS.messageBytes with a clear error
     maxHttpBufferSize: SOCKET_LIMITS.transportBytes,
-    allowRequest: (req, callback) => callback(null, isSameOrigin(req, opts.scheme ?? 'http') && isAuthorized(req, opts.token)),
+    allowRequest: (req, callback) => callback(null, isSameOrigin(req, opts.scheme ?? 'http') && whoIs(req, opts.token, opts.seatOf) !== null),
   });
   io.on('connection', (socket) => {
-    acceptSocket(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell });
+    // the instructor (the server's token), or a seat (its token's cookie): its own lab only
+    const who = whoIs(socket.request, opts.token, opts.seatOf);
+    if (!who) return void socket.disconnect(true);
+    acceptSocket(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell, role: who.role, ...(who.role === 'seat' ? { lab: who.lab } : {}), ...(opts.classes ? { classes: opts.classes } : {}) });
   });
   return io;
 }
@@ -31,12 +37,15 @@ export function createSocketServer(http: HttpServer | HttpsServer, opts: { token
  * What every connection gets: its role (allowRequest let in only the server's token, which is
  * the instructor's), the guard, and the handlers of every request.
  */
-export function acceptSocket(io: NslabServer, socket: NslabSocket, opts: { labs: LabsService; allowHostShell?: boolean; role?: Role }): void {
+export function acceptSocket(io: NslabServer, socket: NslabSocket, opts: { labs: LabsService; allowHostShell?: boolean; role?: Role; lab?: string; classes?: ClassStore }): void {
   socket.data.role = opts.role ?? 'instructor';
+  if (opts.lab !== undefined) socket.data.lab = opts.lab;
   guardSocket(socket);
   registerLabHandlers(io, socket, opts.labs);
   registerToolHandlers(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell });
   registerAdoptHandlers(socket, { labs: opts.labs });
+  registerLessonHandlers(io, socket, opts.labs);
+  registerClassHandlers(socket, { labs: opts.labs, ...(opts.classes ? { classes: opts.classes } : {}) });
 }
 
 /**

@@ -8,6 +8,8 @@ import { debugging, explain } from '@/server/errors';
 import type { LabsService } from '@/server/labs/types';
 import type { PlanView } from '@/server/labs/types';
 import { DEFAULT_HOME } from '@/server/store/home';
+import { registerCheckCommands } from './check';
+import { registerClassCommands } from './class';
 import { formatStatus, progressLine } from './format';
 
 const program = new Command('nslab')
@@ -200,6 +202,11 @@ program
       process.once(sig, () => void server.close().finally(() => process.exit(0)));
     }
   });
+
+// nslab reach, nslab check, nslab lesson (server/cli/check.ts)
+registerCheckCommands(program, service);
+// nslab class (server/cli/class.ts)
+registerClassCommands(program, service);
 
 let keepRunning = false;
 

@@ -10,7 +10,7 @@ import { LiveHub } from './live-hub';
 import { Reconciler } from './reconciler';
 import { LabRepository } from './repository';
 import { StoreSync } from './store-sync';
-import type { ApplyOptions, ApplyResult, CommandLogEntry, LabRecord, LabsEvents, LabsService, LabSummary, LiveState, PlanView } from './types';
+import type { ApplyOptions, ApplyResult, CommandLogEntry, LabRecord, LabsEvents, LabsService, LabSummary, LessonProgress, LiveState, PlanView } from './types';
 
 export type { ApplyOptions } from './types';
 
@@ -83,6 +83,15 @@ export class Labs implements LabsService {
 
   commandLog(name: string, limit = 500): CommandLogEntry[] {
     return this.store.commands(name, limit);
+  }
+
+  lessonProgress(name: string): LessonProgress | null {
+    return this.store.lessonProgress(name);
+  }
+
+  setLessonProgress(progress: Omit<LessonProgress, 'updatedAt'>): LessonProgress {
+    this.repo.row(progress.lab);
+    return this.store.setLessonProgress(progress);
   }
 
   // --- the kernel --------------------------------------------------------------------------

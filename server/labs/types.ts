@@ -1,6 +1,6 @@
 // The labs service: the one facade the CLI and the socket gateway call.
 import type { EventEmitter } from 'node:events';
-import type { ApplyProgress, ApplyResult, CommandLogEntry, LabRecord, LabSummary, LiveState, PlanView } from '@/lib/labs-types';
+import type { ApplyProgress, ApplyResult, CommandLogEntry, LabRecord, LabSummary, LessonProgress, LiveState, PlanView } from '@/lib/labs-types';
 import type { Topology } from '@/lib/topology';
 
 // the wire types live in lib (the browser uses them too); the server's code keeps importing them from here
@@ -13,6 +13,7 @@ export type {
   LabSummary,
   LiveNode,
   LiveState,
+  LessonProgress,
   PlanView,
 } from '@/lib/labs-types';
 
@@ -62,6 +63,9 @@ export interface LabsService {
   watch(name: string): () => void;
   /** recent commands run for this lab, oldest first */
   commandLog(name: string, limit?: number): CommandLogEntry[];
+  /** the lab's progress through a lesson (null: none), kept with the lab */
+  lessonProgress(name: string): LessonProgress | null;
+  setLessonProgress(progress: Omit<LessonProgress, 'updatedAt'>): LessonProgress;
 
   // The CLI's and the server's own needs:
   /** the plan for a topology file, saving nothing (the lab may not exist yet) */

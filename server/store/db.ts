@@ -109,6 +109,35 @@ CREATE TABLE IF NOT EXISTS locks (
   since     TEXT NOT NULL
 );
 ` },
+  { version: 3, what: 'lesson progress per lab', up: `
+-- A lab walked through a lesson (lessons/<id>/lesson.yaml): the step it is at, and the steps
+-- whose checks all passed last time they ran (a JSON list of step numbers). Gone with its lab.
+CREATE TABLE IF NOT EXISTS lesson_progress (
+  lab        TEXT PRIMARY KEY,
+  lesson     TEXT NOT NULL,
+  step       INTEGER NOT NULL,
+  passed     TEXT NOT NULL DEFAULT '[]',
+  updated_at TEXT NOT NULL
+);
+` },
+  { version: 4, what: 'classes and their seats', up: `
+-- A class: a lesson and N seats, each seat a lab of its own ('<class>-<seat>'). A seat's token
+-- is never stored, only its SHA-256 (token_hash); a revoked seat keeps its row and its lab.
+CREATE TABLE IF NOT EXISTS classes (
+  name       TEXT PRIMARY KEY,
+  lesson     TEXT NOT NULL,
+  seats      INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seats (
+  class      TEXT NOT NULL REFERENCES classes(name) ON DELETE CASCADE,
+  seat       INTEGER NOT NULL,
+  lab        TEXT NOT NULL UNIQUE,
+  token_hash TEXT NOT NULL UNIQUE,
+  revoked_at TEXT,
+  PRIMARY KEY (class, seat)
+);
+` },
 ];
 
 /** Tables every version has; a database without them is damaged. */

@@ -1,8 +1,9 @@
 // Typed access to the SQLite store. Every write that must be all-or-nothing is a transaction.
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
 import type { Op } from '@/lib/ops';
 import type { Topology } from '@/lib/topology';
-import type { CommandLogEntry, LabState } from '@/server/labs/types';
+import type { CommandLogEntry, LabState, LessonProgress } from '@/server/labs/types';
 import { opSchema } from '@/lib/ops-schema';
 import { openDb } from './db';
 import { parseJson, toCommand, type RawCommand } from './rows';
@@ -53,6 +54,16 @@ function toListedRow(r: RawLab): LabRow {
   const problem = storedProblem(r.name, r.topology);
   if (problem === null) return toRow(r);
   return { ...toRow(r, brokenPlaceholder(r.name, problem)), state: 'broken' };
+}
+
+/** A lab's progress through a lesson (lib/labs-types.ts). */
+const lessonPassed = z.array(z.number().int().positive());
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 export class Store {
@@ -125,10 +136,28 @@ export class Store {
 
   deleteLab(name: string): void {
     this.db.transaction(() => {
-      for (const t of ['labs', 'revisions', 'commands', 'saved_sysctls', 'journal', 'applies']) {
+      for (const t of ['labs', 'revisions', 'commands', 'saved_sysctls', 'journal', 'applies', 'lesson_progress']) {
         this.db.prepare(`DELETE FROM ${t} WHERE ${t === 'labs' ? 'name' : 'lab'} = ?`).run(name);
       }
     })();
+  }
+
+  // --- lesson progress -------------------------------------------------------------------
+
+  /** The lesson a lab is walked through, the step it is at and the steps whose checks passed; null when none. */
+  lessonProgress(lab: string): LessonProgress | null {
+    const r = this.db.prepare('SELECT lesson, step, passed, updated_at FROM lesson_progress WHERE lab = ?').get(lab) as { lesson: string; step: number; passed: string; updated_at: string } | undefined;
+    if (!r) return null;
+    const passed = lessonPassed.safeParse(safeJson(r.passed));
+    return { lab, lesson: r.lesson, step: r.step, passed: passed.success ? passed.data : [], updatedAt: r.updated_at };
+  }
+
+  setLessonProgress(p: Omit<LessonProgress, 'updatedAt'>): LessonProgress {
+    const at = now();
+    this.db.prepare(`INSERT INTO lesson_progress (lab, lesson, step, passed, updated_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(lab) DO UPDATE SET lesson = excluded.lesson, step = excluded.step, passed = excluded.passed, updated_at = excluded.updated_at`)
+      .run(p.lab, p.lesson, p.step, JSON.stringify([...new Set(p.passed)].sort((a, b) => a - b)), at);
+    return { ...p, updatedAt: at };
   }
 
   // --- applies and the journal -----------------------------------------------------------

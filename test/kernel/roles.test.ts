@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('a request whose role does not match', () => {
-  it('every request of the registry reaches its handler for the instructor, and is forbidden to a seat', async () => {
+  it('every request of the registry reaches its handler for the instructor, and every instructor request is forbidden to a seat', async () => {
     const instructor = await client('instructor');
     const seat = await client('seat');
     for (const name of names) {
@@ -66,7 +66,9 @@ describe('a request whose role does not match', () => {
       expect(asInstructor, name).toMatchObject({ ok: false, code: 'invalid' });
       expect(asInstructor.message?.startsWith(`${name}: `), asInstructor.message).toBe(true);
       const asSeat = await send(seat, name, { 'stray field': 1 });
-      expect(asSeat, name).toEqual({ ok: false, code: 'forbidden', message: `${name} is for the instructor; this connection is a seat` });
+      // what a seat may send is checked for its payload first, then for its lab (test/kernel/seats.test.ts)
+      if (requests[name].role === 'seat') expect(asSeat, name).toMatchObject({ ok: false, code: 'invalid' });
+      else expect(asSeat, name).toEqual({ ok: false, code: 'forbidden', message: `${name} is for the instructor; this connection is a seat` });
     }
   });
 

@@ -4,9 +4,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { NslabError } from '@/lib/errors';
-import { isAck, isRequestName, mayCall, requests, type RequestName, type Role } from '@/lib/protocol';
+import { isAck, isRequestName, mayCall, requests, type RequestName, type RequestSpec, type Role } from '@/lib/protocol';
 import { TopologyError } from '@/lib/validate';
-import { answer, LimitError, toFailure } from '@/server/register';
+import { answer, LimitError, seatRefusal, toFailure } from '@/server/register';
 
 const names = Object.keys(requests).filter(isRequestName);
 const ROLES: Role[] = ['instructor', 'seat'];
@@ -31,8 +31,9 @@ describe('the registry', () => {
     expect(spec.timeoutMs).toBeGreaterThanOrEqual(1000);
     expect(spec.timeoutMs).toBeLessThanOrEqual(300_000);
     expect(ROLES).toContain(spec.role);
-    // every request today is the instructor's (seats come with their own tokens)
-    expect(spec.role).toBe('instructor');
+    // a request a seat may send says what of its payload must be the seat's own; no other has a scope
+    const scoped: boolean = 'seat' in spec && spec.seat !== undefined;
+    expect(scoped).toBe(spec.role === 'seat');
   });
 
   it('waits longer for what runs the kernel or the tools at length', () => {
@@ -51,10 +52,41 @@ describe('roles', () => {
     expect(mayCall('seat', 'instructor')).toBe(false);
   });
 
-  it.each(names)('%s from a seat is refused with forbidden, before its payload is read', async (name) => {
+  it.each(names.filter((n) => requests[n].role === 'instructor'))('%s from a seat is refused with forbidden, before its payload is read', async (name) => {
     const a = await answer('seat', name, mustNotRun, { no: 'such field' });
     expect(a).toMatchObject({ ok: false, code: 'forbidden' });
     expect(!a.ok && a.message).toBe(`${name} is for the instructor; this connection is a seat`);
+  });
+
+  const seatNames = names.filter((n) => requests[n].role === 'seat');
+  it('a seat may send what reaches its own lab: lab:open, terminals, node views, probes, captures, lessons; never lab:create, destroy, delete, adopt or the labs list', () => {
+    expect(seatNames.sort()).toEqual([
+      'capture:discard', 'capture:download', 'capture:start', 'capture:stop', 'lab:close', 'lab:open', 'lesson:check', 'lesson:open', 'lesson:step',
+      'node:unwatch', 'node:watch', 'probe:run', 'term:close', 'term:input', 'term:open', 'term:resize',
+    ]);
+  });
+
+  it.each(seatNames)("%s from a seat: its own lab only, and never the host context", async (name) => {
+    const spec: RequestSpec = requests[name];
+    const scope = spec.seat!;
+    if ('owned' in scope) {
+      // what the connection made itself (a terminal or capture id): the handler finds it by this socket's ids
+      expect(seatRefusal(name, scope, { id: 'x' }, 's1')).toBeNull();
+      return;
+    }
+    const payload = (lab: string, node = 'A') => ({ [scope.lab]: lab, ...(scope.node ? { [scope.node]: node } : {}) });
+    expect(seatRefusal(name, scope, payload('s1'), 's1')).toBeNull();
+    expect(seatRefusal(name, scope, payload('s2'), 's1')).toBe(`${name}: this seat may only use its own lab "s1", not "s2"`);
+    if (scope.node) expect(seatRefusal(name, scope, payload('s1', 'host'), 's1')).toBe(`${name}: a seat has no access to the host context of its lab, only to its namespaces`);
+    // through answer(): refused before the handler runs
+    const sample: Record<string, unknown> = { lab: 's2', name: 's2', node: 'A', source: 'A', kind: 'ping', target: 'B', step: 1, iface: 'any' };
+    const body = Object.fromEntries(Object.keys((requests[name].schema as unknown as { shape: Record<string, unknown> }).shape).filter((k) => k in sample).map((k) => [k, sample[k]]));
+    expect(await answer('seat', name, mustNotRun, body, 's1')).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+
+  it('a seat without a lab may send nothing', () => {
+    const spec: RequestSpec = requests['lab:open'];
+    expect(seatRefusal('lab:open', spec.seat, { name: 's1' }, undefined)).toBe('lab:open is for the instructor; this connection is a seat');
   });
 
   it('a socket without a role is refused', async () => {

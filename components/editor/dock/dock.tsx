@@ -1,5 +1,6 @@
 'use client';
 import { useRef, useState, type KeyboardEvent } from 'react';
+import { LessonPanel } from '@/components/lessons/lesson-panel';
 import { toolTabs } from '@/components/tools';
 import type { EditorState } from '../store/editor-store';
 import { useEditorStore } from '../store/editor-provider';
@@ -9,7 +10,7 @@ import { useDockHeight } from './use-dock-height';
 const labSel = (s: EditorState) => s.name;
 const selectedNodeSel = (s: EditorState) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null);
 
-const TABS = [{ id: 'commands', title: 'Commands' }, ...toolTabs.map((t) => ({ id: t.id, title: t.title }))];
+const TABS = [{ id: 'commands', title: 'Commands' }, ...toolTabs.map((t) => ({ id: t.id, title: t.title })), { id: 'lesson', title: 'Lesson' }];
 
 /** Which tab an arrow, Home or End key moves to from tab i (wrapping around). */
 function tabAfterKey(key: string, i: number): number | null {
@@ -93,7 +94,7 @@ export function Dock() {
           const Tool = toolTabs.find((tool) => tool.id === t.id)?.Component;
           return (
             <div key={t.id} className="dock-panel" role="tabpanel" id={`dock-panel-${t.id}`} aria-labelledby={`dock-tab-${t.id}`} hidden={active !== t.id}>
-              {t.id === 'commands' ? <CommandLog /> : Tool ? <Tool lab={lab} selectedNodeId={selectedNodeId} /> : null}
+              {t.id === 'commands' ? <CommandLog /> : t.id === 'lesson' ? <LessonPanel lab={lab} /> : Tool ? <Tool lab={lab} selectedNodeId={selectedNodeId} /> : null}
             </div>
           );
         })}
