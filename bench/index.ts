@@ -5,6 +5,7 @@
 import { checkTopology } from '@/lib/validate';
 import { bridgedLab, linkedLab } from '@/test/scale-labs';
 import { benchCliStart, CLI_START_TARGETS } from './cli-start';
+import { benchPackets } from './packets';
 import { benchScale } from './scale';
 import { renderTable, type Row } from './table';
 
@@ -47,6 +48,13 @@ await section('CLI start-up', async () => {
     target: `< ${CLI_START_TARGETS[k]} s`,
     ok: r[k] < CLI_START_TARGETS[k],
   }));
+});
+await section('packets on the canvas', async () => {
+  const r = await benchPackets();
+  return [
+    { goal: 'packet on the wire → its event at the client', measured: `p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms over ${r.pings} pings`, target: 'p95 < 300 ms', ok: r.p95Ms < 300 },
+    { goal: 'server CPU, a presentation open on an idle lab', measured: `${r.idleCpuPercent} % (its taps and samplers ${r.idleChildrenCpuPercent} %)`, target: '< 1 %', ok: r.idleCpuPercent < 1 },
+  ];
 });
 console.log(renderTable(rows));
 process.exitCode = rows.some((r) => r.ok === false) ? 1 : 0;
