@@ -27,6 +27,8 @@ export interface ObserveOptions {
   natIn?: string[];
   /** reports the read commands, for a log */
   sink?: CommandSink;
+  /** ask what forwarding a new namespace gets (one process; default true) */
+  inherited?: boolean;
 }
 
 /** Reads links, addresses, routes and forwarding of one namespace; null when it does not exist. */
@@ -71,7 +73,7 @@ export async function observe(namespaces: string[], opts: ObserveOptions = {}): 
   const read = await inParallel(targets, PARALLEL, (ns) => readNamespace(ns, opts.sink));
   const state: KernelState = { namespaces: {} };
   for (const n of read) if (n) state.namespaces[n.name] = n;
-  const inherited = await newNamespaceForwarding();
+  const inherited = opts.inherited === false ? null : await newNamespaceForwarding();
   if (inherited !== null) state.newNamespaceForwarding = inherited;
   if (opts.lab) {
     const table = natTable(opts.lab);
