@@ -35,6 +35,8 @@ const fitOptions = (minimap: boolean, large: boolean): FitViewOptions => ({
 });
 
 const PALETTE_KINDS = new Set<string>(['namespace', 'bridge', 'machine']);
+/** from this many nodes on, nodes and edges out of view are not drawn */
+const VISIBLE_ONLY_FROM = 300;
 
 export function Canvas() {
   const store = useEditorStoreApi();
@@ -128,6 +130,8 @@ export function Canvas() {
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         fitView
         fitViewOptions={fit}
+        // a big lab draws only what is in view (panning a thousand nodes stays smooth)
+        onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_FROM}
         minZoom={0.2}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}

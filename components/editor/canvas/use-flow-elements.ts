@@ -1,9 +1,10 @@
 'use client';
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { rateLevel, useLinkRates, useProbePath } from '@/components/tools';
-import { toFlow } from '@/lib/editor/flow';
+import { toFlow, type FlowNode } from '@/lib/editor/flow';
 import { liveViews } from '@/lib/editor/live-view';
+import type { LinkRate } from '@/lib/rates';
 import type { EditorState } from '../store/editor-store';
 import { useLabState } from '../use-lab-state';
 import { useEditorStore } from '../store/editor-provider';
@@ -20,9 +21,35 @@ const flowInputs = (s: EditorState) => ({
   sizes: s.sizes,
 });
 
+const sameRate = (a: LinkRate | undefined, b: LinkRate | undefined) =>
+  a === b || (!!a && !!b && a.pps === b.pps && a.bps === b.bps && a.txPps === b.txPps && a.rxPps === b.rxPps);
+
+/** A node as drawn last time when nothing React Flow shows of it changed (a big lab re-renders only what changed). */
+function sameNode(a: FlowNode, b: FlowNode): boolean {
+  return (
+    a.type === b.type &&
+    a.selected === b.selected &&
+    a.deletable === b.deletable &&
+    a.position.x === b.position.x &&
+    a.position.y === b.position.y &&
+    a.measured?.width === b.measured?.width &&
+    a.measured?.height === b.measured?.height &&
+    JSON.stringify(a.data) === JSON.stringify(b.data)
+  );
+}
+
+interface EdgeMemo {
+  base: unknown;
+  rate: LinkRate | undefined;
+  listed: boolean;
+  probe: 'reached' | 'failed' | undefined;
+  out: LinkFlowEdge;
+}
+
 /**
  * The canvas nodes and edges, derived from the topology, the selection and the live state;
- * edges also carry the tools' live link rates and the last probe's path.
+ * edges also carry the tools' live link rates and the last probe's path. Nodes and edges whose
+ * content did not change keep their object, so React Flow re-renders only what changed.
  */
 export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
   const input = useEditorStore(useShallow(flowInputs));
@@ -30,31 +57,54 @@ export function useFlowElements(): { nodes: AppNode[]; edges: LinkFlowEdge[] } {
   const probe = useProbePath(input.name);
   // a lab never applied has nothing in the kernel yet: that is not drift, so no drift badges
   const applied = useLabState(input.name) !== 'not-applied';
+  const lastNodes = useRef(new Map<string, FlowNode>());
+  const lastEdges = useRef(new Map<string, EdgeMemo>());
   const flow = useMemo(() => {
     const views = liveViews(input.topology, input.live);
     if (!applied) for (const v of Object.values(views)) v.drift = [];
-    return toFlow({ ...input, live: views, observed: !!input.live });
+    const f = toFlow({ ...input, live: views, observed: !!input.live });
+    const prev = lastNodes.current;
+    const next = new Map<string, FlowNode>();
+    const nodes = f.nodes.map((n) => {
+      const p = prev.get(n.id);
+      const kept = p && sameNode(p, n) ? p : n;
+      next.set(n.id, kept);
+      return kept;
+    });
+    lastNodes.current = next;
+    return { nodes, edges: f.edges };
   }, [input, applied]);
   return useMemo(() => {
     const onPath = new Set(probe?.links ?? []);
     const listed = new Set(flow.nodes.filter((n) => (n.data.live?.ifaces.length ?? 0) > 0).map((n) => n.id));
-    return {
-      nodes: flow.nodes as AppNode[],
-      edges: flow.edges.map((e) => {
-        // rates only mean something while the kernel has the lab
-        const rate = input.live ? rates[e.id] : undefined;
-        return {
-          ...e,
-          className: e.data.problems ? 'has-problem' : undefined,
-          data: {
-            ...e.data,
-            ...(rate ? { rate } : {}),
-            level: rateLevel(rate),
-            endsListed: listed.has(e.source) && listed.has(e.target),
-            ...(onPath.has(e.id) ? { probe: probe?.reached ? ('reached' as const) : ('failed' as const) } : {}),
-          },
-        };
-      }),
-    };
+    const prev = lastEdges.current;
+    const next = new Map<string, EdgeMemo>();
+    const edges = flow.edges.map((e) => {
+      // rates only mean something while the kernel has the lab
+      const rate = input.live ? rates[e.id] : undefined;
+      const endsListed = listed.has(e.source) && listed.has(e.target);
+      const onProbe = onPath.has(e.id) ? (probe?.reached ? ('reached' as const) : ('failed' as const)) : undefined;
+      const p = prev.get(e.id);
+      const base = JSON.stringify(e);
+      if (p && p.base === base && sameRate(p.rate, rate) && p.listed === endsListed && p.probe === onProbe) {
+        next.set(e.id, p);
+        return p.out;
+      }
+      const out: LinkFlowEdge = {
+        ...e,
+        className: e.data.problems ? 'has-problem' : undefined,
+        data: {
+          ...e.data,
+          ...(rate ? { rate } : {}),
+          level: rateLevel(rate),
+          endsListed,
+          ...(onProbe ? { probe: onProbe } : {}),
+        },
+      };
+      next.set(e.id, { base, rate, listed: endsListed, probe: onProbe, out });
+      return out;
+    });
+    lastEdges.current = next;
+    return { nodes: flow.nodes as AppNode[], edges };
   }, [flow, rates, probe, input.live]);
 }
