@@ -34,6 +34,8 @@ async function readNsids(): Promise<Map<string, string>> {
 export interface WatchOptions {
   /** neighbour (ARP) changes count too (node views); a lab's live state ignores them */
   neigh?: boolean;
+  /** IPv6-only events (link-local addresses, their routes) count too; a lab's live state (IPv4) ignores them */
+  ipv6?: boolean;
   /** bursts within this many ms in one namespace are one notice (default 100) */
   debounceMs?: number;
 }
@@ -106,8 +108,9 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
   // The shared `ip monitor` child (./monitor-child.ts): after a restart every watched namespace
   // counts as changed, since events may have been lost.
   const unsubscribe = subscribeMonitor({
-    event: ({ nsid, kind }) => {
+    event: ({ nsid, kind, ipv6 }) => {
       if (kind === 'NEIGH' && !opts.neigh) return;
+      if (ipv6 && opts.ipv6 === false) return;
       if (nsid === 'current') return changed('');
       const ns = nsids.get(nsid);
       if (ns) return changed(ns);

@@ -134,7 +134,7 @@ export class LiveHub {
         this.push(name, { only: ns });
       };
       // no debounce here: the hub coalesces, and a reading reads only the dirty namespaces
-      const kernel = watchKernel(() => cache.watched, dirty, { debounceMs: 0 });
+      const kernel = watchKernel(() => cache.watched, dirty, { debounceMs: 0, ipv6: false });
       const nft = watchNft(dirty);
       w = { count: 0, kernel, nft, cache };
       this.watchers.set(name, w);
