@@ -75,6 +75,9 @@ interface Watcher {
   cache: Cache;
 }
 
+/** A namespace with more links than this is read after the small ones that changed with it. */
+const BIG_NAMESPACE_LINKS = 64;
+
 /** Bursts of kernel events within this many ms become one reading. */
 const COALESCE_MS = 25;
 
@@ -237,6 +240,17 @@ export class LiveHub {
     }
     c.dirty.clear();
     c.all = false;
+    // A namespace with many links (a host context with a port per namespace) takes long to read:
+    // when small ones changed too (a hand-made change in a namespace also moves its veth peer
+    // on the host), they are read and shown first, and the big one right after.
+    const deferred = full ? [] : [...toRead].filter((ns) => Object.keys(c.observed!.namespaces[ns]?.links ?? {}).length > BIG_NAMESPACE_LINKS);
+    if (deferred.length && deferred.length < toRead.size) {
+      for (const ns of deferred) {
+        toRead.delete(ns);
+        c.dirty.add(ns);
+      }
+      setTimeout(() => this.watchers.get(name) === w && this.push(name, { only: deferred[0]! }), 0);
+    }
     // What the monitor watches follows the scope (a namespace left from the applied revision too).
     const watched = [...new Set([...Object.keys(compiled.desired.namespaces), ...inScope])];
     if (watched.length !== c.watched.length || watched.some((ns, i) => ns !== c.watched[i])) {
