@@ -6,8 +6,9 @@
 // fills it; a kernel event in namespace X (the server's one `ip monitor`, or an nft change where
 // the lab has NAT: ./nft-watch.ts) marks only X dirty; the next reading reads only the dirty
 // namespaces again (and those that appeared in or vanished from /run/netns, or entered the
-// lab's scope) and plans from the cache. A plan asked for while the cache is clean (nothing
-// pending) is computed from it without reading the kernel; an apply never uses it (it reads the
+// lab's scope) and plans from the cache. A plan asked for while the lab is watched is computed
+// from the cache (brought up to date first: only what changed is read, nothing when it is
+// clean); an apply never uses it (it reads the
 // kernel afresh under the lab's lock), and the namespaces an apply touched are read again after.
 import type { EventEmitter } from 'node:events';
 import type { Compiled } from '@/lib/compile';
@@ -104,25 +105,17 @@ export class LiveHub {
   }
 
   /**
-   * The plan to the saved topology from the cache, when the lab is watched and nothing is pending
-   * (no kernel event waiting, no reading in flight, every namespace of the lab's scope in the
-   * cache); null otherwise (then the caller reads the kernel).
+   * The plan to the saved topology from the cache, when the lab is watched: what kernel events
+   * marked dirty is read first (nothing when the cache is clean), so the plan is as fresh as a
+   * full reading at the cost of the namespaces that changed. Null when the lab is not watched,
+   * or while the monitor is still giving ids to new namespaces (then the caller reads the kernel).
    */
   async cachedPlan(name: string): Promise<PlanView | null> {
     const w = this.watchers.get(name);
-    const c = w?.cache;
-    if (!w || !c?.observed || c.all || c.dirty.size || c.reading || w.kernel.pending() || w.nft.pending()) return null;
-    const row = this.deps.repo.row(name);
-    const compiled = this.compiled(row, c);
-    const [scope, present] = await Promise.all([this.deps.scope(row, compiled), listNetns()]);
-    if (c.all || c.dirty.size || c.reading || c.observed !== w.cache.observed) return null;
-    const have = new Set(present);
-    for (const ns of scope.namespaces) {
-      if (!c.scope.has(ns)) return null;
-      if ((ns === '' || have.has(ns)) !== !!c.observed.namespaces[ns]) return null;
-    }
-    for (const ns of scope.natIn) if (!c.natIn.has(ns)) return null;
-    return this.deps.planFrom(row, compiled, c.observed).plan;
+    if (!w) return null;
+    for (let i = 0; i < 25 && (w.kernel.pending() || w.nft.pending()); i++) await new Promise((r) => setTimeout(r, 20));
+    if (w.kernel.pending() || w.nft.pending() || this.watchers.get(name) !== w) return null;
+    return (await this.update(name, w)).plan;
   }
 
   /** Watches the kernel for this lab and pushes live state on every change; returns the unsubscribe. */

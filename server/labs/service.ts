@@ -90,7 +90,7 @@ export class Labs implements LabsService {
 
   // --- the kernel --------------------------------------------------------------------------
 
-  /** The plan to the saved topology comes from the live hub's cache when the lab is watched and nothing is pending. */
+  /** The plan to the saved topology comes from the live hub's cache (brought up to date) when the lab is watched. */
   async plan(name: string, topology?: Topology, opts: { destroy?: boolean } = {}): Promise<PlanView> {
     if (!topology && !opts.destroy) {
       const cached = await this.hub.cachedPlan(name);
