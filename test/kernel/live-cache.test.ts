@@ -64,14 +64,18 @@ interface Change {
   make: () => Promise<unknown>;
   /** the change as the live state shows it */
   shows: (l: LiveState) => boolean;
+  /** the next change undoes this one by hand (no apply in between) */
+  undoneByNext?: boolean;
+  /** the change is what the lab wants (so it stays after the repair) */
+  wanted?: boolean;
 }
 
 const link = (l: LiveState, n: string, name: string) => l.observed.namespaces[n]?.links[name];
 const table = natTable(LAB);
 
 const CHANGES: Change[] = [
-  { what: 'link down', make: () => ip('-n', ns('A'), 'link', 'set', 'eth0', 'down'), shows: (l) => link(l, ns('A'), 'eth0')?.up === false && l.nodes.A!.drift.length > 0 },
-  { what: 'link up by hand', make: () => ip('-n', ns('A'), 'link', 'set', 'eth0', 'up'), shows: (l) => link(l, ns('A'), 'eth0')?.up === true && l.plan.steps.length === 0 },
+  { what: 'link down', make: () => ip('-n', ns('A'), 'link', 'set', 'eth0', 'down'), shows: (l) => link(l, ns('A'), 'eth0')?.up === false && l.nodes.A!.drift.length > 0, undoneByNext: true },
+  { what: 'link up by hand', make: () => ip('-n', ns('A'), 'link', 'set', 'eth0', 'up'), shows: (l) => link(l, ns('A'), 'eth0')?.up === true, wanted: true },
   { what: 'address add', make: () => ip('-n', ns('B'), 'addr', 'add', '10.0.0.99/24', 'dev', 'eth0'), shows: (l) => !!link(l, ns('B'), 'eth0')?.addresses.includes('10.0.0.99/24') },
   { what: 'address del', make: () => ip('-n', ns('B'), 'addr', 'del', '10.0.0.3/24', 'dev', 'eth0'), shows: (l) => link(l, ns('B'), 'eth0')?.addresses.includes('10.0.0.3/24') === false },
   { what: 'route add', make: () => ip('-n', ns('C'), 'route', 'add', '10.50.0.0/16', 'via', '10.0.0.1'), shows: (l) => !!l.observed.namespaces[ns('C')]?.routes.some((r) => r.dst === '10.50.0.0/16') },
@@ -129,8 +133,8 @@ describe('the live cache of a watched lab', () => {
       const l = await seen(c, c.make);
       expect(c.shows(l)).toBe(true);
       await cacheMatchesKernel(c.what);
-      if (c.what === 'link up by hand') return; // nothing to repair
-      const repaired = waitForEvent<LiveState>(s, 'lab:live', (x) => x.lab === LAB && x.plan.steps.length === 0 && !c.shows(x), 20_000);
+      if (c.undoneByNext) return; // the next change undoes it by hand
+      const repaired = waitForEvent<LiveState>(s, 'lab:live', (x) => x.lab === LAB && x.plan.steps.length === 0 && (c.wanted || !c.shows(x)), 20_000);
       const r = await server.labs.apply(LAB);
       expect(r.ok, JSON.stringify(r.error)).toBe(true);
       await repaired;
