@@ -172,7 +172,10 @@ export class LiveHub {
             this.deps.onRead(name, reading);
             this.deps.events.emit('live', live);
           },
-          (e: unknown) => console.error(`nslab: reading lab ${name} failed: ${e instanceof Error ? e.message : String(e)}`),
+          (e: unknown) => {
+            if (!this.deps.repo.store.getLab(name)) return; // deleted meanwhile: nothing to show
+            console.error(`nslab: reading lab ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+          },
         );
       }, COALESCE_MS),
     );
