@@ -11,6 +11,7 @@
 // clean); an apply never uses it (it reads the
 // kernel afresh under the lab's lock), and the namespaces an apply touched are read again after.
 import type { EventEmitter } from 'node:events';
+import { appendFileSync } from 'node:fs';
 import type { Compiled } from '@/lib/compile';
 import { nodeDrift } from '@/lib/drift';
 import type { KernelState } from '@/lib/kernel-state';
@@ -75,6 +76,9 @@ interface Watcher {
   nft: NftWatch;
   cache: Cache;
 }
+
+/** NSLAB_TRACE_LIVE=FILE: one line per reading of a watched lab (what was read, how long it took) */
+const TRACE = process.env.NSLAB_TRACE_LIVE;
 
 /** A namespace with more links than this is read after the small ones that changed with it. */
 const BIG_NAMESPACE_LINKS = 64;
@@ -218,6 +222,7 @@ export class LiveHub {
     const c = w.cache;
     // Events before the monitor gave the lab's namespaces their ids would be lost: wait for it.
     await w.kernel.ready();
+    const t0 = performance.now();
     const row = this.deps.repo.row(name);
     const compiled = this.compiled(row, c);
     const [scope, present] = await Promise.all([this.deps.scope(row, compiled), listNetns()]);
@@ -277,7 +282,9 @@ export class LiveHub {
     c.observed = observed;
     c.scope = inScope;
     c.natIn = natIn;
-    return this.deps.planFrom(row, compiled, observed);
+    const reading = this.deps.planFrom(row, compiled, observed);
+    if (TRACE) appendFileSync(TRACE, `${new Date().toISOString()} ${name}: read ${toRead.size} namespace(s)${full ? ' (all)' : ''}${deferred.length ? `, ${deferred.length} deferred` : ''} in ${Math.round(performance.now() - t0)} ms\n`);
+    return reading;
   }
 }
 
