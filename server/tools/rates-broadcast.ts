@@ -1,6 +1,6 @@
 // Sends `lab:rates` to every lab room that has someone in it, once per interval. Rooms are the
 // gateway's (labRoom(name), joined on lab:open), so rates flow exactly while a lab is open. A
-// large lab is sampled less often (TOOL_LIMITS.rateMsPerLink per link, e.g. every 10 s for 1000
+// large lab is sampled less often (TOOL_LIMITS.rateMsPerLink per link, e.g. every 10 s for 200
 // links), so a big lab left open costs the server next to nothing.
 import { labRoom } from '@/lib/protocol';
 import { TOOL_LIMITS } from '@/lib/protocol-tools';
