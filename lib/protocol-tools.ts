@@ -141,4 +141,6 @@ export const TOOL_LIMITS = {
   captureBytes: 20 * 1024 * 1024,
   capturePackets: 50_000,
   rateIntervalMs: 1000,
+  /** a lab is sampled at most once per this many ms per link (200 links: every 10 s) */
+  rateMsPerLink: 50,
 } as const;

@@ -137,7 +137,9 @@ function fanOut(edges: FlowEdge[], width: (id: string) => number, centerX: (id: 
       const node = edge[side];
       const key = `${node}:${side === 'source' ? edge.sourceHandle : edge.targetHandle}`;
       const other = side === 'source' ? edge.target : edge.source;
-      groups.set(key, [...(groups.get(key) ?? []), { edge, side, other }]);
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
+      list.push({ edge, side, other });
     }
   }
   for (const [key, ends] of groups) {

@@ -90,7 +90,8 @@ async function runNsctlLines(jobs: Job[], sink: CommandSink | undefined) {
 async function runShLines(jobs: Job[], sink: CommandSink | undefined) {
   const argvs = jobs.map((j) => argvOf(j.cmd));
   const script = jobs.map((j, i) => `printf '${MARK}%d\\n' ${i} >&2; ${j.cmd.tool === 'nsfile' ? nsfileLine(j.cmd) : shellQuote(argvs[i]!)} || exit 3`).join('\n') + '\n';
-  const res = await runArgv(['sh', '-c', script, 'nslab-nsfile']);
+  // the script on standard input (`sh -s`): one argument may hold at most 128 KiB
+  const res = await runArgv(['sh', '-s'], { stdin: script });
   // stderr: a mark before each line, then what that line wrote
   const parts = new Map<number, string>();
   let at = -1;

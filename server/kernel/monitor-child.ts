@@ -17,6 +17,30 @@ export interface MonitorEvent {
   nsid: string;
   /** LINK, ADDR, ROUTE, NETCONF, NEIGH */
   kind: string;
+  /** about IPv6 only (an address, route, neighbour or netconf of family inet6) */
+  ipv6?: boolean;
+}
+
+/** Route types `ip monitor` may print before a route's destination. */
+const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'unreachable', 'prohibit', 'blackhole', 'throw', 'nat']);
+
+/** Whether an event's text (after its [nsid][KIND] labels) is about IPv6 only. */
+function isIpv6(kind: string, text: string): boolean {
+  const words = text.trim().split(/\s+/);
+  if (words[0] === 'Deleted') words.shift();
+  switch (kind) {
+    case 'ADDR':
+      return words.includes('inet6');
+    case 'NETCONF':
+      return words[0] === 'inet6' || words[0] === 'ipv6';
+    case 'ROUTE':
+    case 'NEIGH': {
+      if (kind === 'ROUTE' && ROUTE_TYPES.has(words[0] ?? '')) words.shift();
+      return (words[0] ?? '').includes(':');
+    }
+    default:
+      return false;
+  }
 }
 
 export interface MonitorSubscriber {
@@ -28,7 +52,9 @@ export interface MonitorSubscriber {
 /** `[nsid 3][LINK]2: eth0: …` -> { nsid: '3', kind: 'LINK' }; continuation lines are null. */
 export function parseMonitorLine(line: string): MonitorEvent | null {
   const m = /^\[nsid (\w+)\](?:\[(\w+)\])?/.exec(line);
-  return m ? { nsid: m[1] as string, kind: m[2] ?? '' } : null;
+  if (!m) return null;
+  const kind = m[2] ?? '';
+  return isIpv6(kind, line.slice(m[0].length)) ? { nsid: m[1] as string, kind, ipv6: true } : { nsid: m[1] as string, kind };
 }
 
 const subscribers = new Set<MonitorSubscriber>();

@@ -19,6 +19,8 @@ export interface KernelWatch {
   ready(): Promise<void>;
   /** the running `ip monitor` child's pid (tests kill it to see the watch recover) */
   pid(): number | undefined;
+  /** a change may be on its way: a notice waits out its debounce, or ids are being given */
+  pending(): boolean;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,10 @@ async function readNsids(): Promise<Map<string, string>> {
 export interface WatchOptions {
   /** neighbour (ARP) changes count too (node views); a lab's live state ignores them */
   neigh?: boolean;
+  /** IPv6-only events (link-local addresses, their routes) count too; a lab's live state (IPv4) ignores them */
+  ipv6?: boolean;
+  /** bursts within this many ms in one namespace are one notice (default 100) */
+  debounceMs?: number;
 }
 
 export function watchKernel(getNamespaces: () => string[], onChange: (ns: string) => void, opts: WatchOptions = {}): KernelWatch {
@@ -42,14 +48,16 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
   /** ids seen in events before we knew their namespace */
   const unknownIds = new Set<string>();
 
+  const debounceMs = opts.debounceMs ?? DEBOUNCE_MS;
   const changed = (ns: string) => {
     if (closed || !getNamespaces().includes(ns) || timers.has(ns)) return;
+    if (debounceMs <= 0) return onChange(ns);
     timers.set(
       ns,
       setTimeout(() => {
         timers.delete(ns);
         if (!closed) onChange(ns);
-      }, DEBOUNCE_MS),
+      }, debounceMs),
     );
   };
 
@@ -62,15 +70,22 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
     nsids = await readNsids();
     const named = new Set(nsids.values());
     const missing = wanted.filter((ns) => !named.has(ns));
-    for (const ns of missing) await runArgv(['ip', 'netns', 'set', ns, 'auto']);
-    if (missing.length) nsids = await readNsids();
+    // one `ip -batch` for all of them (a process each is seconds for a thousand namespaces)
+    if (missing.length) {
+      await runArgv(['ip', '-force', '-batch', '-'], { stdin: missing.map((ns) => `netns set ${ns} auto\n`).join('') });
+      nsids = await readNsids();
+    }
     for (const id of unknownIds) {
       const ns = nsids.get(id);
       if (ns) changed(ns);
     }
     unknownIds.clear();
-    // Namespaces that appeared or vanished since the last look are changes too.
-    if (known) for (const ns of getNamespaces()) if (ns && present.has(ns) !== known.has(ns)) changed(ns);
+    // Namespaces that appeared or vanished since the last look are changes too, and so are those
+    // that only now have an id (what happened in them before was not reported).
+    if (known) {
+      for (const ns of getNamespaces()) if (ns && present.has(ns) !== known.has(ns)) changed(ns);
+      for (const ns of missing) changed(ns);
+    }
     known = present;
   };
   const refresh = () => {
@@ -93,8 +108,9 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
   // The shared `ip monitor` child (./monitor-child.ts): after a restart every watched namespace
   // counts as changed, since events may have been lost.
   const unsubscribe = subscribeMonitor({
-    event: ({ nsid, kind }) => {
+    event: ({ nsid, kind, ipv6 }) => {
       if (kind === 'NEIGH' && !opts.neigh) return;
+      if (ipv6 && opts.ipv6 === false) return;
       if (nsid === 'current') return changed('');
       const ns = nsids.get(nsid);
       if (ns) return changed(ns);
@@ -121,6 +137,7 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
     refresh,
     ready: () => first,
     pid: monitorPid,
+    pending: () => timers.size > 0 || unknownIds.size > 0 || refreshing !== null,
     async close() {
       if (closed) return;
       closed = true;

@@ -2,7 +2,7 @@
 // driver, under the lab's lock, with the journal and crash recovery. Apply, destroy, delete and
 // clean are its writers; plans are its readers.
 import type { EventEmitter } from 'node:events';
-import { compile } from '@/lib/compile';
+import { compile, type Compiled } from '@/lib/compile';
 import { NslabError } from '@/lib/errors';
 import { emptyState, type KernelState } from '@/lib/kernel-state';
 import { FORWARDING_KEY } from '@/lib/ops';
@@ -27,8 +27,8 @@ export interface ReconcilerDeps {
   events: EventEmitter<LabsEvents>;
   /** logs a command run for a lab, in this phase */
   sink: (lab: string, phase: () => CommandLogEntry['phase']) => CommandSink;
-  /** the lab's kernel changed: tell whoever watches it */
-  changed: (lab: string) => void;
+  /** the lab's kernel changed (in these namespaces): tell whoever watches it */
+  changed: (lab: string, touched?: string[]) => void;
 }
 
 export class Reconciler {
@@ -46,6 +46,12 @@ export class Reconciler {
 
   /** Observes every namespace this lab has or may have left behind. */
   private async observeLab(row: LabRow | null, lab: string, desired: KernelState, hostNs: string, opts: { destroy?: boolean } = {}): Promise<KernelState> {
+    const { namespaces, natIn } = await this.scopeOf(row, lab, desired, hostNs);
+    return observe(namespaces, { lab, natIn, ...(opts.destroy ? { markOnly: lab } : {}) });
+  }
+
+  /** Every namespace this lab has or may have left behind, and where its NAT table may be. */
+  async scopeOf(row: LabRow | null, lab: string, desired: KernelState, hostNs: string): Promise<{ namespaces: string[]; natIn: string[] }> {
     const scope = new Set<string>([...Object.keys(desired.namespaces), hostNs]);
     for (const ns of await listNetns()) if (ns.startsWith(`${lab}-`)) scope.add(ns);
     // NAT tables are read (one nft process each) only where the lab has or had NAT.
@@ -53,10 +59,11 @@ export class Reconciler {
     const nats = (s: KernelState) => Object.values(s.namespaces).filter((n) => n.nat).map((n) => n.name);
     for (const ns of nats(desired)) natIn.add(ns);
     const applied = row && row.appliedRev !== null ? this.store.getRevision(lab, row.appliedRev) : null;
-    if (applied && row) for (const ns of nats(compile(applied, { hostNetns: row.hostNetns }).desired)) natIn.add(ns);
+    const hasNat = (t: Topology) => !!t.host?.nat?.length || t.nodes.some((n) => 'nat' in n && !!n.nat?.length);
+    if (applied && row && hasNat(applied)) for (const ns of nats(compile(applied, { hostNetns: row.hostNetns }).desired)) natIn.add(ns);
     // Namespaces with a name of their own (`netns`, adopted labs) do not start with `<lab>-`.
     for (const t of [applied, row?.topology]) if (t) for (const n of t.nodes) if (n.kind === 'namespace' && n.netns) scope.add(n.netns);
-    return observe([...scope], { lab, natIn: [...natIn], ...(opts.destroy ? { markOnly: lab } : {}) });
+    return { namespaces: [...scope], natIn: [...natIn] };
   }
 
   /** Whether a namespace of this name belongs to the lab (its prefix, its host, a node's own name). */
@@ -68,8 +75,17 @@ export class Reconciler {
 
   /** The kernel as it is for this lab, and the plan from there to `topology`. */
   async read(row: LabRow, topology: Topology): Promise<Reading> {
-    const compiled = compile(withHost(topology, row.hostNetns), { hostNetns: row.hostNetns });
+    const compiled = this.compileFor(row, topology);
     const observed = await this.observeLab(row, row.name, compiled.desired, compiled.hostNs);
+    return this.planFrom(row, compiled, observed);
+  }
+
+  compileFor(row: LabRow, topology: Topology): Compiled {
+    return compile(withHost(topology, row.hostNetns), { hostNetns: row.hostNetns });
+  }
+
+  /** The plan from this observed state (the live hub's cache, or a fresh read). */
+  planFrom(row: LabRow, compiled: Compiled, observed: KernelState): Reading {
     return { compiled, observed, plan: planView(makePlan(row.name, compiled.desired, observed), observed) };
   }
 
@@ -213,7 +229,15 @@ export class Reconciler {
       else this.store.markUnresolved(applyId, result.message);
       this.repo.setState(name, kind === 'apply' && row.appliedRev !== null ? 'drifted' : 'failed');
     }
-    this.deps.changed(name);
+    // the namespaces the steps name, and the far end of each veth deleted
+    const touched = new Set<string>();
+    for (const { op } of plan.steps) {
+      touched.add(op.ns);
+      if (op.type === 'veth.add') touched.add(op.peerNs);
+      const peer = op.type === 'link.del' ? observed.namespaces[op.ns]?.links[op.name]?.peer : undefined;
+      if (peer) touched.add(peer.ns);
+    }
+    this.deps.changed(name, [...touched]);
     return {
       ok: result.ok,
       plan,

@@ -38,9 +38,12 @@ export class Labs implements LabsService {
       repo: this.repo,
       events: this.events,
       read: (row, topology) => this.reconciler.read(row, topology),
+      compile: (row, topology) => this.reconciler.compileFor(row, topology),
+      scope: (row, compiled) => this.reconciler.scopeOf(row, row.name, compiled.desired, compiled.hostNs),
+      planFrom: (row, compiled, observed) => this.reconciler.planFrom(row, compiled, observed),
       onRead: (name, reading) => this.reconciler.settle(name, reading),
     });
-    this.reconciler = new Reconciler({ repo: this.repo, events: this.events, sink: (lab, phase) => this.sink(lab, phase), changed: (lab) => this.hub.push(lab) });
+    this.reconciler = new Reconciler({ repo: this.repo, events: this.events, sink: (lab, phase) => this.sink(lab, phase), changed: (lab, touched) => this.hub.push(lab, touched ? { touched } : {}) });
   }
 
   /** Emits what other processes (the CLI) write to the store, as if it happened here (the server calls this). */
@@ -96,7 +99,12 @@ export class Labs implements LabsService {
 
   // --- the kernel --------------------------------------------------------------------------
 
-  plan(name: string, topology?: Topology, opts: { destroy?: boolean } = {}): Promise<PlanView> {
+  /** The plan to the saved topology comes from the live hub's cache (brought up to date) when the lab is watched. */
+  async plan(name: string, topology?: Topology, opts: { destroy?: boolean } = {}): Promise<PlanView> {
+    if (!topology && !opts.destroy) {
+      const cached = await this.hub.cachedPlan(name);
+      if (cached) return cached;
+    }
     return this.reconciler.plan(name, { ...(topology ? { topology } : {}), ...opts });
   }
 

@@ -1,5 +1,7 @@
 // Sends `lab:rates` to every lab room that has someone in it, once per interval. Rooms are the
-// gateway's (labRoom(name), joined on lab:open), so rates flow exactly while a lab is open.
+// gateway's (labRoom(name), joined on lab:open), so rates flow exactly while a lab is open. A
+// large lab is sampled less often (TOOL_LIMITS.rateMsPerLink per link, e.g. every 10 s for 200
+// links), so a big lab left open costs the server next to nothing.
 import { labRoom } from '@/lib/protocol';
 import { TOOL_LIMITS } from '@/lib/protocol-tools';
 import type { LabsService } from '@/server/labs/types';
@@ -16,6 +18,8 @@ export class RatesBroadcaster {
   private readonly samplers = new Map<string, LabRateSampler>();
   /** when each open lab's NAT counters were last read */
   private readonly natReadAt = new Map<string, number>();
+  /** lab -> when (performance.now()) it is next sampled */
+  private readonly due = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
 
@@ -48,6 +52,7 @@ export class RatesBroadcaster {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.samplers.clear();
+    this.due.clear();
   }
 
   private openLabs(): string[] {
@@ -65,14 +70,19 @@ export class RatesBroadcaster {
       const open = this.openLabs();
       for (const lab of [...this.samplers.keys()]) if (!open.includes(lab)) this.samplers.delete(lab);
       for (const lab of [...this.natReadAt.keys()]) if (!open.includes(lab)) this.natReadAt.delete(lab);
+      for (const lab of [...this.due.keys()]) if (!open.includes(lab)) this.due.delete(lab);
       if (!open.length && this.io.of('/').sockets.size === 0) return this.stop();
+      const now = performance.now();
       for (const lab of open) {
+        if ((this.due.get(lab) ?? 0) > now) continue;
         let record;
         try {
           record = this.labs.get(lab);
         } catch {
           continue;
         }
+        // (half a tick early, so the clock's jitter never skips a turn)
+        this.due.set(lab, now + Math.max(this.intervalMs, record.topology.links.length * TOOL_LIMITS.rateMsPerLink) - this.intervalMs / 2);
         if (record.appliedRev === null && record.state === 'not-applied') continue;
         let sampler = this.samplers.get(lab);
         if (!sampler) this.samplers.set(lab, (sampler = new LabRateSampler(lab)));

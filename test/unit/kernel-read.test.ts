@@ -152,6 +152,20 @@ describe('ip monitor all-nsid label (recorded)', () => {
     for (const e of seen) expect(e.nsid).toMatch(/^(current|\d+)$/);
     expect(new Set(seen.map((e) => e.kind))).toEqual(new Set(['LINK', 'ADDR', 'ROUTE', 'NEIGH']));
   });
+
+  it('tells IPv6-only events (link-local addresses, their routes and neighbours) from the rest', () => {
+    const lines = fixture('ip-monitor-H.txt').split('\n').filter((l) => l && !/^\s/.test(l));
+    let v6 = 0;
+    for (const line of lines) {
+      const e = parseMonitorLine(line)!;
+      const text = line.replace(/^(\[[^\]]*\])+/, '').replace(/^Deleted /, '');
+      const want = e.kind === 'ADDR' ? / inet6 /.test(text) : e.kind === 'ROUTE' || e.kind === 'NEIGH' ? /^(\w+ )?[0-9a-f]*:[0-9a-f:]*[\s/]/.test(text) : false;
+      expect(!!e.ipv6, line).toBe(want);
+      if (want) v6++;
+      if (e.kind === 'LINK' || / 10\.0\.|203\.0\./.test(text.split(' dev ')[0] ?? '')) expect(e.ipv6, line).toBeUndefined();
+    }
+    expect(v6).toBeGreaterThan(10);
+  });
 });
 
 describe('fixtures', () => {
