@@ -1,7 +1,8 @@
 // Issue 11, presentation mode (acceptance 1, 5 and 8): the seed lab at /labs/<lab>/present, the
 // canvas alone, fitted, node text at least 20 px on screen at 1280x800, br0 inside the host's
 // frame; links tell their state (a link with an end DOWN turns red and dashed); a second browser
-// follows the lab live; screenshots in light and dark at 1280x800 and 1920x1080 go to docs/.
+// follows the lab live; screenshots in light and dark at 1280x800 and 1920x1080, at rest and with
+// packets in flight, go to docs/ (NSLAB_SAVE_DOCS=1).
 import { expect, test, type Page } from '@playwright/test';
 import { call, createAppliedSeedLab, createSeedLab, deleteLab, login, nslab, viewSettled } from './helpers';
 
@@ -180,6 +181,28 @@ test('acceptance 8: screenshots of the present view, light and dark, 1280x800 an
         const path = `present-${colorScheme}-${size.width}x${size.height}.png`;
         await page.screenshot({ path: `test-results/${path}` });
         if (process.env.NSLAB_SAVE_DOCS === '1') await page.screenshot({ path: `docs/${path}` });
+      } finally {
+        await context.close();
+      }
+    }
+  }
+});
+
+test('acceptance 8: the same screenshots with the kernel\'s packets in flight (a ping from A to the other machine, through NAT)', async ({ browser }) => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const size of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
+      const context = await browser.newContext({ viewport: size, colorScheme });
+      const page = await context.newPage();
+      try {
+        await openPresent(page);
+        await expect(page.locator('.react-flow__node[data-id="A"] [data-iface="eth0"]')).toHaveAttribute('data-state', 'UP');
+        // the view taps the lab's links while it is open; a ping runs while the packets move
+        const ping = nslab('exec', LAB, 'A', '--', 'ping', '-c', '25', '-i', '0.3', '203.0.113.2');
+        await expect.poll(() => page.evaluate(() => document.querySelectorAll('[data-packet]').length), { timeout: 15_000 }).toBeGreaterThan(0);
+        const path = `present-packets-${colorScheme}-${size.width}x${size.height}.png`;
+        await page.screenshot({ path: `test-results/${path}` });
+        if (process.env.NSLAB_SAVE_DOCS === '1') await page.screenshot({ path: `docs/${path}` });
+        expect((await ping).code).toBe(0);
       } finally {
         await context.close();
       }

@@ -194,6 +194,8 @@ export function Canvas({ present = false }: { present?: boolean }) {
           proOptions={{ hideAttribution: true }}
         >
           <Background gap={24} />
+          {/* the kernel's packets, always watched in presentation */}
+          <PacketLayer autoWatch />
         </ReactFlow>
       </div>
     );
