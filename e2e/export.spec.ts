@@ -1,7 +1,7 @@
 // Acceptance 4 (and the editor side of 1), and issue 11's acceptance 6: export the seed lab from
 // the browser. The SVG is the same drawing as `nslab export --format svg` (vector only, no
 // foreignObject, under 100 KB, every name and address), the same bytes whatever is on screen
-// (selection, drift, rates); the PNG is that SVG at 2x, not blank; a copy is kept as
+// (selection, drift, rates, a path highlight, packets in flight); the PNG is that SVG at 2x, not blank; a copy is kept as
 // docs/seed.png for the README. YAML and JSON downloads import back to the same lab.
 import { copyFileSync, readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
@@ -102,6 +102,19 @@ test('PNG and SVG of the seed lab from the canvas; YAML and JSON import back to 
   expect(readFileSync((await download(page, 'png')).path).equals(bytes)).toBe(true);
   await nslab('exec', LAB, 'A', '--', 'ip', 'link', 'set', 'eth0', 'up');
   // (the lab is deleted after the test: its drift, the route the kernel dropped with the link, goes with it)
+
+  // and while a ping from B's menu has its path highlighted and the kernel's packets move on the links
+  await page.locator('.react-flow__node[data-id="B"]').click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Ping…' }).click();
+  await page.getByLabel('target node or address').fill('C');
+  const pings = nslab('exec', LAB, 'C', '--', 'ping', '-c', '20', '-i', '0.2', '10.0.0.3');
+  await page.getByRole('button', { name: 'Ping', exact: true }).click();
+  await expect(page.getByTestId('probe-card')).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
+  await expect.poll(() => page.evaluate(() => document.querySelectorAll('[data-packet]').length), { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect(page.locator('.probe-reached').first()).toBeAttached();
+  expect(readFileSync((await download(page, 'svg')).path, 'utf8')).toBe(svgText);
+  expect(readFileSync((await download(page, 'png')).path).equals(bytes)).toBe(true);
+  await pings;
 
   const saved = await call('lab:open', { name: LAB });
   if (!saved.ok) throw new Error(saved.message);
