@@ -168,6 +168,11 @@ export function openDb(home = nslabHome()): Database.Database {
   try {
     db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
+    // In WAL mode, NORMAL syncs at checkpoints, not at every commit: an apply writes a journal row
+    // and a command-log row per step, and a process killed at any point loses none of them (they
+    // are in the WAL when the commit returns); only a power cut may lose the last ones, and it
+    // takes every namespace with it.
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db, home, file);
     return db;

@@ -68,6 +68,14 @@ function safeJson(text: string): unknown {
 
 export class Store {
   readonly db: Database.Database;
+  /** prepared statements by their SQL: an apply writes a row per step and per command */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private sql(text: string): Database.Statement {
+    let s = this.statements.get(text);
+    if (!s) this.statements.set(text, (s = this.db.prepare(text)));
+    return s;
+  }
   readonly locks: Locks;
 
   constructor(home?: string) {
@@ -85,11 +93,11 @@ export class Store {
   }
 
   listLabs(): LabRow[] {
-    return (this.db.prepare('SELECT * FROM labs ORDER BY name').all() as RawLab[]).map(toListedRow);
+    return (this.sql('SELECT * FROM labs ORDER BY name').all() as RawLab[]).map(toListedRow);
   }
 
   getLab(name: string): LabRow | null {
-    const r = this.db.prepare('SELECT * FROM labs WHERE name = ?').get(name) as RawLab | undefined;
+    const r = this.sql('SELECT * FROM labs WHERE name = ?').get(name) as RawLab | undefined;
     return r ? toRow(r) : null;
   }
 
@@ -100,7 +108,7 @@ export class Store {
       this.db
         .prepare(`INSERT INTO labs (name, topology, rev, host_netns, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)`)
         .run(topology.name, JSON.stringify(topology), hostNetns, at, at);
-      this.db.prepare('INSERT INTO revisions (lab, rev, topology, created_at) VALUES (?, 1, ?, ?)').run(topology.name, JSON.stringify(topology), at);
+      this.sql('INSERT INTO revisions (lab, rev, topology, created_at) VALUES (?, 1, ?, ?)').run(topology.name, JSON.stringify(topology), at);
     })();
     return this.getLab(topology.name)!;
   }
@@ -113,7 +121,7 @@ export class Store {
         .prepare(`UPDATE labs SET topology = ?, rev = rev + 1, updated_at = ?, host_netns = COALESCE(?, host_netns) WHERE name = ? AND rev = ?`)
         .run(JSON.stringify(topology), at, hostNetns ?? null, topology.name, expectedRev);
       if (r.changes !== 1) return false;
-      this.db.prepare('INSERT INTO revisions (lab, rev, topology, created_at) VALUES (?, ?, ?, ?)').run(topology.name, expectedRev + 1, JSON.stringify(topology), at);
+      this.sql('INSERT INTO revisions (lab, rev, topology, created_at) VALUES (?, ?, ?, ?)').run(topology.name, expectedRev + 1, JSON.stringify(topology), at);
       return true;
     })();
     return ok ? this.getLab(topology.name) : null;
@@ -121,23 +129,23 @@ export class Store {
 
   /** The topology of one saved revision, or null. */
   getRevision(lab: string, rev: number): Topology | null {
-    const r = this.db.prepare('SELECT topology FROM revisions WHERE lab = ? AND rev = ?').get(lab, rev) as { topology: string } | undefined;
+    const r = this.sql('SELECT topology FROM revisions WHERE lab = ? AND rev = ?').get(lab, rev) as { topology: string } | undefined;
     return r ? storedTopology(lab, r.topology, rev) : null;
   }
 
   setState(name: string, state: LabState, appliedRev?: number | null): void {
-    if (appliedRev === undefined) this.db.prepare('UPDATE labs SET state = ? WHERE name = ?').run(state, name);
-    else this.db.prepare('UPDATE labs SET state = ?, applied_rev = ? WHERE name = ?').run(state, appliedRev, name);
+    if (appliedRev === undefined) this.sql('UPDATE labs SET state = ? WHERE name = ?').run(state, name);
+    else this.sql('UPDATE labs SET state = ?, applied_rev = ? WHERE name = ?').run(state, appliedRev, name);
   }
 
   setHostNetns(name: string, hostNetns: string): void {
-    this.db.prepare('UPDATE labs SET host_netns = ? WHERE name = ?').run(hostNetns, name);
+    this.sql('UPDATE labs SET host_netns = ? WHERE name = ?').run(hostNetns, name);
   }
 
   deleteLab(name: string): void {
     this.db.transaction(() => {
       for (const t of ['labs', 'revisions', 'commands', 'saved_sysctls', 'journal', 'applies', 'lesson_progress']) {
-        this.db.prepare(`DELETE FROM ${t} WHERE ${t === 'labs' ? 'name' : 'lab'} = ?`).run(name);
+        this.sql(`DELETE FROM ${t} WHERE ${t === 'labs' ? 'name' : 'lab'} = ?`).run(name);
       }
     })();
   }
@@ -146,7 +154,7 @@ export class Store {
 
   /** The lesson a lab is walked through, the step it is at and the steps whose checks passed; null when none. */
   lessonProgress(lab: string): LessonProgress | null {
-    const r = this.db.prepare('SELECT lesson, step, passed, updated_at FROM lesson_progress WHERE lab = ?').get(lab) as { lesson: string; step: number; passed: string; updated_at: string } | undefined;
+    const r = this.sql('SELECT lesson, step, passed, updated_at FROM lesson_progress WHERE lab = ?').get(lab) as { lesson: string; step: number; passed: string; updated_at: string } | undefined;
     if (!r) return null;
     const passed = lessonPassed.safeParse(safeJson(r.passed));
     return { lab, lesson: r.lesson, step: r.step, passed: passed.success ? passed.data : [], updatedAt: r.updated_at };
@@ -154,7 +162,7 @@ export class Store {
 
   setLessonProgress(p: Omit<LessonProgress, 'updatedAt'>): LessonProgress {
     const at = now();
-    this.db.prepare(`INSERT INTO lesson_progress (lab, lesson, step, passed, updated_at) VALUES (?, ?, ?, ?, ?)
+    this.sql(`INSERT INTO lesson_progress (lab, lesson, step, passed, updated_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(lab) DO UPDATE SET lesson = excluded.lesson, step = excluded.step, passed = excluded.passed, updated_at = excluded.updated_at`)
       .run(p.lab, p.lesson, p.step, JSON.stringify([...new Set(p.passed)].sort((a, b) => a - b)), at);
     return { ...p, updatedAt: at };
@@ -168,8 +176,7 @@ export class Store {
 
   /** Records that an apply or destroy starts (the caller holds the lab's lock). */
   beginApply(lab: string, kind: 'apply' | 'destroy', rev: number | null): number {
-    const res = this.db
-      .prepare(`INSERT INTO applies (lab, kind, rev, pid, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`)
+    const res = this.sql(`INSERT INTO applies (lab, kind, rev, pid, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`)
       .run(lab, kind, rev, process.pid, now());
     return Number(res.lastInsertRowid);
   }
@@ -177,8 +184,8 @@ export class Store {
   /** Ends an apply and resolves its journal: its objects now carry their marks, or are gone. */
   finishApply(id: number, status: 'done' | 'failed' | 'crashed', error?: string): void {
     this.db.transaction(() => {
-      this.db.prepare('UPDATE applies SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error ?? null, now(), id);
-      this.db.prepare('DELETE FROM journal WHERE apply_id = ?').run(id);
+      this.sql('UPDATE applies SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error ?? null, now(), id);
+      this.sql('DELETE FROM journal WHERE apply_id = ?').run(id);
     })();
   }
 
@@ -187,24 +194,24 @@ export class Store {
    * so recovery finishes the marks of whatever it left, as after a crash.
    */
   markUnresolved(id: number, error: string): void {
-    this.db.prepare(`UPDATE applies SET status = 'unresolved', error = ?, finished_at = ? WHERE id = ?`).run(error, now(), id);
+    this.sql(`UPDATE applies SET status = 'unresolved', error = ?, finished_at = ? WHERE id = ?`).run(error, now(), id);
   }
 
   /** Applies not resolved (of one lab, or all): 'running' ones with the lock free crashed. */
   unfinishedApplies(lab?: string): { id: number; lab: string; kind: string; pid: number }[] {
     const sql = `SELECT id, lab, kind, pid FROM applies WHERE status IN ('running', 'unresolved')${lab !== undefined ? ' AND lab = ?' : ''} ORDER BY id`;
-    return this.db.prepare(sql).all(...(lab !== undefined ? [lab] : [])) as { id: number; lab: string; kind: string; pid: number }[];
+    return this.sql(sql).all(...(lab !== undefined ? [lab] : [])) as { id: number; lab: string; kind: string; pid: number }[];
   }
 
   /** Written before an operation's first command runs: the object's identity before it exists. */
   journal(applyId: number, lab: string, step: number, op: Op): void {
     const netns = op.type === 'netns.add' ? op.ns : null;
-    this.db.prepare('INSERT INTO journal (apply_id, lab, step, op, netns, at) VALUES (?, ?, ?, ?, ?, ?)').run(applyId, lab, step, JSON.stringify(op), netns, now());
+    this.sql('INSERT INTO journal (apply_id, lab, step, op, netns, at) VALUES (?, ?, ?, ?, ?, ?)').run(applyId, lab, step, JSON.stringify(op), netns, now());
   }
 
   /** The operations an unfinished apply journaled, in order; an unreadable row vouches for nothing. */
   journaled(applyId: number): Op[] {
-    const rows = this.db.prepare('SELECT op FROM journal WHERE apply_id = ? ORDER BY id').all(applyId) as { op: string }[];
+    const rows = this.sql('SELECT op FROM journal WHERE apply_id = ? ORDER BY id').all(applyId) as { op: string }[];
     return rows.flatMap((r) => {
       const op = opSchema.safeParse(parseJson(r.op));
       return op.success ? [op.data] : [];
@@ -214,44 +221,43 @@ export class Store {
   // --- saved host sysctls ------------------------------------------------------------------
 
   saveSysctlOnce(lab: string, key: string, value: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO saved_sysctls (lab, key, value) VALUES (?, ?, ?)').run(lab, key, value);
+    this.sql('INSERT OR IGNORE INTO saved_sysctls (lab, key, value) VALUES (?, ?, ?)').run(lab, key, value);
   }
 
   savedSysctls(lab?: string): { lab: string; key: string; value: string }[] {
     return (lab
-      ? this.db.prepare('SELECT * FROM saved_sysctls WHERE lab = ?').all(lab)
-      : this.db.prepare('SELECT * FROM saved_sysctls').all()) as { lab: string; key: string; value: string }[];
+      ? this.sql('SELECT * FROM saved_sysctls WHERE lab = ?').all(lab)
+      : this.sql('SELECT * FROM saved_sysctls').all()) as { lab: string; key: string; value: string }[];
   }
 
   forgetSysctl(lab: string, key: string): void {
-    this.db.prepare('DELETE FROM saved_sysctls WHERE lab = ? AND key = ?').run(lab, key);
+    this.sql('DELETE FROM saved_sysctls WHERE lab = ? AND key = ?').run(lab, key);
   }
 
   // --- the command log ---------------------------------------------------------------------
 
   addCommand(e: Omit<CommandLogEntry, 'seq'>): CommandLogEntry {
-    const r = this.db
-      .prepare('INSERT INTO commands (lab, at, argv, stdin, exit_code, stderr, duration_ms, phase) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    const r = this.sql('INSERT INTO commands (lab, at, argv, stdin, exit_code, stderr, duration_ms, phase) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(e.lab, e.at, JSON.stringify(e.argv), e.stdin ?? null, e.exitCode, e.stderr, e.durationMs, e.phase);
     const seq = Number(r.lastInsertRowid);
     if (seq % 500 === 0) {
-      this.db.prepare('DELETE FROM commands WHERE lab = ? AND id <= ?').run(e.lab, seq - COMMAND_LOG_KEEP);
+      this.sql('DELETE FROM commands WHERE lab = ? AND id <= ?').run(e.lab, seq - COMMAND_LOG_KEEP);
     }
     return { ...e, seq };
   }
 
   lastCommandId(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM commands').get() as { id: number }).id;
+    return (this.sql('SELECT COALESCE(MAX(id), 0) AS id FROM commands').get() as { id: number }).id;
   }
 
   /** Commands logged after this id, by any process, oldest first. */
   commandsAfter(id: number): CommandLogEntry[] {
-    const rows = this.db.prepare('SELECT * FROM commands WHERE id > ? ORDER BY id LIMIT 2000').all(id) as RawCommand[];
+    const rows = this.sql('SELECT * FROM commands WHERE id > ? ORDER BY id LIMIT 2000').all(id) as RawCommand[];
     return rows.map(toCommand);
   }
 
   commands(lab: string, limit = 500): CommandLogEntry[] {
-    const rows = this.db.prepare('SELECT * FROM commands WHERE lab = ? ORDER BY id DESC LIMIT ?').all(lab, limit) as RawCommand[];
+    const rows = this.sql('SELECT * FROM commands WHERE lab = ? ORDER BY id DESC LIMIT ?').all(lab, limit) as RawCommand[];
     return rows.reverse().map(toCommand);
   }
 }
