@@ -3,7 +3,7 @@
 // frame; links tell their state (a link with an end DOWN turns red and dashed); a second browser
 // follows the lab live; screenshots in light and dark at 1280x800 and 1920x1080, at rest and with
 // packets in flight, go to docs/ (NSLAB_SAVE_DOCS=1).
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { call, createAppliedSeedLab, createSeedLab, deleteLab, login, nslab, viewSettled } from './helpers';
 
 const LAB = 'present';
@@ -165,7 +165,12 @@ test('a lab not applied yet: its links are drawn planned (grey, dashed)', async 
   await expect(page.locator('.present-status')).toContainText('not applied');
 });
 
-test('acceptance 8: screenshots of the present view, light and dark, 1280x800 and 1920x1080, at rest', async ({ browser }) => {
+/**
+ * The present view in light and dark, at 1280x800 and 1920x1080, each in a browser of its own:
+ * `ready` brings the view to the moment to shoot (and returns what to await after the shot);
+ * the shot goes to test-results/ and, with NSLAB_SAVE_DOCS=1, to docs/.
+ */
+async function shootEach(browser: Browser, prefix: string, ready: (page: Page) => Promise<(() => Promise<void>) | void>): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     for (const size of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
       const context = await browser.newContext({ viewport: size, colorScheme });
@@ -173,39 +178,33 @@ test('acceptance 8: screenshots of the present view, light and dark, 1280x800 an
       try {
         await openPresent(page);
         await expect(page.locator('.react-flow__node[data-id="A"] [data-iface="eth0"]')).toHaveAttribute('data-state', 'UP');
-        // the first packets of new interfaces pass: the links go quiet
-        await expect(page.locator('.react-flow__edge-path.rate-low, .react-flow__edge-path.rate-busy')).toHaveCount(0, { timeout: 20_000 });
-        await viewSettled(page);
-        const m = await measure(page);
-        for (const n of m.nodes) expect(n.title).toBeGreaterThanOrEqual(20);
-        const path = `present-${colorScheme}-${size.width}x${size.height}.png`;
+        const after = await ready(page);
+        const path = `${prefix}-${colorScheme}-${size.width}x${size.height}.png`;
         await page.screenshot({ path: `test-results/${path}` });
         if (process.env.NSLAB_SAVE_DOCS === '1') await page.screenshot({ path: `docs/${path}` });
+        await after?.();
       } finally {
         await context.close();
       }
     }
   }
+}
+
+test('acceptance 8: screenshots of the present view, light and dark, 1280x800 and 1920x1080, at rest', async ({ browser }) => {
+  await shootEach(browser, 'present', async (page) => {
+    // the first packets of new interfaces pass: the links go quiet
+    await expect(page.locator('.react-flow__edge-path.rate-low, .react-flow__edge-path.rate-busy')).toHaveCount(0, { timeout: 20_000 });
+    await viewSettled(page);
+    const m = await measure(page);
+    for (const n of m.nodes) expect(n.title).toBeGreaterThanOrEqual(20);
+  });
 });
 
 test('acceptance 8: the same screenshots with the kernel\'s packets in flight (a ping from A to the other machine, through NAT)', async ({ browser }) => {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    for (const size of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
-      const context = await browser.newContext({ viewport: size, colorScheme });
-      const page = await context.newPage();
-      try {
-        await openPresent(page);
-        await expect(page.locator('.react-flow__node[data-id="A"] [data-iface="eth0"]')).toHaveAttribute('data-state', 'UP');
-        // the view taps the lab's links while it is open; a ping runs while the packets move
-        const ping = nslab('exec', LAB, 'A', '--', 'ping', '-c', '25', '-i', '0.3', '203.0.113.2');
-        await expect.poll(() => page.evaluate(() => document.querySelectorAll('[data-packet]').length), { timeout: 15_000 }).toBeGreaterThan(0);
-        const path = `present-packets-${colorScheme}-${size.width}x${size.height}.png`;
-        await page.screenshot({ path: `test-results/${path}` });
-        if (process.env.NSLAB_SAVE_DOCS === '1') await page.screenshot({ path: `docs/${path}` });
-        expect((await ping).code).toBe(0);
-      } finally {
-        await context.close();
-      }
-    }
-  }
+  await shootEach(browser, 'present-packets', async (page) => {
+    // the view taps the lab's links while it is open; a ping runs while the packets move
+    const ping = nslab('exec', LAB, 'A', '--', 'ping', '-c', '25', '-i', '0.3', '203.0.113.2');
+    await expect.poll(() => page.evaluate(() => document.querySelectorAll('[data-packet]').length), { timeout: 15_000 }).toBeGreaterThan(0);
+    return async () => expect((await ping).code).toBe(0);
+  });
 });

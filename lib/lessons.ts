@@ -3,7 +3,6 @@
 // checked like a topology file: zod for the shape, then the lab after every step must be a valid
 // topology and every check must name nodes of that lab; every problem names its field. The
 // commands a step runs are never written in the lesson: they come from the plan (stepCommands).
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { CHECK_KINDS, checkSchema, checkTitle, nodesOf, toCheck, type Check, type CheckResult } from './checks';
 import { compile } from './compile';
@@ -15,7 +14,7 @@ import {
   bridgeNodeSchema, endpointSchema, HOST_ID, layoutSchema, namespaceNodeSchema, natSchema, nodeIdSchema, routeSchema,
   type Endpoint, type Link, type Topology, type TopologyNode,
 } from './topology';
-import { checkTopology, formatProblem, zodProblems, type Problem } from './validate';
+import { checkTopology, formatProblem, parseMapping, zodProblems, type Problem } from './validate';
 
 export const LESSON_ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
@@ -219,18 +218,9 @@ export function checkLesson(value: unknown): CheckedLesson {
 
 /** Parses lesson text (YAML or JSON) and checks it. `expectedId`: the folder it was found in. */
 export function parseLessonText(text: string, source = 'lesson.yaml', expectedId?: string): CheckedLesson {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (e) {
-    const msg = e instanceof YAMLParseError ? e.message.split('\n')[0] : String(e);
-    const line = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line})` : '';
-    return { ok: false, problems: [{ path: '', message: `${source} is not valid YAML/JSON${line}: ${msg}` }] };
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    return { ok: false, problems: [{ path: '', message: `${source} must hold a mapping with id, title and steps` }] };
-  }
-  const r = checkLesson(doc);
+  const parsed = parseMapping(text, source, 'id, title and steps');
+  if (!parsed.ok) return parsed;
+  const r = checkLesson(parsed.doc);
   if (r.ok && expectedId !== undefined && r.lesson.id !== expectedId) {
     return { ok: false, problems: [{ path: 'id', message: `the lesson in folder "${expectedId}" says its id is "${r.lesson.id}"; make them the same` }] };
   }

@@ -36,8 +36,11 @@ export function pathString(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** Parses YAML or JSON text (JSON is YAML) and checks it. */
-export function parseTopologyText(text: string, source = 'file'): Checked {
+/**
+ * YAML or JSON text (JSON is YAML) as a mapping, or the one problem that says why it is not one:
+ * `holds` names what the mapping should have ("name, nodes and links").
+ */
+export function parseMapping(text: string, source: string, holds: string): { ok: true; doc: object } | { ok: false; problems: Problem[] } {
   let doc: unknown;
   try {
     doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
@@ -47,9 +50,16 @@ export function parseTopologyText(text: string, source = 'file'): Checked {
     return { ok: false, problems: [{ path: '', message: `${source} is not valid YAML/JSON${line}: ${msg}` }] };
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    return { ok: false, problems: [{ path: '', message: `${source} must hold a mapping with name, nodes and links` }] };
+    return { ok: false, problems: [{ path: '', message: `${source} must hold a mapping with ${holds}` }] };
   }
-  return checkTopology(doc);
+  return { ok: true, doc };
+}
+
+/** Parses YAML or JSON text (JSON is YAML) and checks it. */
+export function parseTopologyText(text: string, source = 'file'): Checked {
+  const parsed = parseMapping(text, source, 'name, nodes and links');
+  if (!parsed.ok) return parsed;
+  return checkTopology(parsed.doc);
 }
 
 /**

@@ -4,45 +4,20 @@
 // strip with the last kernel commands (C shows or hides it; Escape goes back to the editor).
 // It follows the lab's room live, so a second browser (the projector) can hold it open.
 import './present.css';
-import { ReactFlowProvider } from '@xyflow/react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState, type ReactNode } from 'react';
 import { ConnectionBanner } from '@/components/shell/connection-banner';
 import { Canvas } from '@/components/editor/canvas/canvas';
-import { LabSync } from '@/components/editor/lab-sync';
-import { EditorStoreProvider, useEditorStore } from '@/components/editor/store/editor-provider';
+import { OpenedLab } from '@/components/editor/opened-lab';
+import { useEditorStore } from '@/components/editor/store/editor-provider';
 import { useLabState } from '@/components/editor/use-lab-state';
-import { useOpenLab } from '@/components/editor/use-open-lab';
 import { useLayoutWhenUnplaced } from '@/components/editor/use-auto-layout';
 import { shellQuote } from '@/lib/ops';
 import { statusLine } from '@/lib/editor/status-line';
 
 export function PresentPage({ name }: { name: string }) {
-  const opened = useOpenLab(name);
-  if (opened.status === 'loading') return <p className="boot">Opening lab {name}…</p>;
-  if (opened.status === 'error') {
-    return (
-      <div className="page">
-        <ConnectionBanner />
-        <main className="labs-main single">
-          <div className="card">
-            <h1>Cannot open lab {name}</h1>
-            <p className="error-text">{opened.message}</p>
-            <Link className="btn" href="/">Back to the labs</Link>
-          </div>
-        </main>
-      </div>
-    );
-  }
-  return (
-    <EditorStoreProvider key={name} record={opened.snapshot.lab}>
-      <ReactFlowProvider>
-        <LabSync snapshot={opened.snapshot} />
-        <PresentLayout name={name} />
-      </ReactFlowProvider>
-    </EditorStoreProvider>
-  );
+  return <OpenedLab name={name}><PresentLayout name={name} /></OpenedLab>;
 }
 
 const STRIP = 'nslab:present-commands';
