@@ -141,9 +141,9 @@ export const requests = {
 
   // --- packets you can watch (server/tools/packets.ts): taps run while anyone watches ---
   /** joins the lab's packet stream (`lab:packets`); answers with the taps that run (pid per namespace) */
-  'packets:watch': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ status: TapStatus }>(), timeoutMs: TOOL_MS, role: 'instructor' },
+  'packets:watch': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ status: TapStatus }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab' } },
   /** leaves it; the last watcher leaving ends every tap of the lab */
-  'packets:unwatch': { schema: z.strictObject({ lab: labNameSchema }), response: done, timeoutMs: TOOL_MS, role: 'instructor' },
+  'packets:unwatch': { schema: z.strictObject({ lab: labNameSchema }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab' } },
 
   // --- captures ---
   'capture:start': {

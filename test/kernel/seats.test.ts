@@ -93,6 +93,8 @@ const atS2: Record<string, unknown> = {
   'node:watch': { lab: 's2', node: 'n0' },
   'node:unwatch': { lab: 's2', node: 'n0' },
   'probe:run': { lab: 's2', kind: 'ping', source: 'n0', target: 'n1' },
+  'packets:watch': { lab: 's2' },
+  'packets:unwatch': { lab: 's2' },
   'capture:start': { lab: 's2', node: 'n0', iface: 'any' },
   'capture:stop': { id: 'cap-1' },
   'capture:download': { id: 'cap-1' },
