@@ -3,6 +3,16 @@
 import { expect, test, type Page } from '@playwright/test';
 import { call, centerOf, createAppliedSeedLab, createSeedLab, deleteLab, login, mouseDrag, nslab, seedTopology, viewSettled } from './helpers';
 
+/** Clicks a link on its drawn line (the middle of its path), not on its box's centre, which a curve may miss. */
+async function clickLink(page: Page, label: string): Promise<void> {
+  const at = await page.locator(`.react-flow__edge[aria-label="${label}"] path.react-flow__edge-path`).evaluate((p: SVGPathElement) => {
+    const m = p.getPointAtLength(p.getTotalLength() / 2);
+    const c = p.getScreenCTM()!;
+    return { x: m.x * c.a + m.y * c.c + c.e, y: m.x * c.b + m.y * c.d + c.f };
+  });
+  await page.mouse.click(at.x, at.y);
+}
+
 const LAB = 'bugs';
 const DRAFT = 'bugs-draft';
 
@@ -79,7 +89,7 @@ test.describe('on a lab not applied', () => {
   test('a duplicate address is flagged at the field where it was typed (either end of the clash)', async ({ page }) => {
     await openEditor(page, DRAFT);
     // A's address typed as B's: A is the earlier link, the validator names B's field; both show it
-    await page.locator('.react-flow__edge[aria-label="link A eth0 to br0 veth-A"]').click({ force: true });
+    await clickLink(page, 'link A eth0 to br0 veth-A');
     const field = page.locator('[data-path="links[0].a.addresses[0]"]');
     await field.fill('10.0.0.3/24');
     await expect(page.locator('[data-error-for="links[0].a.addresses[0]"]')).toContainText('used twice');
@@ -87,7 +97,7 @@ test.describe('on a lab not applied', () => {
     await field.fill('10.0.0.2/24');
     await expect(page.locator('[data-error-for="links[0].a.addresses[0]"]')).toHaveCount(0);
     // and typed at the later one
-    await page.locator('.react-flow__edge[aria-label="link C eth0 to br0 veth-C"]').click({ force: true });
+    await clickLink(page, 'link C eth0 to br0 veth-C');
     await page.locator('[data-path="links[2].a.addresses[0]"]').fill('10.0.0.2/24');
     await expect(page.locator('[data-error-for="links[2].a.addresses[0]"]')).toContainText('used twice');
   });
