@@ -21,8 +21,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # iproute2 (ip), nftables (nft, for NAT), iputils-ping, procps (sysctl), tcpdump (captures),
-# traceroute; the tests also drive Debian's Chromium and make a certificate with openssl.
-pkgs="iproute2 nftables iputils-ping procps tcpdump traceroute util-linux"
+# traceroute, util-linux (nsenter, setpriv, unshare), perl-base (nslab-nsctl; part of every
+# Debian, listed so a trimmed image gets it); the tests also drive Debian's Chromium and make a
+# certificate with openssl.
+pkgs="iproute2 nftables iputils-ping procps tcpdump traceroute util-linux perl-base"
 [ "$test" = 1 ] && pkgs="$pkgs chromium fonts-dejavu-core openssl python3"
 missing=""
 for p in $pkgs; do

@@ -63,6 +63,20 @@ export async function runBatch(batch: Batch, sink: CommandSink | undefined, onEr
 
 const MARK = '@@nslab-line ';
 
+/**
+ * What a batch of lines in one process did, line by line: each line that ran is logged as the
+ * command it stands for (with its share of the process's time), the failed one with `message`.
+ */
+function linesDone(jobs: Job[], res: { durationMs: number }, failedAt: number | null, message: string, sink: CommandSink | undefined, failCode = 1) {
+  const count = failedAt === null ? jobs.length : failedAt + 1;
+  const share = Math.round((res.durationMs / count) * 10) / 10;
+  jobs.slice(0, count).forEach((j, i) => {
+    const failed = i === failedAt;
+    sink?.({ argv: argvOf(j.cmd), exitCode: failed ? failCode : 0, stderr: failed ? message : '', durationMs: share });
+  });
+  return { ran: jobs.slice(0, failedAt ?? jobs.length), failedAt, message };
+}
+
 /** Commands on namespace files: by nslab-nsctl (one process, no fork per command) where it can, else by `sh`. */
 function runNsfileLines(jobs: Job[], sink: CommandSink | undefined) {
   return nsctlUsable() && jobs.every((j) => nsctlCan(j.cmd)) ? runNsctlLines(jobs, sink) : runShLines(jobs, sink);
@@ -70,17 +84,10 @@ function runNsfileLines(jobs: Job[], sink: CommandSink | undefined) {
 
 /** The same lines as runShLines, run by nslab-nsctl (server/kernel/nsctl.ts); logged the same way. */
 async function runNsctlLines(jobs: Job[], sink: CommandSink | undefined) {
-  const argvs = jobs.map((j) => argvOf(j.cmd));
   const stdin = jobs.map((j) => (j.cmd.tool === 'nsfile' ? nsctlLine(j.cmd) : '')).join('\n') + '\n';
   const res = await runArgv(['perl', NSCTL_PATH, 'run'], { stdin });
   const { failedAt, message } = parseNsctlRun(res.stdout, res.exitCode, jobs.length, res.stderr);
-  const count = failedAt === null ? jobs.length : failedAt + 1;
-  const share = Math.round((res.durationMs / count) * 10) / 10;
-  jobs.slice(0, count).forEach((_, i) => {
-    const failed = i === failedAt;
-    sink?.({ argv: argvs[i]!, exitCode: failed ? 1 : 0, stderr: failed ? message : '', durationMs: share });
-  });
-  return { ran: jobs.slice(0, failedAt ?? jobs.length), failedAt, message };
+  return linesDone(jobs, res, failedAt, message, sink);
 }
 
 /**
@@ -100,14 +107,8 @@ async function runShLines(jobs: Job[], sink: CommandSink | undefined) {
     else if (at >= 0) parts.set(at, `${parts.get(at) ?? ''}${line}\n`);
   }
   const failedAt = res.exitCode === 0 ? null : Math.max(0, at);
-  const count = failedAt === null ? jobs.length : failedAt + 1;
-  const share = Math.round((res.durationMs / count) * 10) / 10;
   const message = failedAt === null ? '' : kernelMessage(parts.get(failedAt) ?? '') || `exit code ${res.exitCode}`;
-  jobs.slice(0, count).forEach((_, i) => {
-    const failed = i === failedAt;
-    sink?.({ argv: argvs[i]!, exitCode: failed ? 1 : 0, stderr: failed ? message : '', durationMs: share });
-  });
-  return { ran: jobs.slice(0, failedAt ?? jobs.length), failedAt, message };
+  return linesDone(jobs, res, failedAt, message, sink);
 }
 
 /**
@@ -123,12 +124,6 @@ async function runIpLines(ns: string, jobs: Job[], sink: CommandSink | undefined
   const m = /Command failed -:(\d+)/.exec(res.stderr);
   // Without a line number ip failed before reading any line (e.g. the namespace is missing).
   const failedAt = res.exitCode === 0 ? null : m ? Number(m[1]) - 1 : 0;
-  const count = failedAt === null ? jobs.length : failedAt + 1;
-  const share = Math.round((res.durationMs / count) * 10) / 10;
   const message = kernelMessage(res.stderr) || (failedAt === null ? '' : `exit code ${res.exitCode}`);
-  jobs.slice(0, count).forEach((j, i) => {
-    const failed = i === failedAt;
-    sink?.({ argv: argvOf(j.cmd), exitCode: failed ? res.exitCode || 1 : 0, stderr: failed ? message : '', durationMs: share });
-  });
-  return { ran: jobs.slice(0, failedAt ?? jobs.length), failedAt, message };
+  return linesDone(jobs, res, failedAt, message, sink, res.exitCode || 1);
 }
