@@ -93,7 +93,7 @@ export async function buildCli({ root = ROOT, force = false, quiet = false } = {
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunk-[hash]',
-    minify: true,
+    minify: process.env.NSLAB_CLI_MINIFY !== "0",
     keepNames: true,
     sourcemap: 'linked',
     sourcesContent: false,

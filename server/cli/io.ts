@@ -1,7 +1,7 @@
 // The CLI's files: a topology read from a file or standard input, an export written to a file;
 // a path that cannot be used is one sentence naming it and the fix.
 import { writeFileSync, readFileSync } from 'node:fs';
-import { parseTopologyText, TopologyError } from '@/lib/validate';
+import { parseTopologyText, rememberChecked, TopologyError } from '@/lib/validate';
 import { fileError } from '@/server/errors';
 
 export function readTopology(file: string) {
@@ -13,6 +13,8 @@ export function readTopology(file: string) {
   }
   const r = parseTopologyText(text, file);
   if (!r.ok) throw new TopologyError(r.problems);
+  // the labs service checks it again: unchanged, that costs a JSON.stringify, not a validation
+  rememberChecked(r.topology);
   return r.topology;
 }
 

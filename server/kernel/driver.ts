@@ -2,11 +2,12 @@
 // "exists and is ours" and "already gone" as success, and on a real failure undoes what it did,
 // newest first, naming the object and quoting the kernel.
 import { commandsFor, type Command, type Op, type PlanStep } from '@/lib/ops';
-import { runBatch } from './batch';
+import { pooled, runBatch } from './batch';
+import { nsctlUsable } from './nsctl';
 import { judgeError } from './benign';
 import { failureMessage, objectOf } from './describe';
 import { inParallel, type CommandSink } from './exec';
-import { dependencies, nextRound, type Job } from './schedule';
+import { dependencies, nextRound, type Batch, type Job } from './schedule';
 import { ensureUsernsSupport } from './userns';
 
 export type StepStatus = 'running' | 'done' | 'failed' | 'undone';
@@ -14,8 +15,11 @@ export type StepStatus = 'running' | 'done' | 'failed' | 'undone';
 export interface RunHooks {
   onCommand?: CommandSink;
   onStep?: (p: { step: number; status: StepStatus; message?: string }) => void;
-  /** awaited before a step's first command runs (the service writes its journal row here) */
-  beforeStep?: (step: PlanStep, index: number) => void | Promise<void>;
+  /**
+   * awaited before the first command of these steps runs, with the steps a round starts, in plan
+   * order (the service writes their journal rows here, in one transaction)
+   */
+  beforeSteps?: (started: { step: PlanStep; index: number }[]) => void | Promise<void>;
 }
 
 export type RunResult =
@@ -61,10 +65,10 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
       pending = pending.filter((j) => !done.has(j.id));
       continue;
     }
-    const round = nextRound(pending, deps, done);
+    const round = nextRound(pending, deps, done, { nsctlDeletes: nsctlUsable() });
     if (round.length === 0) break;
     await opts.onRound?.(round.flatMap((b) => b.jobs));
-    const outcomes = await inParallel(round, PARALLEL, (batch) =>
+    const runOne = (batch: Batch) =>
       runBatch(batch, opts.sink, async (job, message) => {
         const verdict = await judgeError(job, message, opts.sink);
         if (verdict.ok) {
@@ -81,8 +85,11 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
         // else: neither mount a namespace on that name nor mark what is there as ours).
         if (opts.tolerant) for (const j of jobs) if (j.step === job.step && j.id > job.id) skip.add(j.id);
         return opts.tolerant;
-      }, skip),
-    );
+      }, skip);
+    // pooled ip batches all start now: they share one nslab-nsctl process, which runs a few at a time
+    const together = round.filter(pooled);
+    const others = round.filter((b) => !pooled(b));
+    const outcomes = (await Promise.all([inParallel(together, together.length, runOne), inParallel(others, PARALLEL, runOne)])).flat();
     for (const o of outcomes) {
       for (const j of o.done) {
         done.add(j.id);
@@ -133,7 +140,11 @@ function elisions(steps: PlanStep[]): Map<number, number> {
 export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise<RunResult> {
   const elided = elisions(steps);
   const jobs = jobsOf(steps.flatMap((s, i) => (elided.has(i) ? [] : [{ op: s.op, step: i }])));
-  const left = steps.map((_, i) => jobs.filter((j) => j.step === i).length);
+  const left = steps.map(() => 0);
+  for (const j of jobs) left[j.step] = (left[j.step] ?? 0) + 1;
+  /** steps without commands, in order, from the first not yet started */
+  const empty = steps.flatMap((_, i) => (left[i] === 0 ? [i] : []));
+  let nextEmpty = 0;
   const started = new Set<number>();
   const accepted = new Set<number>();
   /** steps that changed the kernel: at least one command of theirs ran and succeeded */
@@ -141,18 +152,24 @@ export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise
 
   // Steps start in plan order (journal row, then 'running'); a step without commands starts
   // and ends in its turn.
-  const startStep = async (i: number) => {
-    if (started.has(i)) return;
-    started.add(i);
-    await hooks.beforeStep?.(steps[i] as PlanStep, i);
-    hooks.onStep?.({ step: i, status: 'running' });
-    if (left[i] === 0) hooks.onStep?.({ step: i, status: 'done' });
+  const startSteps = async (list: number[]) => {
+    const fresh = [...new Set(list)].filter((i) => !started.has(i));
+    if (fresh.length === 0) return;
+    for (const i of fresh) started.add(i);
+    await hooks.beforeSteps?.(fresh.map((i) => ({ step: steps[i] as PlanStep, index: i })));
+    for (const i of fresh) {
+      hooks.onStep?.({ step: i, status: 'running' });
+      if (left[i] === 0) hooks.onStep?.({ step: i, status: 'done' });
+    }
   };
   const startJobs = async (round: Job[]) => {
+    const list: number[] = [];
     for (const i of [...new Set(round.map((j) => j.step))].sort((a, b) => a - b)) {
-      for (let k = 0; k < i; k++) if (left[k] === 0) await startStep(k);
-      await startStep(i);
+      // the steps without commands before it start first, in plan order
+      while (nextEmpty < empty.length && (empty[nextEmpty] as number) < i) list.push(empty[nextEmpty++] as number);
+      list.push(i);
     }
+    await startSteps(list);
   };
 
   let failures: Failure[];
@@ -170,7 +187,7 @@ export async function runSteps(steps: PlanStep[], hooks: RunHooks = {}): Promise
         }
       },
     });
-    if (failures.length === 0) for (let i = 0; i < steps.length; i++) await startStep(i);
+    if (failures.length === 0) await startSteps(steps.map((_, i) => i));
   } catch (e) {
     for (const [i, by] of elided) if (changed.has(by)) changed.add(i);
     await rollback(steps, started, changed, hooks);

@@ -15,11 +15,11 @@ import { IDMAP_DIR, NETNS_DIR, NOBODY_ID, USERNS_DIR } from '@/lib/ops';
 
 export const NSCTL_PATH = `${IDMAP_DIR}/nslab-nsctl`;
 
-/** System call numbers (unshare, setns, mount, umount2) by Node's process.arch. */
-const SYSCALLS: Partial<Record<NodeJS.Architecture, [number, number, number, number]>> = {
-  x64: [272, 308, 165, 166],
-  arm64: [97, 268, 40, 39],
-  riscv64: [97, 268, 40, 39],
+/** System call numbers (unshare, setns, mount, umount2, prctl) by Node's process.arch. */
+const SYSCALLS: Partial<Record<NodeJS.Architecture, [number, number, number, number, number]>> = {
+  x64: [272, 308, 165, 166, 157],
+  arm64: [97, 268, 40, 39, 167],
+  riscv64: [97, 268, 40, 39, 167],
 };
 
 let perl: boolean | null = null;
@@ -42,20 +42,25 @@ export function nsctlUsable(): boolean {
 export function nsctlSource(): string {
   const nr = SYSCALLS[process.arch];
   if (!nr) throw new Error(`nslab-nsctl: no system call numbers for ${process.arch}`);
-  const [unshare, setns, mount, umount2] = nr;
+  const [unshare, setns, mount, umount2, prctl] = nr;
   return `#!/usr/bin/perl
 # nslab-nsctl, written by nslab (server/kernel/nsctl.ts). Root only.
 #   nslab-nsctl run     lines on stdin: FLAG<TAB>ARGV... (FLAG m: only if mounted); prints
 #                       "ok I" or "err I MESSAGE" per line and stops at the first error (exit 3)
 #   nslab-nsctl marks NS...
 #                       prints "NS<TAB>ok<TAB>HEX(lo alias)<TAB>ip_forward" or "NS<TAB>missing"
+#   nslab-nsctl ip PARALLEL
+#                       lines on stdin: NS<TAB>LINE<TAB>LINE...; runs \`ip -batch -\` with those lines
+#                       in /run/netns/NS (as nsenter --net would), PARALLEL at a time; prints
+#                       "I<TAB>EXIT<TAB>HEX(stderr)" as the batch on stdin line I ends
 use strict;
 use warnings;
 use POSIX ();
 use Fcntl qw(O_WRONLY O_CREAT O_EXCL O_TRUNC O_RDONLY);
 use Socket ();
+use IO::Select ();
 $| = 1;
-my ($SYS_unshare, $SYS_setns, $SYS_mount, $SYS_umount2) = (${unshare}, ${setns}, ${mount}, ${umount2});
+my ($SYS_unshare, $SYS_setns, $SYS_mount, $SYS_umount2, $SYS_prctl) = (${unshare}, ${setns}, ${mount}, ${umount2}, ${prctl});
 my $CLONE_NEWUSER = 0x10000000;
 my $CLONE_NEWNET = 0x40000000;
 my $MS_BIND = 4096;
@@ -153,6 +158,15 @@ sub run_line {
     return undef if unlink($p) || $!{ENOENT};
     return "rm: cannot remove '$p': $!";
   }
+  if ($tool eq 'ip') {
+    # ip netns del NAME: what ip does (unmount the name, lazily, then remove it)
+    my $name = $a[3] // '';
+    return "nslab-nsctl: refused: @a" unless @a == 4 && $a[1] eq 'netns' && $a[2] eq 'del' && ours("${NETNS_DIR}/$name");
+    my $p = "${NETNS_DIR}/$name";
+    syscall($SYS_umount2, $p, 2);
+    return undef if unlink($p);
+    return "Cannot remove namespace file \\"$p\\": $!";
+  }
   if ($tool eq 'env') {
     my %o = map { /^--([\\w-]+)=(.*)$/ ? ($1, $2) : () } @a;
     my ($user, $net) = ($o{user} // '', $o{net} // '');
@@ -216,7 +230,105 @@ sub nl_dump {
   }
 }
 
+# Starts \`ip -batch -\` in network namespace NS with LINES on its standard input (a child that
+# dies with this process); returns (pid, its stderr) or (undef, an error message).
+sub ip_batch_start {
+  my ($ns, $lines) = @_;
+  return (undef, "nslab-nsctl: refused namespace: $ns") unless $ns =~ /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/ && $ns ne '..';
+  for (@$lines) {
+    return (undef, "nslab-nsctl: refused line: $_") unless m{^[A-Za-z0-9_./:=@%+, -]+$};
+  }
+  pipe(my $err_r, my $err_w) or return (undef, "nslab-nsctl: pipe failed: $!");
+  pipe(my $in_r, my $in_w) or return (undef, "nslab-nsctl: pipe failed: $!");
+  my $pid = fork();
+  return (undef, "nslab-nsctl: fork failed: $!") unless defined $pid;
+  if ($pid == 0) {
+    close $err_r;
+    close $in_w;
+    # PR_SET_PDEATHSIG, SIGKILL: ip stops when this program does (and so when nslab does)
+    syscall($SYS_prctl, 1, 9, 0, 0, 0);
+    POSIX::dup2(fileno($in_r), 0);
+    POSIX::dup2(fileno($err_w), 2);
+    open(STDOUT, '>', '/dev/null');
+    my $path = "${NETNS_DIR}/$ns";
+    unless (sysopen(my $fh, $path, O_RDONLY)) {
+      print STDERR "Cannot open network namespace \\"$ns\\": $!\\n";
+      POSIX::_exit(1);
+    }
+    else {
+      if (syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) != 0) {
+        print STDERR "setting the network namespace \\"$ns\\" failed: $!\\n";
+        POSIX::_exit(1);
+      }
+    }
+    exec { 'ip' } 'ip', '-batch', '-' or print STDERR "nsenter: failed to execute ip: $!\\n";
+    POSIX::_exit(127);
+  }
+  close $err_w;
+  close $in_r;
+  my $text = join('', map { "$_\n" } @$lines);
+  while (length $text) {
+    my $n = syswrite($in_w, $text);
+    last unless defined $n;
+    substr($text, 0, $n) = '';
+  }
+  close $in_w;
+  return ($pid, $err_r);
+}
+
+sub ip_batches {
+  my ($par) = @_;
+  $par = 4 unless defined $par && $par =~ /^[1-9][0-9]?$/;
+  local $SIG{PIPE} = 'IGNORE';
+  my @jobs;
+  while (my $l = <STDIN>) {
+    chomp $l;
+    next if $l eq '';
+    my ($ns, @lines) = split /\t/, $l, -1;
+    push @jobs, [$ns, \\@lines];
+  }
+  my $kill_at = $ENV{NSLAB_NSCTL_KILL_AT};
+  my $sel = IO::Select->new();
+  my %run;
+  my $next = 0;
+  while ($next < @jobs || $sel->count) {
+    while ($next < @jobs && $sel->count < $par) {
+      my $i = $next++;
+      if (defined $kill_at && $i == $kill_at) {
+        kill('KILL', getppid());
+        sleep(10);
+        exit(9);
+      }
+      my ($pid, $err) = ip_batch_start(@{$jobs[$i]});
+      if (!defined $pid) {
+        print "$i\t1\t" . unpack('H*', "$err\n") . "\n";
+        next;
+      }
+      $run{fileno($err)} = [$i, $pid, ''];
+      $sel->add($err);
+    }
+    for my $fh ($sel->can_read) {
+      my $job = $run{fileno($fh)};
+      my $n = sysread($fh, my $chunk, 65536);
+      if ($n) {
+        $job->[2] .= $chunk;
+        next;
+      }
+      $sel->remove($fh);
+      delete $run{fileno($fh)};
+      close $fh;
+      waitpid($job->[1], 0);
+      my $code = $? & 127 ? 128 + ($? & 127) : $? >> 8;
+      print "$job->[0]\t$code\t" . unpack('H*', $job->[2]) . "\n";
+    }
+  }
+  exit 0;
+}
+
 my $mode = shift(@ARGV) // '';
+if ($mode eq 'ip') {
+  ip_batches($ARGV[0]);
+}
 if ($mode eq 'dump') {
   # '' is the namespace this program started in
   sysopen(my $own, '/proc/self/ns/net', O_RDONLY) or die "nslab-nsctl: /proc/self/ns/net: $!\\n";
@@ -284,7 +396,7 @@ if ($mode eq 'marks') {
   }
   exit 0;
 }
-print STDERR "usage: nslab-nsctl run | marks NS...\\n";
+print STDERR "usage: nslab-nsctl run | marks NS... | dump NS... | ip PARALLEL\\n";
 exit 2;
 `;
 }
@@ -301,6 +413,7 @@ function opt(argv: string[], name: string): string | undefined {
  * namespace folder, without tabs or newlines.
  */
 export function nsctlCan(cmd: Command): boolean {
+  if (cmd.tool === 'ip') return nsctlDeletes(cmd) !== null;
   if (cmd.tool !== 'nsfile') return false;
   const a = cmd.argv;
   if (a.some((x) => /[\t\n\r]/.test(x))) return false;
@@ -321,9 +434,19 @@ export function nsctlCan(cmd: Command): boolean {
   }
 }
 
+/**
+ * The namespace an `ip netns del NAME` of this machine's own namespace deletes, which
+ * nslab-nsctl does as ip does (unmount /run/netns/NAME, lazily, and remove it); else null.
+ */
+export function nsctlDeletes(cmd: Command): string | null {
+  if (cmd.tool !== 'ip' || cmd.ns !== '' || cmd.args.length !== 3 || cmd.args[0] !== 'netns' || cmd.args[1] !== 'del') return null;
+  const name = cmd.args[2] as string;
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(name) ? name : null;
+}
+
 /** One stdin line of `nslab-nsctl run` for a command nsctlCan accepts. */
-export function nsctlLine(cmd: Command & { tool: 'nsfile' }): string {
-  return [cmd.ifMounted ? 'm' : '-', ...cmd.argv].join('\t');
+export function nsctlLine(cmd: Command): string {
+  return cmd.tool === 'nsfile' ? [cmd.ifMounted ? 'm' : '-', ...cmd.argv].join('\t') : ['-', cmd.tool, ...cmd.args].join('\t');
 }
 
 export interface NsctlOutcome {
@@ -365,6 +488,16 @@ export function parseNsctlMarks(stdout: string): Map<string, NsMarks | { error: 
     if (!ns || !status || status === 'missing') continue;
     if (status === 'ok') out.set(ns, { mark: Buffer.from(a ?? '', 'hex').toString('utf8'), forwarding: b === '1' ? true : b === '0' ? false : null });
     else out.set(ns, { error: a ?? status });
+  }
+  return out;
+}
+
+/** What each batch of `nslab-nsctl ip` did, by its line on stdin: exit code and ip's stderr. */
+export function parseNsctlIp(stdout: string): Map<number, { exitCode: number; stderr: string }> {
+  const out = new Map<number, { exitCode: number; stderr: string }>();
+  for (const line of stdout.split('\n')) {
+    const m = /^(\d+)\t(\d+)\t([0-9a-f]*)$/.exec(line);
+    if (m) out.set(Number(m[1]), { exitCode: Number(m[2]), stderr: Buffer.from(m[3] ?? '', 'hex').toString('utf8') });
   }
   return out;
 }

@@ -75,9 +75,18 @@ function touchOf(cmd: Command): Touch {
   return { ns, peerNs, peerName, barrier, sysctlIn };
 }
 
+/** `ip netns del NS`: the namespace it deletes, else null. */
+function deletesNetns(cmd: Command): string | null {
+  return cmd.tool === 'ip' && cmd.args[0] === 'netns' && cmd.args[1] === 'del' ? (cmd.args[2] ?? null) : null;
+}
+
 /** Must `later` run after `earlier`? */
 function conflicts(earlier: Job, e: Touch, later: Job, l: Touch): boolean {
   const shared = [...l.ns].filter((x) => e.ns.has(x));
+  // Deleting two namespaces: each takes what is in it (and the far ends of its veths) whichever
+  // goes first, so neither waits for the other.
+  const gone = deletesNetns(earlier.cmd);
+  if (gone !== null && deletesNetns(later.cmd) !== null) return gone === deletesNetns(later.cmd);
   // A namespace's files are touched by nothing but the commands about that namespace (a
   // deletion elsewhere takes no file along).
   if (earlier.cmd.tool === 'nsfile' || later.cmd.tool === 'nsfile') return shared.length > 0;
@@ -98,29 +107,76 @@ function conflicts(earlier: Job, e: Touch, later: Job, l: Touch): boolean {
   return !relaxed;
 }
 
-/** For each job, the earlier jobs it must wait for. */
+/** Whether `later` must wait for `earlier` by their own commands (the pairwise rule). */
+export function mustWait(earlier: Job, later: Job): boolean {
+  return conflicts(earlier, touchOf(earlier.cmd), later, touchOf(later.cmd));
+}
+
+/**
+ * A command that depends on every earlier command about its one namespace but the forwarding
+ * sysctls there: nothing about it is relaxed (no veth peer elsewhere, no barrier, no namespace
+ * file, no sysctl, one namespace).
+ */
+function plain(job: Job, t: Touch): boolean {
+  return job.cmd.tool !== 'nsfile' && t.ns.size === 1 && t.peerNs === null && !t.barrier && t.sysctlIn === null;
+}
+
+/**
+ * For each job, the earlier jobs it must wait for. What a job waits for through another is left
+ * out: after a plain command P of namespace X (which waits for everything about X before it, but
+ * the sysctls), a later command that waits for P need not list what P waits for. That keeps a
+ * namespace of many commands (the host's veths and ports) from costing the square of their number.
+ */
 export function dependencies(jobs: Job[]): number[][] {
   const touches = jobs.map((j) => touchOf(j.cmd));
+  /** per namespace: the jobs about it, in order */
   const byNs = new Map<string, number[]>();
+  /** per namespace: the last plain job about it, and its position in byNs */
+  const lastPlain = new Map<string, { job: number; at: number }>();
+  /** per namespace: its forwarding sysctls (a plain job does not wait for them) */
+  const sysctls = new Map<string, number[]>();
   const barriers: number[] = [];
   return jobs.map((job, i) => {
     const t = touches[i] as Touch;
     const seen = new Set<number>();
-    const candidates = t.barrier ? jobs.slice(0, i).map((_, k) => k) : [...barriers, ...[...t.ns].flatMap((ns) => byNs.get(ns) ?? [])];
-    for (const k of candidates) {
+    const consider = (k: number) => {
       if (!seen.has(k) && conflicts(jobs[k] as Job, touches[k] as Touch, job, t)) seen.add(k);
+    };
+    if (t.barrier) {
+      for (let k = 0; k < i; k++) consider(k);
+    } else {
+      for (const k of barriers) consider(k);
+      for (const ns of t.ns) {
+        const list = byNs.get(ns) ?? [];
+        const p = lastPlain.get(ns);
+        if (p && conflicts(jobs[p.job] as Job, touches[p.job] as Touch, job, t)) {
+          for (let x = p.at; x < list.length; x++) consider(list[x] as number);
+          for (const k of sysctls.get(ns) ?? []) if (k < p.job) consider(k);
+        } else {
+          for (const k of list) consider(k);
+        }
+      }
     }
     for (const ns of t.ns) {
       const list = byNs.get(ns);
       if (list) list.push(i);
       else byNs.set(ns, [i]);
+      if (plain(job, t)) lastPlain.set(ns, { job: i, at: byNs.get(ns)!.length - 1 });
+    }
+    if (t.sysctlIn !== null) {
+      const list = sysctls.get(t.sysctlIn);
+      if (list) list.push(i);
+      else sysctls.set(t.sysctlIn, [i]);
     }
     if (t.barrier) barriers.push(i);
     return [...seen].sort((x, y) => x - y);
   });
 }
 
-/** Commands on namespace files go to this many `sh` processes per round, by namespace. */
+/**
+ * Commands on namespace files go to this many processes per round, by namespace (and with
+ * `nsctlDeletes`, the `ip netns del` of the namespaces, which nslab-nsctl runs too).
+ */
 const NSFILE_SLOTS = 4;
 
 function slotOf(netns: string): number {
@@ -138,11 +194,12 @@ export function batchable(cmd: Command): boolean {
  * The batches that can run now, side by side: every pending job whose dependencies are done or
  * come before it in its own batch. Jobs keep the plan's order inside a batch.
  */
-export function nextRound(pending: Job[], deps: number[][], done: Set<number>): Batch[] {
+export function nextRound(pending: Job[], deps: number[][], done: Set<number>, opts: { nsctlDeletes?: boolean } = {}): Batch[] {
   const batches = new Map<string, Batch>();
   const placed = new Map<number, string>();
   for (const job of pending) {
-    const key = batchable(job.cmd) ? `ip:${job.cmd.ns}` : job.cmd.tool === 'nsfile' ? `nsfile:${slotOf(job.cmd.netns)}` : `job:${job.id}`;
+    const deleted = opts.nsctlDeletes && job.cmd.ns === '' ? deletesNetns(job.cmd) : null;
+    const key = deleted !== null ? `nsfile:${slotOf(deleted)}` : batchable(job.cmd) ? `ip:${job.cmd.ns}` : job.cmd.tool === 'nsfile' ? `nsfile:${slotOf(job.cmd.netns)}` : `job:${job.id}`;
     const ready = (deps[job.id] ?? []).every((d) => done.has(d) || placed.get(d) === key);
     if (!ready) continue;
     placed.set(job.id, key);

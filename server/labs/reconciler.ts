@@ -27,6 +27,8 @@ export interface ReconcilerDeps {
   events: EventEmitter<LabsEvents>;
   /** logs a command run for a lab, in this phase */
   sink: (lab: string, phase: () => CommandLogEntry['phase']) => CommandSink;
+  /** writes the commands the sinks have logged so far (they are written a round at a time) */
+  flush: () => void;
   /** the lab's kernel changed (in these namespaces): tell whoever watches it */
   changed: (lab: string, touched?: string[]) => void;
 }
@@ -112,7 +114,7 @@ export class Reconciler {
   private async destroyReading(row: LabRow): Promise<{ plan: PlanView; observed: KernelState; restores: string[] }> {
     const observed = await this.observeLab(row, row.name, emptyState(), row.hostNetns, { destroy: true });
     const saved = row.hostNetns === '' ? this.store.savedSysctls(row.name).filter((s) => s.key === FORWARDING_KEY) : [];
-    const othersNeed = this.store.listLabs().some((l) => l.name !== row.name && l.hostNetns === '' && l.appliedRev !== null && l.topology.host?.forwarding);
+    const othersNeed = this.store.labHosts().some((l) => l.name !== row.name && l.hostNetns === '' && l.appliedRev !== null && this.store.listedLab(l.name)?.topology.host?.forwarding);
     const restore = saved[0] && !othersNeed ? { forwarding: saved[0].value === '1' } : undefined;
     const stray = listUserns().filter((u) => !observed.namespaces[u] && this.inScope(row, u));
     return { plan: planView(destroyPlan(row.name, observed, restore, stray), observed), observed, restores: saved.map((s) => s.key) };
@@ -204,9 +206,9 @@ export class Reconciler {
     let result: RunResult;
     try {
       result = await runSteps(plan.steps, {
-        beforeStep: async (step, index) => {
-          this.store.journal(applyId, name, index, step.op);
-          if (stepDelayMs > 0) await new Promise((r) => setTimeout(r, stepDelayMs));
+        beforeSteps: async (started) => {
+          this.store.journalMany(applyId, name, started.map(({ step, index }) => ({ step: index, op: step.op })));
+          if (stepDelayMs > 0) await new Promise((r) => setTimeout(r, stepDelayMs * started.length));
         },
         onCommand: this.deps.sink(name, () => (rollingBack ? 'rollback' : phase)),
         onStep: (p) => {
@@ -249,8 +251,12 @@ export class Reconciler {
   // --- recovery and clean ------------------------------------------------------------------
 
   /** Recovers what crashed applies left (see recovery.ts); the server runs it at start. */
-  recoverAll(): Promise<string[]> {
-    return recoverAllLabs(this.repo, this.deps.sink);
+  async recoverAll(): Promise<string[]> {
+    try {
+      return await recoverAllLabs(this.repo, this.deps.sink);
+    } finally {
+      this.deps.flush();
+    }
   }
 
   /** `nslab clean` (see clean.ts), under the lock of every lab. */
@@ -269,6 +275,7 @@ export class Reconciler {
       if (scope !== ALL_LABS) await recoverLab(this.repo, scope, this.deps.sink(scope, () => 'recover'));
       return await fn();
     } finally {
+      this.deps.flush();
       this.store.locks.release(scope);
     }
   }

@@ -47,7 +47,7 @@ export class LabRepository {
       throw new NslabError('invalid', `lab "${topology.name}" is applied with its host side in ${where(row.hostNetns)}; run \`nslab destroy ${topology.name}\` first to move it to ${where(wanted)}`);
     }
     if (wanted) {
-      const other = this.store.listLabs().find((l) => l.name !== topology.name && l.hostNetns === wanted);
+      const other = this.store.labHosts().find((l) => l.name !== topology.name && l.hostNetns === wanted);
       if (other) throw new NslabError('invalid', `host.netns: namespace "${wanted}" is already the host of lab "${other.name}"; choose another name`);
     }
     return wanted;
@@ -90,8 +90,8 @@ export class LabRepository {
    */
   replaceBroken(topology: Topology): boolean {
     const t = assertTopology(topology);
-    const row = this.store.listLabs().find((l) => l.name === t.name && l.state === 'broken');
-    if (!row) return false;
+    const row = this.store.listedLab(t.name);
+    if (row?.state !== 'broken') return false;
     const saved = this.store.saveLab(withHost(t, row.hostNetns), row.rev, row.hostNetns);
     if (saved) this.publish(saved);
     return true;

@@ -29,6 +29,8 @@ export class Labs implements LabsService {
   private readonly repo: LabRepository;
   private readonly reconciler: Reconciler;
   private readonly hub: LiveHub;
+  /** commands logged, not yet written (see flushCommands) */
+  private unlogged: Omit<CommandLogEntry, 'seq'>[] = [];
 
   constructor(private readonly store: Store) {
     this.events.setMaxListeners(0);
@@ -43,7 +45,7 @@ export class Labs implements LabsService {
       planFrom: (row, compiled, observed) => this.reconciler.planFrom(row, compiled, observed),
       onRead: (name, reading) => this.reconciler.settle(name, reading),
     });
-    this.reconciler = new Reconciler({ repo: this.repo, events: this.events, sink: (lab, phase) => this.sink(lab, phase), changed: (lab, touched) => this.hub.push(lab, touched ? { touched } : {}) });
+    this.reconciler = new Reconciler({ repo: this.repo, events: this.events, sink: (lab, phase) => this.sink(lab, phase), flush: () => this.flushCommands(), changed: (lab, touched) => this.hub.push(lab, touched ? { touched } : {}) });
   }
 
   /** Emits what other processes (the CLI) write to the store, as if it happened here (the server calls this). */
@@ -146,9 +148,24 @@ export class Labs implements LabsService {
   /** Logs a command run for a lab, and tells every listener. */
   private sink(lab: string, phase: () => CommandLogEntry['phase']): CommandSink {
     return (e) => {
-      const entry = this.store.addCommand({ lab, at: new Date().toISOString(), argv: e.argv, ...(e.stdin ? { stdin: e.stdin } : {}), exitCode: e.exitCode, stderr: e.stderr, durationMs: e.durationMs, phase: phase() });
+      this.unlogged.push({ lab, at: new Date().toISOString(), argv: e.argv, ...(e.stdin ? { stdin: e.stdin } : {}), exitCode: e.exitCode, stderr: e.stderr, durationMs: e.durationMs, phase: phase() });
+      if (this.unlogged.length === 1) setImmediate(() => this.flushCommands());
+    };
+  }
+
+  /**
+   * Writes the commands logged since the last write, in one transaction, and tells every
+   * listener. Commands reported in one turn of the event loop (a batch's lines, a round's
+   * batches) share a commit: one per command cost more than the kernel work of a large apply.
+   * The reconciler calls it when an operation ends, so nothing waits past it.
+   */
+  private flushCommands(): void {
+    const list = this.unlogged;
+    if (list.length === 0) return;
+    this.unlogged = [];
+    for (const entry of this.store.addCommands(list)) {
       this.sync.ownCommand(entry.seq);
       this.events.emit('command', entry);
-    };
+    }
   }
 }

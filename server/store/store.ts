@@ -96,6 +96,20 @@ export class Store {
     return (this.sql('SELECT * FROM labs ORDER BY name').all() as RawLab[]).map(toListedRow);
   }
 
+  /**
+   * Every lab's name, host and applied revision, without reading (and checking) its topology:
+   * what the checks that look at other labs need, at a cost that does not grow with their size.
+   */
+  labHosts(): { name: string; hostNetns: string; appliedRev: number | null }[] {
+    return this.sql('SELECT name, host_netns AS hostNetns, applied_rev AS appliedRev FROM labs ORDER BY name').all() as { name: string; hostNetns: string; appliedRev: number | null }[];
+  }
+
+  /** The lab as listLabs shows it (a broken one with state 'broken'), or null. */
+  listedLab(name: string): LabRow | null {
+    const r = this.sql('SELECT * FROM labs WHERE name = ?').get(name) as RawLab | undefined;
+    return r ? toListedRow(r) : null;
+  }
+
   getLab(name: string): LabRow | null {
     const r = this.sql('SELECT * FROM labs WHERE name = ?').get(name) as RawLab | undefined;
     return r ? toRow(r) : null;
@@ -205,8 +219,16 @@ export class Store {
 
   /** Written before an operation's first command runs: the object's identity before it exists. */
   journal(applyId: number, lab: string, step: number, op: Op): void {
-    const netns = op.type === 'netns.add' ? op.ns : null;
-    this.sql('INSERT INTO journal (apply_id, lab, step, op, netns, at) VALUES (?, ?, ?, ?, ?, ?)').run(applyId, lab, step, JSON.stringify(op), netns, now());
+    this.journalMany(applyId, lab, [{ step, op }]);
+  }
+
+  /** Journals several operations in one transaction (the steps a round of the driver starts). */
+  journalMany(applyId: number, lab: string, steps: { step: number; op: Op }[]): void {
+    const insert = this.sql('INSERT INTO journal (apply_id, lab, step, op, netns, at) VALUES (?, ?, ?, ?, ?, ?)');
+    const at = now();
+    this.db.transaction(() => {
+      for (const { step, op } of steps) insert.run(applyId, lab, step, JSON.stringify(op), op.type === 'netns.add' ? op.ns : null, at);
+    })();
   }
 
   /** The operations an unfinished apply journaled, in order; an unreadable row vouches for nothing. */
@@ -235,6 +257,11 @@ export class Store {
   }
 
   // --- the command log ---------------------------------------------------------------------
+
+  /** Logs many commands in one transaction (one commit, not one per command). */
+  addCommands(list: Omit<CommandLogEntry, 'seq'>[]): CommandLogEntry[] {
+    return this.db.transaction(() => list.map((e) => this.addCommand(e)))();
+  }
 
   addCommand(e: Omit<CommandLogEntry, 'seq'>): CommandLogEntry {
     const r = this.sql('INSERT INTO commands (lab, at, argv, stdin, exit_code, stderr, duration_ms, phase) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')

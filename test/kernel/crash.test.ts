@@ -106,7 +106,7 @@ function pointsOf(trace: string): string[] {
   const procs = trace.split('\n').filter((l) => l.startsWith('[proc] '));
   return procs.flatMap((l, i) => {
     const n = i + 1;
-    const lines = /nslab-nsctl run <<(\d+)$/.exec(l);
+    const lines = /nslab-nsctl (?:run|ip \d+) <<(\d+)$/.exec(l);
     return [`${n}`, `${n}:during`, ...Array.from({ length: lines ? Number(lines[1]) : 0 }, (_, k) => `${n}:line:${k}`)];
   });
 }

@@ -7,7 +7,7 @@ import { netnsMark } from '@/lib/names';
 import { commandsFor, usernsPath, type Op } from '@/lib/ops';
 import { runOpsTolerant } from '@/server/kernel/driver';
 import { runArgv } from '@/server/kernel/exec';
-import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from '@/server/kernel/nsctl';
+import { NSCTL_PATH, nsctlUsable, parseNsctlIp, parseNsctlMarks } from '@/server/kernel/nsctl';
 import { observe } from '@/server/kernel/observer';
 import { ensureUsernsSupport } from '@/server/kernel/userns';
 import { removeNamespaces, sh, uniqueLab } from './helpers';
@@ -116,5 +116,56 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     }
     expect(marks.has(`${lab}-missing`)).toBe(false);
     expect(marks.get(names[1]!)).toMatchObject({ forwarding: true });
+  });
+
+  it('runs the ip batches of many namespaces as nsenter … ip -batch does: the same kernel, the same failures', async () => {
+    ensureUsernsSupport();
+    const lab = uniqueLab('x');
+    made.push(`${lab}-`);
+    const [a, b, h] = ['a', 'b', 'h'].map((n) => `${lab}-${n}`) as [string, string, string];
+    const build: Op[] = [
+      ...[a, b, h].map((ns, i): Op => ({ type: 'netns.add', ns, mark: netnsMark(lab, `n${i}`) })),
+      { type: 'bridge.add', ns: h, name: 'br0', mark: `nslab:${lab}:bridge:br0` },
+      { type: 'link.set', ns: h, name: 'br0', up: true },
+      ...[a, b].map((ns, i): Op => ({ type: 'veth.add', ns: h, name: `v${i}`, peerNs: ns, peerName: 'eth0', mark: `nslab:${lab}:link:l${i}` })),
+      ...[a, b].flatMap((ns, i): Op[] => [
+        { type: 'link.set', ns: h, name: `v${i}`, master: 'br0', up: true },
+        { type: 'addr.add', ns, dev: 'eth0', cidr: `10.7.0.${i + 2}/24` },
+        { type: 'link.set', ns, name: 'eth0', up: true },
+        { type: 'route.add', ns, route: { dst: 'default', via: '10.7.0.1' } },
+      ]),
+      // fails in the middle of a's batch, and in a namespace that is not there
+      { type: 'addr.add', ns: a, dev: 'nope0', cidr: '10.7.1.2/24' },
+      { type: 'addr.add', ns: `${lab}-missing`, dev: 'eth0', cidr: '10.7.1.3/24' },
+    ];
+    const seen: Record<Path, { failures: string[]; logged: string[]; kernel: unknown }> = { nsctl: { failures: [], logged: [], kernel: null }, sh: { failures: [], logged: [], kernel: null } };
+    for (const path of ['sh', 'nsctl'] as const) {
+      use(path);
+      const logged: string[] = [];
+      const failures = await runOpsTolerant(build, (e) => logged.push(`${e.exitCode === 0 ? 'ok' : 'failed'} ${e.argv.join(' ')}${e.stderr ? `: ${e.stderr}` : ''}`));
+      const kernel = await observe([a, b, h]);
+      // veths get random MAC addresses, and the traffic counters differ (IPv6 autoconfiguration)
+      seen[path] = { failures, logged: logged.sort(), kernel: JSON.parse(JSON.stringify(kernel, (k, v) => (k === 'mac' || /^(rx|tx)[A-Z]/.test(k) ? undefined : v))) };
+      // removed through the same path: nslab-nsctl deletes the namespaces as ip netns del does
+      expect(await runOpsTolerant([a, b, h].map((ns): Op => ({ type: 'netns.del', ns })))).toEqual([]);
+      expect((await observe([a, b, h])).namespaces).toEqual({});
+      // and deleting them again is "already gone" through both paths
+      expect(await runOpsTolerant([{ type: 'netns.del', ns: a }])).toEqual([]);
+    }
+    expect(seen.nsctl).toEqual(seen.sh);
+    expect(seen.nsctl.failures).toHaveLength(2);
+    expect(seen.nsctl.failures.join('\n')).toMatch(/nope0/);
+    expect(seen.nsctl.failures.join('\n')).toMatch(/missing/);
+    expect(Object.keys((seen.nsctl.kernel as { namespaces: object }).namespaces).sort()).toEqual([a, b, h].sort());
+  });
+
+  it('refuses ip batches with a namespace or a line it does not run', async () => {
+    ensureUsernsSupport();
+    const res = await runArgv(['perl', NSCTL_PATH, 'ip', '2'], { stdin: ['../etc\tlink show', 'x\tlink set dev lo alias "a;b"', 'x\tlink\tshow'].join('\n') + '\n' });
+    expect(res.exitCode).toBe(0);
+    const out = parseNsctlIp(res.stdout);
+    expect(out.get(0)?.stderr).toMatch(/refused namespace/);
+    expect(out.get(1)?.stderr).toMatch(/refused line/);
+    expect(out.get(2)?.stderr).toBe('Cannot open network namespace "x": No such file or directory\n');
   });
 });

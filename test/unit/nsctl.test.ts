@@ -32,8 +32,14 @@ describe('nsctlCan', () => {
     expect(nsctlCan(nsfile(argv))).toBe(false);
   });
 
-  it('never runs other tools', () => {
-    expect(nsctlCan({ tool: 'ip', ns: '', args: ['netns', 'del', 'a'] })).toBe(false);
+  it('runs `ip netns del NAME` of this machine\'s namespace, and no other command of another tool', () => {
+    expect(nsctlCan({ tool: 'ip', ns: '', args: ['netns', 'del', 'a'] })).toBe(true);
+    expect(nsctlLine({ tool: 'ip', ns: '', args: ['netns', 'del', 'a'] })).toBe('-\tip\tnetns\tdel\ta');
+    for (const args of [['netns', 'del', '../a'], ['netns', 'del', 'a/b'], ['netns', 'add', 'a'], ['netns', 'del', 'a', 'b'], ['link', 'del', 'a'], ['netns', 'del', '.x']]) {
+      expect(nsctlCan({ tool: 'ip', ns: '', args }), args.join(' ')).toBe(false);
+    }
+    expect(nsctlCan({ tool: 'ip', ns: 'H', args: ['netns', 'del', 'a'] })).toBe(false);
+    expect(nsctlCan({ tool: 'nft', ns: '', args: ['-f', '-'], stdin: '' } as Command)).toBe(false);
   });
 
   it('writes a line with the only-if-mounted flag first', () => {

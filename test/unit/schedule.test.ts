@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '@/lib/compile';
 import type { KernelState } from '@/lib/kernel-state';
 import { commandsFor, type Command, type Op, type Plan } from '@/lib/ops';
-import { plan } from '@/lib/plan';
+import { destroyPlan, plan } from '@/lib/plan';
 import { parseTopologyText } from '@/lib/validate';
-import { batchable, dependencies, nextRound, type Batch, type Job } from '@/server/kernel/schedule';
+import { batchable, dependencies, mustWait, nextRound, type Batch, type Job } from '@/server/kernel/schedule';
 import { run } from './kernel-sim';
 
 const seed = (() => {
@@ -26,12 +26,12 @@ function jobsOf(p: Plan): Job[] {
 }
 
 /** Runs the scheduler to the end, as the driver does when every command succeeds. */
-function rounds(jobs: Job[], deps = dependencies(jobs)): Batch[][] {
+function rounds(jobs: Job[], deps = dependencies(jobs), nsctlDeletes = false): Batch[][] {
   const done = new Set<number>();
   const out: Batch[][] = [];
   let pending = jobs;
   while (pending.length) {
-    const round = nextRound(pending, deps, done);
+    const round = nextRound(pending, deps, done, { nsctlDeletes });
     if (!round.length) throw new Error('the scheduler is stuck');
     out.push(round);
     for (const b of round) for (const j of b.jobs) done.add(j.id);
@@ -39,6 +39,23 @@ function rounds(jobs: Job[], deps = dependencies(jobs)): Batch[][] {
   }
   return out;
 }
+
+/** Everything each job waits for, directly or through others. */
+function closure(deps: number[][]): number[][] {
+  const all: Set<number>[] = [];
+  deps.forEach((d, i) => {
+    const s = new Set<number>();
+    for (const k of d) {
+      s.add(k);
+      for (const x of all[k] ?? []) s.add(x);
+    }
+    all[i] = s;
+  });
+  return all.map((s) => [...s].sort((a, b) => a - b));
+}
+
+/** The reference: each pair of jobs judged by the pairwise rule alone. */
+const pairwise = (jobs: Job[]) => jobs.map((l, i) => jobs.slice(0, i).filter((e) => mustWait(e, l)).map((e) => e.id));
 
 const show = (r: Batch[][]) => r.map((round) => round.map((b) => `${b.key}[${b.jobs.map((j) => j.id).join(',')}]`).join(' '));
 const job = (id: number, cmd: Command, op: Op = { type: 'netns.del', ns: cmd.ns }): Job => ({ id, step: id, op, cmd });
@@ -89,13 +106,29 @@ describe('rounds', () => {
     }
   });
 
-  it('destroy: a delete of a link or a namespace waits for every command before it (but the user namespace files of other namespaces)', () => {
+  it('destroy: a delete of a link or a namespace waits for every command before it (but the user namespace files, and the deletes, of other namespaces)', () => {
     const jobs = jobsOf(plan('seed', empty(), applied));
-    const deps = dependencies(jobs);
+    const waits = closure(dependencies(jobs));
     const deletes = jobs.filter((j) => 'args' in j.cmd && j.cmd.args[1] === 'del' && (j.cmd.args[0] === 'link' || j.cmd.args[0] === 'netns'));
     expect(deletes.length).toBeGreaterThan(0);
+    const netnsDel = (j: Job) => ('args' in j.cmd && j.cmd.args[0] === 'netns' && j.cmd.args[1] === 'del' ? j.cmd.args[2] : null);
     const otherFiles = (j: Job, d: Job) => j.cmd.tool === 'nsfile' && 'args' in d.cmd && j.cmd.netns !== d.cmd.args[2];
-    for (const d of deletes) expect(deps[d.id]).toEqual(jobs.slice(0, d.id).filter((j) => !otherFiles(j, d)).map((j) => j.id));
+    const otherDeletes = (j: Job, d: Job) => netnsDel(j) !== null && netnsDel(d) !== null && netnsDel(j) !== netnsDel(d);
+    for (const d of deletes) expect(waits[d.id]).toEqual(jobs.slice(0, d.id).filter((j) => !otherFiles(j, d) && !otherDeletes(j, d)).map((j) => j.id));
+  });
+
+  it('with nslab-nsctl, the namespace deletes of a destroy share its processes with the user namespace files, by namespace', () => {
+    const jobs = jobsOf(plan('seed', empty(), applied));
+    const r = rounds(jobs, dependencies(jobs), true);
+    const all = r.flat();
+    const keyOf = new Map(all.flatMap((b) => b.jobs.map((j) => [j.id, b.key] as const)));
+    for (const j of jobs) {
+      const ns = j.cmd.tool === 'nsfile' ? j.cmd.netns : j.cmd.args[0] === 'netns' ? j.cmd.args[2] : null;
+      if (ns === null || ns === undefined) continue;
+      expect(keyOf.get(j.id), `${j.id}`).toMatch(/^nsfile:/);
+      const del = jobs.find((d) => d.cmd.tool === 'ip' && d.cmd.args[0] === 'netns' && d.cmd.args[2] === ns);
+      expect(keyOf.get(j.id)).toBe(keyOf.get(del!.id));
+    }
   });
 });
 
@@ -119,9 +152,10 @@ describe('dependencies', () => {
       job(4, ip('Q', 'link', 'add', 'name', 'v1', 'type', 'veth', 'peer', 'name', 'eth1', 'netns', 'P')),
       job(5, ip('H', 'link', 'add', 'name', 'v2', 'type', 'veth', 'peer', 'name', 'eth2', 'netns', 'P')),
     ]);
-    expect(deps[3]).toEqual([0, 2]);
-    expect(deps[4]).toEqual([0]); // nor for another veth created into P from elsewhere
-    expect(deps[5]).toEqual([0, 3]); // but for the earlier commands of its own namespace
+    const waits = closure(deps);
+    expect(waits[3]).toEqual([0, 1, 2]); // eth0 up names its peer (1 only through 2)
+    expect(waits[4]).toEqual([0]); // nor for another veth created into P from elsewhere
+    expect(waits[5]).toEqual([0, 1, 2, 3]); // but for the earlier commands of its own namespace
   });
 
   it('a forwarding sysctl in NS waits only for NS to exist', () => {
@@ -152,5 +186,59 @@ describe('batchable and nextRound', () => {
   it('unless nothing else could run', () => {
     const jobs = [job(1, ip('A', 'link', 'set', 'dev', 'lo', 'up')), job(2, ip('A', 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0'))];
     expect(show([nextRound(jobs, [[], [], [0]], new Set())])).toEqual(['ip:A[1]']);
+  });
+});
+
+describe('dependencies leave out only what is implied', () => {
+  // Random command sequences over a few namespaces: plain commands, veths created into another
+  // namespace (with repeated peer names), namespace creation and deletion, namespace files,
+  // forwarding sysctls and link deletes. What each job waits for, directly or through others,
+  // must be exactly what the pairwise rule gives.
+  const pick = <T,>(r: () => number, xs: T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const random = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  it.each(Array.from({ length: 60 }, (_, k) => k + 1))('sequence %i', (seed) => {
+    const r = random(seed);
+    const nss = ['H', 'A', 'B', 'P'];
+    const cmds: Command[] = Array.from({ length: 40 }, () => {
+      const ns = pick(r, nss);
+      const other = pick(r, nss);
+      const name = pick(r, ['eth0', 'eth1', 'v0']);
+      switch (pick(r, ['plain', 'plain', 'plain', 'veth', 'veth', 'netns', 'file', 'sysctl', 'del', 'named'])) {
+        case 'veth':
+          return ip(ns, 'link', 'add', 'name', `v${Math.floor(r() * 9)}`, 'type', 'veth', 'peer', 'name', name, 'netns', other);
+        case 'netns':
+          return ip('', 'netns', pick(r, ['add', 'del']), other);
+        case 'file':
+          return { tool: 'nsfile', ns: '', netns: other, argv: ['rm', '-f', `/run/netns/${other}`] } as Command;
+        case 'sysctl':
+          return ip('', 'netns', 'exec', other, 'sysctl', '-w', 'net.ipv4.ip_forward=1');
+        case 'del':
+          return r() < 0.3 ? ip(ns, 'link', 'del', 'dev', name) : ip(ns, 'addr', 'add', '10.0.0.2/24', 'dev', name);
+        case 'named':
+          return ip(ns, 'link', 'set', 'dev', name, 'up');
+        default:
+          return ip(ns, 'link', 'set', 'dev', 'lo', 'up');
+      }
+    });
+    const jobs = cmds.map((c, i) => job(i, c));
+    expect(closure(dependencies(jobs))).toEqual(closure(pairwise(jobs)));
+  });
+
+  it('on the create, change and destroy plans of a 60-namespace star', () => {
+    const nodes: string[] = [];
+    const lines = ['name: star', 'nodes:', '  - { id: br0, kind: bridge, addresses: [10.0.0.1/24] }'];
+    const links = ['links:'];
+    for (let i = 1; i <= 60; i++) {
+      nodes.push(`  - { id: n${i}, kind: namespace, forwarding: ${i % 7 === 0}, routes: [{ to: default, via: 10.0.0.1 }] }`);
+      links.push(`  - { a: { node: n${i}, iface: eth0, addresses: [10.0.0.${i + 1}/24] }, b: { node: br0, iface: v${i} } }`);
+    }
+    const t = parseTopologyText([...lines, ...nodes, ...links].join('\n'));
+    if (!t.ok) throw new Error(JSON.stringify(t.problems));
+    const want = compile(t.topology, { hostNetns: 'H' }).desired;
+    const made = run(empty(), plan('star', want, empty()).steps.map((s) => s.op));
+    for (const p of [plan('star', want, empty()), plan('seed', desired, made), destroyPlan('star', made)]) {
+      const jobs = jobsOf(p);
+      expect(closure(dependencies(jobs))).toEqual(closure(pairwise(jobs)));
+    }
   });
 });

@@ -102,6 +102,7 @@ describe('validate: text input', () => {
   it.each([
     ['a YAML syntax error', 'name: lab1\nnodes: [ {id: A, kind: namespace\n', 'is not valid YAML/JSON (line'],
     ['a duplicate key', 'name: lab1\nname: lab2\n', 'is not valid YAML/JSON'],
+    ['a duplicate key in JSON', '{"name": "lab1", "nodes": [], "name": "lab2"}', 'is not valid YAML/JSON'],
     ['a list instead of a mapping', '- name: lab1\n', 'must hold a mapping'],
     ['an unclosed quote', 'name: "lab1\nnodes: []\n', 'is not valid YAML/JSON'],
   ])('%s', (_name, text, fragment) => {
