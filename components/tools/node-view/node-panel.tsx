@@ -1,10 +1,11 @@
 'use client';
-// The "Node" tab: the selected node's interfaces, routing table and neighbour table, live.
+// The "Node" tab: the selected node's interfaces, routing table, neighbour table and services, live.
 import { useEffect } from 'react';
 import type { ToolTabProps } from '../index';
 import { Pick } from '../pick';
 import { useShellNodePick } from '../use-lab-nodes';
 import { InterfacesTable, NeighboursTable, RoutesTable } from './node-tables';
+import { ServicesTable } from './services-table';
 import { useNodeView } from './use-node-view';
 
 export function NodePanel({ lab, selectedNodeId }: ToolTabProps) {
@@ -27,6 +28,7 @@ export function NodePanel({ lab, selectedNodeId }: ToolTabProps) {
           <InterfacesTable rows={view.interfaces} />
           <RoutesTable rows={view.routes} />
           <NeighboursTable rows={view.neighbours} />
+          {view.services && <ServicesTable rows={view.services} />}
         </div>
       )}
     </div>
