@@ -116,16 +116,22 @@ describe('services: the seed lab with a web server on the other machine', () => 
     expect(readdirSync(`/proc/${web.pid}/root/run/netns`)).toEqual([]);
     expect(procs.find((p) => p.cmd === 'sleep 600')?.ns).toBe(`${lab}-B`);
 
-    // the lab as it is: nothing to plan, services included
-    const again = await nslab('plan', file, '--host-netns', host);
+    // the lab as it is: nothing to plan, services included; status lists them per node
+    const again = await nslab('plan', file, '--host-netns', host, '--detailed-exitcode');
     expect(again.stdout).not.toContain('service');
+    expect(again.exitCode).toBe(0);
+    const status = await nslab('status', lab);
+    expect(status.stdout).toMatch(/\nremote .*\n(?:  .*\n)*  service python3 -m http\.server 8080: running\n/);
+    // (between two tries it runs for an instant)
+    expect(status.stdout).toMatch(/  service sh -c 'echo "no luck"; exit 3': (?:restarting \(code 3, \d+ restarts?\)|running \(\d+ restarts?\))\n/);
 
     // a supervisor killed with -9 takes its services along; the next apply brings them back
     const sup = record()!.pid;
     process.kill(sup, 'SIGKILL');
     await until('no service process left', () => processesIn(inodes).length === 0);
-    const replanned = await nslab('plan', file, '--host-netns', host);
+    const replanned = await nslab('plan', file, '--host-netns', host, '--detailed-exitcode');
     expect(replanned.stdout).toContain('+ service remote: python3 -m http.server 8080');
+    expect(replanned.exitCode).toBe(2);
     expect((await nslab('apply', file, '--host-netns', host)).exitCode).toBe(0);
     await until('the services back', () => record()?.pid !== sup && states()['B sleep 600'] === 'running' && processesIn(inodes).some((p) => p.cmd === 'sleep 600'));
 
