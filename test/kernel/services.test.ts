@@ -2,11 +2,12 @@
 // with a web server in `remote`; curl from A reaches it through NAT; the services run confined
 // (nobody, in their node's namespace, without the namespace files); every state (running,
 // exited, restarting) is stopped by destroy, after which no process is in any of the lab's
-// namespaces; a supervisor killed with -9 takes its services along and the next apply brings
-// them back.
+// namespaces; a supervisor killed with -9 takes its services along and the next apply (or a
+// server's start) brings them back.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServicesRecord } from '@/server/services/supervisor';
+import { createLabsService } from '@/server/labs/service';
 import { isAlive } from '@/server/tools/processes';
 import { netnsList, nslabIn, removeNamespaces, rmHome, SEED, tempHome, writeVariant } from './cli-helpers';
 
@@ -134,6 +135,17 @@ describe('services: the seed lab with a web server on the other machine', () => 
     expect(replanned.exitCode).toBe(2);
     expect((await nslab('apply', file, '--host-netns', host)).exitCode).toBe(0);
     await until('the services back', () => record()?.pid !== sup && states()['B sleep 600'] === 'running' && processesIn(inodes).some((p) => p.cmd === 'sleep 600'));
+
+    // a server starting (its recovery) adopts a live supervisor as it is, and starts one that died
+    const labs = createLabsService({ home });
+    const live = record()!.pid;
+    await labs.recoverAll();
+    expect(record()!.pid).toBe(live);
+    process.kill(live, 'SIGKILL');
+    await until('no service process left', () => processesIn(inodes).length === 0);
+    await labs.recoverAll();
+    await until('the services back after recovery', () => record()?.pid !== live && states()['B sleep 600'] === 'running' && processesIn(inodes).some((p) => p.cmd === 'python3 -m http.server 8080'));
+    await labs.close();
 
     // destroy: no process is left in any of the lab's namespaces
     const supervisor = record()!.pid;
