@@ -197,6 +197,8 @@ test('7. a service in remote (its `run`): the Node view shows it running with it
   await expect(services).toContainText('Serving HTTP on 0.0.0.0 port 8080');
   await expect.poll(async () => (await nslab('exec', LAB, 'A', '--', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', 'http://203.0.113.2:8080/')).stdout, { timeout: 20_000 }).toBe('200');
   await expect(services).toContainText('"GET / HTTP/1.1" 200');
+  await page.locator('[data-path="nodes[4].run"]').scrollIntoViewIfNeeded();
+  await expect(page.locator('[data-path="nodes[4].run"]')).toHaveValue('python3 -m http.server 8080');
   await page.screenshot({ path: info.outputPath('services-node-view-1280x800.png') });
 });
 

@@ -25,10 +25,10 @@ export function NodePanel({ lab, selectedNodeId }: ToolTabProps) {
       {(error ?? view?.error) && <p className="tool-error" role="alert">{error ?? view?.error}</p>}
       {view && !view.error && (
         <div className="node-tables">
+          {view.services && <ServicesTable rows={view.services} />}
           <InterfacesTable rows={view.interfaces} />
           <RoutesTable rows={view.routes} />
           <NeighboursTable rows={view.neighbours} />
-          {view.services && <ServicesTable rows={view.services} />}
         </div>
       )}
     </div>
