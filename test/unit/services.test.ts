@@ -8,7 +8,9 @@ import { shellQuote } from '@/lib/ops';
 import { plan } from '@/lib/plan';
 import { renderPlan } from '@/lib/plan-text';
 import { serviceChanges, servicesOf, splitCommand, stateText } from '@/lib/services';
+import { requests, type RequestName } from '@/lib/protocol';
 import { checkTopology } from '@/lib/validate';
+import { answer } from '@/server/register';
 import { seedText } from './export-fixtures';
 
 const COMMANDS = [
@@ -116,4 +118,15 @@ it('states read as a person says them', () => {
   expect(stateText({ state: 'exited', code: 0, signal: null, restarts: 0 })).toBe('exited (code 0)');
   expect(stateText({ state: 'restarting', code: 3, signal: null, restarts: 2 })).toBe('restarting (code 3, 2 restarts)');
   expect(stateText({ state: 'stopped', code: null, signal: 'SIGTERM', restarts: 1 })).toBe('stopped (signal SIGTERM, 1 restart)');
+});
+
+it('no request a seat may send carries a topology: a student never makes the server start a program', async () => {
+  const carrying = (Object.keys(requests) as RequestName[]).filter((n) => {
+    const schema = requests[n].schema as unknown as { shape?: Record<string, unknown> };
+    return !!schema.shape && 'topology' in schema.shape;
+  });
+  expect(carrying).toEqual(expect.arrayContaining(['lab:create', 'lab:save']));
+  for (const n of carrying) expect([n, requests[n].role]).toEqual([n, 'instructor']);
+  const refused = await answer('seat', 'lab:save', () => { throw new Error('the handler ran'); }, { topology: lab(['python3 -m http.server 80']), rev: 1 }, 'seed');
+  expect(refused).toMatchObject({ ok: false, code: 'forbidden' });
 });
