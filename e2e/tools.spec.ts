@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { io } from 'socket.io-client';
-import { BASE, createAppliedSeedLab, deleteLab, HOME, login, sh } from './helpers';
+import { BASE, call, createAppliedSeedLab, deleteLab, HOME, login, nslab, sh } from './helpers';
 
 const LAB = 'e2etools';
 const ns = (node: string) => `${LAB}-${node}`;
@@ -177,6 +177,29 @@ test('6. the terminal is confined to A (after the neighbour tests: its ping fill
   expect((await sh('ip', ['-n', ns('A'), '-br', 'addr', 'show', 'dev', 'eth0'])).stdout).toContain('10.0.0.9/24');
   await sh('ip', ['-n', ns('A'), 'addr', 'del', '10.0.0.9/24', 'dev', 'eth0']);
   expect((await sh('ip', ['netns', 'list'])).stdout).toContain(ns('B'));
+});
+
+test('7. a service in remote (its `run`): the Node view shows it running with its last output lines, live; a request from A adds one', async ({ page }, info) => {
+  const opened = await call('lab:open', { name: LAB });
+  if (!opened.ok) throw new Error(opened.message);
+  const { topology, rev } = opened.snapshot.lab;
+  const nodes = topology.nodes.map((n) => (n.id === 'remote' ? { ...n, run: ['python3 -m http.server 8080'] } : n));
+  const saved = await call('lab:save', { topology: { ...topology, nodes }, rev });
+  if (!saved.ok) throw new Error(saved.message);
+  const applied = await call('lab:apply', { name: LAB, rev: saved.lab.rev });
+  expect(applied.ok && applied.result.ok && applied.result.plan.services).toEqual(['+ service remote: python3 -m http.server 8080']);
+
+  await openEditor(page);
+  await page.locator('.react-flow__node[data-id="remote"]').click();
+  await dockTab(page, 'Node');
+  const services = page.getByRole('table', { name: 'services' });
+  await expect(services.locator('tr[data-state="running"]')).toContainText('python3 -m http.server 8080');
+  await expect(services).toContainText('Serving HTTP on 0.0.0.0 port 8080');
+  await expect.poll(async () => (await nslab('exec', LAB, 'A', '--', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', 'http://203.0.113.2:8080/')).stdout, { timeout: 20_000 }).toBe('200');
+  await expect(services).toContainText('"GET / HTTP/1.1" 200');
+  await page.locator('[data-path="nodes[4].run"]').scrollIntoViewIfNeeded();
+  await expect(page.locator('[data-path="nodes[4].run"]')).toHaveValue('python3 -m http.server 8080');
+  await page.screenshot({ path: info.outputPath('services-node-view-1280x800.png') });
 });
 
 test('terminals only for clients holding the access token', async () => {

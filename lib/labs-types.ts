@@ -75,6 +75,8 @@ export interface PlanView extends Plan {
   text: string;
   /** objects nslab did not make that this plan takes over (an `adopt: true` lab): applying needs the user's confirmation */
   takeovers: string[];
+  /** services to start (`+ service A: cmd`) or stop (`- service …`) after the kernel changes (lib/services.ts) */
+  services?: string[];
 }
 
 export interface LiveState {

@@ -7,13 +7,16 @@ export const ACTION_SYMBOL: Record<Action, string> = { create: '+', update: '~',
 
 const VERB: Record<Action, string> = { create: 'create', update: 'update', delete: 'destroy', replace: 'replace' };
 
-export function summaryLine(plan: Plan): string {
-  if (!plan.steps.length && !plan.conflicts.length) return 'No changes. The kernel matches the lab.';
+export function summaryLine(plan: Plan, services: string[] = []): string {
+  const start = services.filter((l) => l.startsWith('+')).length;
+  const svc = services.length ? ` Services: ${start} to start, ${services.length - start} to stop.` : '';
+  if (!plan.steps.length && !plan.conflicts.length) return services.length ? `No kernel changes.${svc}` : 'No changes. The kernel matches the lab.';
   const { add, change, destroy } = plan.summary;
-  return `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`;
+  return `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.${svc}`;
 }
 
-export function renderPlan(plan: Plan): string {
+/** `services`: the plan's service lines (lib/services.ts serviceChanges), run after the kernel changes. */
+export function renderPlan(plan: Plan, services: string[] = []): string {
   const out: string[] = [];
   if (plan.changes.length) {
     out.push(`Lab ${plan.lab}: nslab will make these changes (+ create, ~ update, - destroy, -/+ replace):`, '');
@@ -28,7 +31,12 @@ export function renderPlan(plan: Plan): string {
     for (const c of plan.conflicts) out.push(`  ! ${c.message}`);
     out.push('');
   }
-  out.push(summaryLine(plan));
+  if (services.length) {
+    out.push(`Services of lab ${plan.lab} (started once the lab is up, stopped before it is destroyed):`, '');
+    for (const l of services) out.push(`  ${l}`);
+    out.push('');
+  }
+  out.push(summaryLine(plan, services));
   return out.join('\n');
 }
 

@@ -7,8 +7,9 @@ import { shortHash } from './names';
 import type { Plan } from './ops';
 import { renderPlan, takeovers } from './plan-text';
 
-export function planView(p: Plan, observed: KernelState): PlanView {
-  return { ...p, fingerprint: shortHash(JSON.stringify(p.steps.map((s) => s.op))), text: renderPlan(p), takeovers: takeovers(p, observed) };
+/** `services`: the service lines (lib/services.ts serviceChanges); not kernel steps, so not in the fingerprint. */
+export function planView(p: Plan, observed: KernelState, services: string[] = []): PlanView {
+  return { ...p, fingerprint: shortHash(JSON.stringify(p.steps.map((s) => s.op))), text: renderPlan(p, services), takeovers: takeovers(p, observed), ...(services.length ? { services } : {}) };
 }
 
 /** Refuses a plan with foreign objects in the way, or one that takes objects over unconfirmed. */

@@ -4,8 +4,9 @@
 import { z } from 'zod';
 import type { PacketSummary } from './pcap';
 import type { LinkRate } from './rates';
+import type { ServiceStatus } from './services';
 
-export type { PacketSummary, LinkRate };
+export type { PacketSummary, LinkRate, ServiceStatus };
 
 /** tcpdump filter words: a conservative allow-list, no word may start with '-' (never an option). */
 export const CAPTURE_FILTER = /^[A-Za-z0-9 .:/()!&|=<>\[\]_]*$/;
@@ -67,6 +68,8 @@ export interface NodeView {
   interfaces: IfaceRow[];
   routes: RouteRow[];
   neighbours: NeighRow[];
+  /** the node's services (its `run`) as the lab's supervisor reports them; absent when it has none */
+  services?: ServiceStatus[];
   /** set when the namespace could not be read (e.g. the lab is not applied) */
   error?: string;
 }

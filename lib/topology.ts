@@ -2,6 +2,7 @@
 // The same zod schema checks files, socket payloads and editor forms.
 import { z } from 'zod';
 import { ipv4Number, parseCidr } from './addr';
+import { runSchema } from './services';
 
 /** Lab ids become part of namespace names and nft table names. */
 export const LAB_NAME = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -84,6 +85,8 @@ export const namespaceNodeSchema = z.strictObject({
   forwarding: z.boolean().optional(),
   routes: z.array(routeSchema).optional(),
   nat: z.array(natSchema).optional(),
+  /** services: command lines run in this namespace once the lab is up (lib/services.ts) */
+  run: runSchema.optional(),
 });
 
 export const bridgeNodeSchema = z.strictObject({

@@ -22,10 +22,10 @@ fi
 
 # iproute2 (ip), nftables (nft, for NAT), iputils-ping, procps (sysctl), tcpdump (captures),
 # traceroute, util-linux (nsenter, setpriv, unshare), perl-base (nslab-nsctl; part of every
-# Debian, listed so a trimmed image gets it); the tests also drive Debian's Chromium and make a
-# certificate with openssl.
+# Debian, listed so a trimmed image gets it); the tests also drive Debian's Chromium, make a
+# certificate with openssl, and serve (python3) and fetch (curl) through a lab's NAT.
 pkgs="iproute2 nftables iputils-ping procps tcpdump traceroute util-linux perl-base"
-[ "$test" = 1 ] && pkgs="$pkgs chromium fonts-dejavu-core openssl python3"
+[ "$test" = 1 ] && pkgs="$pkgs chromium fonts-dejavu-core openssl python3 curl"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

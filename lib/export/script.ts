@@ -6,6 +6,7 @@ import { type KernelState, type KNamespace } from '../kernel-state';
 import { idmapHelper } from '../idmap';
 import { argvOf, commandsFor, FORWARDING_KEY, IDMAP_DIR, NETNS_DIR, nsfileLine, shellQuote, USERNS_DIR, type Command, type Op } from '../ops';
 import { plan } from '../plan';
+import { servicesOf, serviceScriptLines } from '../services';
 import { HOST_ID, type Topology } from '../topology';
 
 export interface ScriptOptions {
@@ -195,7 +196,15 @@ function upBody(compiled: Compiled, names: Namer): string[] {
   return out;
 }
 
-function downBody(compiled: Compiled): string[] {
+/** Services (a node's `run`): started in the background once everything else is up. */
+function servicesUp(t: Topology, compiled: Compiled): string[] {
+  const lines = serviceScriptLines(t, compiled.nodeNs);
+  if (!lines.length) return [];
+  const title = 'Start the services in the background';
+  return ['', `# ${title}`, '#    Each runs in its namespace (as root here; nslab itself runs them as nobody); down stops them.', `say ${shellQuote([title])}`, ...lines];
+}
+
+function downBody(compiled: Compiled, t: Topology): string[] {
   const { hostNs, desired } = compiled;
   const out: string[] = [];
   let n = 0;
@@ -206,6 +215,12 @@ function downBody(compiled: Compiled): string[] {
     out.push(`# ${n}. ${title}`, `say ${shellQuote([`${n}. ${title}`])}`, ...lines);
   };
   const run = (op: Op) => commandsFor(op).flatMap(renderCommand);
+  // a namespace is deleted only by name: the processes in it (the services) are stopped first
+  const serviceNs = [...new Set(servicesOf(t).map((s) => compiled.nodeNs[s.node]!))];
+  step(
+    'Stop the services (every process in their namespaces)',
+    serviceNs.flatMap((s) => [`if [ -e /run/netns/${shellQuote([s])} ]; then ip netns pids ${shellQuote([s])} | xargs -r kill; fi`]),
+  );
   const own = hostNs === '' ? desired.namespaces[''] : undefined;
   if (own) {
     // Namespaces take everything inside them along; the machine's own namespace does not,
@@ -319,12 +334,13 @@ export function toScript(t: Topology, opts: ScriptOptions = {}): string {
     '  userns_support',
     '',
     ...indentBody(upBody(compiled, names)),
+    ...indentBody(servicesUp(t, compiled)),
     '',
     `  say ${shellQuote([`Lab ${lab} is up. Look around: ip netns list; ip -n NAMESPACE addr`])}`,
     '}',
     '',
     'down() {',
-    ...indentBody(downBody(compiled)),
+    ...indentBody(downBody(compiled, t)),
     '',
     `  say ${shellQuote([`Lab ${lab} is down.`])}`,
     '}',

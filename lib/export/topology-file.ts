@@ -11,7 +11,7 @@ type PlainMap = { [key: string]: Plain };
 const KEY_ORDER = {
   topology: ['name', 'description', 'adopt', 'host', 'nodes', 'links', 'layout'],
   host: ['netns', 'forwarding', 'routes', 'nat'],
-  node: ['id', 'kind', 'netns', 'role', 'label', 'forwarding', 'addresses', 'routes', 'nat'],
+  node: ['id', 'kind', 'netns', 'role', 'label', 'forwarding', 'addresses', 'routes', 'nat', 'run'],
   link: ['id', 'a', 'b'],
   endpoint: ['node', 'iface', 'addresses'],
   route: ['to', 'via', 'dev'],

@@ -15,7 +15,8 @@ export function progressLine(plan: PlanView, p: ApplyProgress): string | null {
   return null;
 }
 
-export function formatStatus(rec: LabRecord, live: LiveState): string {
+/** `services`: a line per service of a node, as the lab's supervisor reports them (server/services/). */
+export function formatStatus(rec: LabRecord, live: LiveState, services: (node: string) => string[] = () => []): string {
   const out: string[] = [];
   out.push(`lab ${rec.name}: ${rec.state} (revision ${rec.rev}${rec.appliedRev !== null ? `, applied ${rec.appliedRev}` : ''}), host: ${rec.hostNetns ? `namespace ${rec.hostNetns}` : 'this machine'}`);
   for (const node of Object.values(live.nodes).sort((a, b) => a.id.localeCompare(b.id))) {
@@ -34,6 +35,7 @@ export function formatStatus(rec: LabRecord, live: LiveState): string {
       out.push(`  ${l.name.padEnd(16)} ${state.padEnd(16)} ${l.addresses.join(' ')}${l.master ? `  port of ${l.master}` : ''}`);
     }
     if (ns && !bridge) for (const r of ns.routes) out.push(`  route ${r.dst}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+    for (const line of services(node.id)) out.push(`  ${line}`);
     for (const d of node.drift) out.push(`  drift: ${d}`);
   }
   out.push('');

@@ -94,7 +94,7 @@ program
     const p = await (await service()).planTopology(t, host);
     process.stdout.write(opts.json ? JSON.stringify(p, null, 2) + '\n' : p.text + '\n');
     if (p.conflicts.length) process.exitCode = 1;
-    else if (opts.detailedExitcode && p.steps.length > 0) process.exitCode = 2;
+    else if (opts.detailedExitcode && (p.steps.length > 0 || p.services?.length)) process.exitCode = 2;
   });
 
 program
@@ -131,7 +131,10 @@ program
     }
     const rec = labs.get(lab);
     const live = await labs.live(lab);
-    process.stdout.write(opts.json ? JSON.stringify({ ...rec, live }, null, 2) + '\n' : formatStatus(rec, live));
+    const { nodeServices } = await import('@/server/services/supervisor');
+    const { stateText } = await import('@/lib/services');
+    const services = (node: string) => nodeServices(lab, node).map((s) => `service ${s.command}: ${stateText(s)}`);
+    process.stdout.write(opts.json ? JSON.stringify({ ...rec, live }, null, 2) + '\n' : formatStatus(rec, live, services));
   });
 
 program

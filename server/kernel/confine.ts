@@ -47,6 +47,8 @@ import { diesWithServer } from './exec';
 export const CONFINED_UID = 65534;
 export const CONFINED_GID = 65534;
 const CAPS = '-all,+net_admin,+net_raw';
+/** Services (server/services/) may also listen on ports below 1024 (a web server on port 80), in their own namespace. */
+const SERVICE_CAPS = `${CAPS},+net_bind_service`;
 
 /** Paths hidden from confined processes, besides /run/netns and NSLAB_HOME. */
 const extraHidden = new Set<string>();
@@ -58,12 +60,13 @@ export function hideFromConfined(path: string): void {
 
 /**
  * Runs as root inside the new mount (and pid) namespace, before the drop to nobody.
- * $1: the node's user namespace file ('' = none); $2.. up to `--`: directories to hide; after
- * `--`: the command.
+ * $1: the capabilities to keep; $2: the node's user namespace file ('' = none); $3.. up to `--`:
+ * directories to hide; after `--`: the command.
  */
 const MOUNTS = `set -eu
-userns=$1
-shift
+caps=$1
+userns=$2
+shift 2
 if [ -n "$userns" ]; then exec 3<"$userns"; fi
 while [ "$1" != -- ]; do
   if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k,mode=0555,nosuid,nodev,noexec nslab-hidden "$1"; fi
@@ -83,7 +86,7 @@ umount -l /sys 2>/dev/null || true
 mount -t sysfs -o nosuid,nodev,noexec nslab-sys /sys
 cd /tmp
 set -- setpriv --reuid=${CONFINED_UID} --regid=${CONFINED_GID} --clear-groups --no-new-privs \\
-  --inh-caps=${CAPS} --ambient-caps=${CAPS} --bounding-set=${CAPS} \\
+  --inh-caps="$caps" --ambient-caps="$caps" --bounding-set="$caps" \\
   --pdeathsig SIGKILL -- sh -c 'exec 3<&-; "$@"; exit $?' nslab-init "$@"
 if [ -n "$userns" ]; then exec nsenter --user=/proc/self/fd/3 -- "$@"; fi
 exec "$@"`;
@@ -109,10 +112,11 @@ function usernsOf(netns: string): string {
 /**
  * The argv that runs `argv` confined to network namespace `netns` ('' = the namespace the caller
  * is in, i.e. this machine's own for the server): private pid and mount namespace, user nobody
- * with only CAP_NET_ADMIN and CAP_NET_RAW, no way to another namespace, dying with its starter.
+ * with only CAP_NET_ADMIN and CAP_NET_RAW (`service`: and CAP_NET_BIND_SERVICE), no way to another
+ * namespace, dying with its starter.
  * Give it a scrubbed environment too (the caller's env is not cleaned here).
  */
-export function confinedArgv(netns: string, argv: string[]): string[] {
+export function confinedArgv(netns: string, argv: string[], opts: { service?: boolean } = {}): string[] {
   if (!argv.length) throw new NslabError('invalid', 'no command to run');
   if (netns && (!NETNS_NAME.test(netns) || netns.length > 255)) {
     throw new NslabError('invalid', `"${netns}" is not a network namespace name`);
@@ -120,7 +124,7 @@ export function confinedArgv(netns: string, argv: string[]): string[] {
   return diesWithServer([
     ...(netns ? ['nsenter', `--net=/run/netns/${netns}`, '--'] : []),
     'unshare', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--ipc', '--',
-    'sh', '-c', MOUNTS, 'nslab-confine', usernsOf(netns), ...hiddenPaths(), '--', ...argv,
+    'sh', '-c', MOUNTS, 'nslab-confine', opts.service ? SERVICE_CAPS : CAPS, usernsOf(netns), ...hiddenPaths(), '--', ...argv,
   ]);
 }
 

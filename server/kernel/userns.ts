@@ -16,17 +16,20 @@ export function ensureUsernsSupport(): void {
   mkdirSync(IDMAP_DIR, { recursive: true, mode: 0o755 });
   const helpers: [string, string, number][] = (['uid', 'gid'] as const).map((kind) => [`${IDMAP_DIR}/new${kind}map`, idmapHelper(kind), 0o755]);
   if (nsctlUsable()) helpers.push([NSCTL_PATH, nsctlSource(), 0o700]);
-  for (const [path, text, mode] of helpers) {
-    let have = '';
-    try {
-      have = readFileSync(path, 'utf8');
-    } catch {
-      // not there yet
-    }
-    if (have !== text) writeFileSync(path, text, { mode });
-    chmodSync(path, mode);
-  }
+  for (const [path, text, mode] of helpers) installFile(path, text, mode);
   ready = true;
+}
+
+/** Writes a helper program nslab runs (in /run/nslab/bin), unless it is there already with this text. */
+export function installFile(path: string, text: string, mode: number): void {
+  let have = '';
+  try {
+    have = readFileSync(path, 'utf8');
+  } catch {
+    // not there yet
+  }
+  if (have !== text) writeFileSync(path, text, { mode });
+  chmodSync(path, mode);
 }
 
 /** Names in /run/nslab/userns (no process started). */

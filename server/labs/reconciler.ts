@@ -16,6 +16,8 @@ import { listNetns, observe } from '@/server/kernel/observer';
 import { listUserns } from '@/server/kernel/userns';
 import { ALL_LABS, busyMessage, type LockKind } from '@/server/store/locks';
 import type { LabRow } from '@/server/store/store';
+import { recoverServices, serviceLines } from '@/server/services/labs';
+import { ensureServices, labsWithServices, stopServices } from '@/server/services/supervisor';
 import { cleanAll } from './clean';
 import type { Reading } from './live-hub';
 import { recoverAllLabs, recoverLab } from './recovery';
@@ -79,7 +81,7 @@ export class Reconciler {
   async read(row: LabRow, topology: Topology): Promise<Reading> {
     const compiled = this.compileFor(row, topology);
     const observed = await this.observeLab(row, row.name, compiled.desired, compiled.hostNs);
-    return this.planFrom(row, compiled, observed);
+    return this.planFrom(row, compiled, observed, topology);
   }
 
   compileFor(row: LabRow, topology: Topology): Compiled {
@@ -87,8 +89,8 @@ export class Reconciler {
   }
 
   /** The plan from this observed state (the live hub's cache, or a fresh read). */
-  planFrom(row: LabRow, compiled: Compiled, observed: KernelState): Reading {
-    return { compiled, observed, plan: planView(makePlan(row.name, compiled.desired, observed), observed) };
+  planFrom(row: LabRow, compiled: Compiled, observed: KernelState, topology: Topology = row.topology): Reading {
+    return { compiled, observed, plan: planView(makePlan(row.name, compiled.desired, observed), observed, serviceLines(row.name, topology)) };
   }
 
   /** The plan for a lab's saved topology (or this one), or for destroying it. */
@@ -104,7 +106,7 @@ export class Reconciler {
     const hostNetns = this.repo.hostFor(t, opts.hostNetns);
     const compiled = compile(withHost(t, hostNetns), { hostNetns });
     const observed = await this.observeLab(this.store.getLab(t.name), t.name, compiled.desired, compiled.hostNs);
-    return planView(makePlan(t.name, compiled.desired, observed), observed);
+    return planView(makePlan(t.name, compiled.desired, observed), observed, serviceLines(t.name, t));
   }
 
   /**
@@ -117,7 +119,7 @@ export class Reconciler {
     const othersNeed = this.store.labHosts().some((l) => l.name !== row.name && l.hostNetns === '' && l.appliedRev !== null && this.store.listedLab(l.name)?.topology.host?.forwarding);
     const restore = saved[0] && !othersNeed ? { forwarding: saved[0].value === '1' } : undefined;
     const stray = listUserns().filter((u) => !observed.namespaces[u] && this.inScope(row, u));
-    return { plan: planView(destroyPlan(row.name, observed, restore, stray), observed), observed, restores: saved.map((s) => s.key) };
+    return { plan: planView(destroyPlan(row.name, observed, restore, stray), observed, serviceLines(row.name, null)), observed, restores: saved.map((s) => s.key) };
   }
 
   /** A reading settles an applied lab's state: applied when it matches, drifted when not. */
@@ -199,6 +201,8 @@ export class Reconciler {
         if (before !== undefined) this.store.saveSysctlOnce(name, s.op.key, before ? '1' : '0');
       }
     }
+    // services hold their namespaces: they stop before anything of the lab is destroyed
+    if (kind === 'destroy') await stopServices(name);
     const applyId = this.store.beginApply(name, kind, kind === 'apply' ? row.rev : null);
     const phase = kind === 'apply' ? 'apply' : 'destroy';
     this.repo.setState(name, 'applying');
@@ -240,6 +244,8 @@ export class Reconciler {
       if (peer) touched.add(peer.ns);
     }
     this.deps.changed(name, [...touched]);
+    // services start once the lab is up (and follow a changed `run` on every apply)
+    if (kind === 'apply' && result.ok) await ensureServices(name, row.topology, row.hostNetns);
     return {
       ok: result.ok,
       plan,
@@ -253,7 +259,14 @@ export class Reconciler {
   /** Recovers what crashed applies left (see recovery.ts); the server runs it at start. */
   async recoverAll(): Promise<string[]> {
     try {
-      return await recoverAllLabs(this.repo, this.deps.sink);
+      const out = await recoverAllLabs(this.repo, this.deps.sink);
+      const applied = (lab: string) => {
+        const row = this.store.getLab(lab);
+        const t = row?.appliedRev != null ? this.store.getRevision(lab, row.appliedRev) : null;
+        return row && t ? { topology: t, hostNetns: row.hostNetns } : null;
+      };
+      await recoverServices(applied, this.store.listLabs());
+      return out;
     } finally {
       this.deps.flush();
     }
@@ -261,7 +274,10 @@ export class Reconciler {
 
   /** `nslab clean` (see clean.ts), under the lock of every lab. */
   clean(): Promise<string[]> {
-    return this.withLock(ALL_LABS, 'clean', () => cleanAll(this.repo, this.deps.sink('', () => 'clean')));
+    return this.withLock(ALL_LABS, 'clean', async () => {
+      for (const lab of labsWithServices()) await stopServices(lab);
+      return cleanAll(this.repo, this.deps.sink('', () => 'clean'));
+    });
   }
 
   /**

@@ -7,12 +7,14 @@ import type { NodeView } from '@/lib/protocol-tools';
 import { runArgv } from '@/server/kernel/exec';
 import { watchKernel, type KernelWatch } from '@/server/kernel/monitor';
 import { batchArgv, batchStdin, NODE_VIEW, parseIpBatch } from '@/server/kernel/read';
+import { nodeServices, watchServices } from '@/server/services/supervisor';
 import { interfaceRows, neighRows, routeRows } from './node-view-rows';
 
 const DEBOUNCE_MS = 150;
 
 export async function readNodeView(lab: string, node: string, ns: string): Promise<NodeView> {
-  const base = { lab, node, ns, at: new Date().toISOString(), interfaces: [], routes: [], neighbours: [] };
+  const services = nodeServices(lab, node);
+  const base = { lab, node, ns, at: new Date().toISOString(), interfaces: [], routes: [], neighbours: [], ...(services.length ? { services } : {}) };
   const argv = batchArgv(ns, NODE_VIEW);
   const res = await runArgv(argv, { stdin: batchStdin(NODE_VIEW) });
   if (res.exitCode !== 0) return { ...base, error: res.stderr.trim() || `ip exited with code ${res.exitCode}` };
@@ -31,6 +33,8 @@ interface Watch {
   node: string;
   ns: string;
   monitor: KernelWatch | null;
+  /** stops watching the lab's services state */
+  unwatchServices: (() => void) | null;
   listeners: Set<Listener>;
   timer: NodeJS.Timeout | null;
 }
@@ -49,7 +53,7 @@ export class NodeViewWatchers {
     const key = `${lab}\0${node}\0${ns}`;
     let w = this.watches.get(key);
     if (!w) {
-      w = { lab, node, ns, monitor: null, listeners: new Set(), timer: null };
+      w = { lab, node, ns, monitor: null, unwatchServices: null, listeners: new Set(), timer: null };
       this.watches.set(key, w);
       this.startMonitor(w);
     }
@@ -65,6 +69,7 @@ export class NodeViewWatchers {
 
   private startMonitor(w: Watch): void {
     w.monitor = watchKernel(() => [w.ns], () => this.schedule(w), { neigh: true });
+    w.unwatchServices = watchServices((lab) => lab === w.lab && this.schedule(w));
   }
 
   private schedule(w: Watch): void {
@@ -84,6 +89,7 @@ export class NodeViewWatchers {
   private drop(key: string, w: Watch): void {
     this.watches.delete(key);
     if (w.timer) clearTimeout(w.timer);
+    w.unwatchServices?.();
     const m = w.monitor;
     w.monitor = null;
     m?.close().catch((e: unknown) => console.error(`nslab: closing the view of node ${w.node} failed: ${e instanceof Error ? e.message : String(e)}`));
@@ -92,6 +98,6 @@ export class NodeViewWatchers {
   async closeAll(): Promise<void> {
     const all = [...this.watches.entries()];
     this.watches.clear();
-    await Promise.all(all.map(([, w]) => (w.timer && clearTimeout(w.timer), w.monitor?.close())));
+    await Promise.all(all.map(([, w]) => (w.timer && clearTimeout(w.timer), w.unwatchServices?.(), w.monitor?.close())));
   }
 }

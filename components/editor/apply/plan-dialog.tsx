@@ -35,7 +35,8 @@ export function PlanDialog() {
   const close = () => store.getState().resetApply();
   const plan = apply.plan;
   const destroying = apply.kind === 'destroy';
-  const empty = !!plan && plan.changes.length === 0;
+  const services = plan?.services ?? [];
+  const empty = !!plan && plan.changes.length === 0 && services.length === 0;
   const conflicts = plan?.conflicts ?? [];
   const takeovers = !destroying && apply.phase === 'review' ? (plan?.takeovers ?? []) : [];
   const done = Object.values(apply.progress).filter((s) => s === 'done').length;
@@ -49,15 +50,20 @@ export function PlanDialog() {
         {destroying && apply.phase === 'review' && <p>Remove every kernel object of this lab (namespaces, links, NAT). The drawing stays.</p>}
         {plan && (
           <>
-            {empty ? (
-              <p className="ok-text">{destroying ? 'Nothing to remove: the kernel has no object of this lab.' : 'No changes: the kernel already matches this lab.'}</p>
-            ) : (
+            {empty && <p className="ok-text">{destroying ? 'Nothing to remove: the kernel has no object of this lab.' : 'No changes: the kernel already matches this lab.'}</p>}
+            {plan.changes.length > 0 && (
               <ol className="plan-list" aria-label="planned changes">
                 {plan.changes.map((c, i) => <PlanChangeRow key={i} change={c} status={apply.progress[i]} />)}
               </ol>
             )}
+            {services.length > 0 && (
+              <ul className="plan-list plan-services" aria-label="services">
+                {services.map((l) => <li key={l} className="mono">{l}</li>)}
+              </ul>
+            )}
             <p className="plan-summary" data-testid="plan-summary">
               Plan: {plan.summary.add} to add, {plan.summary.change} to change, {plan.summary.destroy} to destroy.
+              {services.length > 0 && ` Services: ${services.filter((l) => l.startsWith('+')).length} to start, ${services.filter((l) => l.startsWith('-')).length} to stop.`}
             </p>
             <details className="plan-text">
               <summary>As text</summary>

@@ -8,6 +8,7 @@ import { NatEditor } from './nat-editor';
 import { NodeIdField } from './node-id-field';
 import { NodeLinks } from './node-links';
 import { RoutesEditor } from './routes-editor';
+import { ServicesEditor } from './services-editor';
 import { TextField } from './text-field';
 
 /** A namespace (or "another machine"): name, label, interfaces, routes, forwarding, NAT. */
@@ -27,6 +28,7 @@ export function NamespaceInspector({ topology, node, index }: { topology: Topolo
       {(node.forwarding || (node.nat?.length ?? 0) > 0) && (
         <NatEditor base={base} nat={node.nat ?? []} onChange={(nat) => edit({ nat }, 'nat')} ifaces={ifaces} source={null} />
       )}
+      <ServicesEditor base={base} run={node.run ?? []} onChange={(run) => edit({ run }, 'run')} />
     </>
   );
 }

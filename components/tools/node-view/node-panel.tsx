@@ -1,10 +1,11 @@
 'use client';
-// The "Node" tab: the selected node's interfaces, routing table and neighbour table, live.
+// The "Node" tab: the selected node's interfaces, routing table, neighbour table and services, live.
 import { useEffect } from 'react';
 import type { ToolTabProps } from '../index';
 import { Pick } from '../pick';
 import { useShellNodePick } from '../use-lab-nodes';
 import { InterfacesTable, NeighboursTable, RoutesTable } from './node-tables';
+import { ServicesTable } from './services-table';
 import { useNodeView } from './use-node-view';
 
 export function NodePanel({ lab, selectedNodeId }: ToolTabProps) {
@@ -24,6 +25,7 @@ export function NodePanel({ lab, selectedNodeId }: ToolTabProps) {
       {(error ?? view?.error) && <p className="tool-error" role="alert">{error ?? view?.error}</p>}
       {view && !view.error && (
         <div className="node-tables">
+          {view.services && <ServicesTable rows={view.services} />}
           <InterfacesTable rows={view.interfaces} />
           <RoutesTable rows={view.routes} />
           <NeighboursTable rows={view.neighbours} />
