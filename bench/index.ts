@@ -1,5 +1,6 @@
-// npm run bench [-- --quick]: every speed goal of nslab in one table, each beside the baseline
-// it is compared with, measured in the same run (docs/performance.md explains each row).
+// npm run bench [-- --quick] [-- --only NAME,...]: every speed goal of nslab in one table, each
+// beside the baseline it is compared with, measured in the same run (docs/performance.md explains
+// each row). --only runs some sections: validate, scale, cli, packets, live.
 // Runs inside scripts/sandbox (npm run bench does that); --quick uses 50 namespaces (and 250
 // for the large lab, 200 for the dashboard) for development.
 import { checkTopology } from '@/lib/validate';
@@ -15,6 +16,15 @@ if (process.env.NSLAB_SANDBOX !== '1') {
   process.exit(1);
 }
 const quick = process.argv.includes('--quick');
+const SECTIONS = ['validate', 'scale', 'cli', 'packets', 'live'];
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',') : SECTIONS;
+for (const o of only) {
+  if (!SECTIONS.includes(o)) {
+    console.error(`bench: --only ${JSON.stringify(o)} is not a section; use some of ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+}
 
 /** Validation of big labs: linear, a 5,000-node lab in well under 100 ms. */
 function benchValidate(): Row[] {
@@ -31,7 +41,8 @@ function benchValidate(): Row[] {
 }
 
 const rows: Row[] = [];
-const section = async (name: string, f: () => Row[] | Promise<Row[]>) => {
+const section = async (key: string, name: string, f: () => Row[] | Promise<Row[]>) => {
+  if (!only.includes(key)) return;
   process.stderr.write(`bench: ${name}…\n`);
   try {
     rows.push(...(await f()));
@@ -39,9 +50,9 @@ const section = async (name: string, f: () => Row[] | Promise<Row[]>) => {
     rows.push({ goal: name, measured: `failed: ${e instanceof Error ? e.message : String(e)}`, target: '', ok: false });
   }
 };
-await section('validation', benchValidate);
-await section('build, re-plan and destroy through the CLI', () => benchScale({ quick }));
-await section('CLI start-up', async () => {
+await section('validate', 'validation', benchValidate);
+await section('scale', 'build, re-plan and destroy through the CLI', () => benchScale({ quick }));
+await section('cli', 'CLI start-up', async () => {
   const r = await benchCliStart();
   return (['help', 'status'] as const).map((k) => ({
     goal: `4. CLI start: ${k === 'help' ? 'nslab --help' : 'nslab status (no labs)'}`,
@@ -50,7 +61,7 @@ await section('CLI start-up', async () => {
     ok: r[k] < CLI_START_TARGETS[k],
   }));
 });
-await section('packets on the canvas', async () => {
+await section('packets', 'packets on the canvas', async () => {
   const r = await benchPackets();
   return [
     { goal: 'packet on the wire → its event at the client', measured: `p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms over ${r.pings} pings`, target: 'p95 < 300 ms', ok: r.p95Ms < 300 },
@@ -58,6 +69,6 @@ await section('packets on the canvas', async () => {
   ];
 });
 // the slowest part (a 1000-namespace lab served to a real browser: half an hour on 2 cores)
-await section('the dashboard at scale', () => benchLive({ quick }));
+await section('live', 'the dashboard at scale', () => benchLive({ quick }));
 console.log(renderTable(rows));
 process.exitCode = rows.some((r) => r.ok === false) ? 1 : 0;

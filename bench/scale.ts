@@ -30,7 +30,7 @@ export function starLab(n: number, perBridge = 200, name = `star${n}`): Topology
 }
 
 /** The same lab as a plain script: one process per step, as the tutorial types it. */
-function plainScript(n: number): { up: string; down: string } {
+export function plainScript(n: number): { up: string; down: string } {
   const up = ['set -e', 'ip netns add plainhost', 'ip -n plainhost link set lo up', 'ip -n plainhost link add br0 type bridge', 'ip -n plainhost addr add 10.0.0.1/16 dev br0', 'ip -n plainhost link set br0 up'];
   const down: string[] = [];
   for (let i = 1; i <= n; i++) {
