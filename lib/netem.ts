@@ -154,18 +154,23 @@ export function timeText(us: number): string {
 /** Bytes per second as tc's rate text: 1250000 -> `10mbit`. */
 export function rateText(bytes: number): string {
   const bits = bytes * 8;
+  if (bits === 0) return '0bit';
   for (const [unit, n] of [['gbit', 1e9], ['mbit', 1e6], ['kbit', 1e3]] as const) if (bits % n === 0) return `${bits / n}${unit}`;
   return `${bits}bit`;
 }
 
-/** The arguments after `tc qdisc replace dev DEV root netem`. */
-export function netemArgs(k: KNetem): string[] {
+/**
+ * The arguments after `tc qdisc replace dev DEV root netem`. `reset`: a netem is there already;
+ * the kernel keeps its corrupt and rate unless they are given (delay, jitter, loss and duplicate
+ * it always takes), so they are given, as 0 when unset.
+ */
+export function netemArgs(k: KNetem, reset = false): string[] {
   const out: string[] = [];
   if (k.delay || k.jitter) out.push('delay', timeText(k.delay), ...(k.jitter ? [timeText(k.jitter)] : []));
   if (k.loss) out.push('loss', `${numText(k.loss)}%`);
   if (k.duplicate) out.push('duplicate', `${numText(k.duplicate)}%`);
-  if (k.corrupt) out.push('corrupt', `${numText(k.corrupt)}%`);
-  if (k.rate) out.push('rate', rateText(k.rate));
+  if (k.corrupt || reset) out.push('corrupt', `${numText(k.corrupt)}%`);
+  if (k.rate || reset) out.push('rate', rateText(k.rate));
   return out;
 }
 

@@ -26,6 +26,6 @@ export const opSchema: z.ZodType<Op> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sysctl.set'), ns, key: z.literal(FORWARDING_KEY), value: z.enum(['0', '1']) }),
   z.strictObject({ type: z.literal('nft.load'), ns, table: z.string(), rules: z.array(rule), mark: z.string() }),
   z.strictObject({ type: z.literal('nft.del'), ns, table: z.string() }),
-  z.strictObject({ type: z.literal('netem.set'), ns, dev: z.string(), netem }),
+  z.strictObject({ type: z.literal('netem.set'), ns, dev: z.string(), netem, reset: z.literal(true).optional() }),
   z.strictObject({ type: z.literal('netem.del'), ns, dev: z.string() }),
 ]);

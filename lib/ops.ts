@@ -28,8 +28,11 @@ export type Op =
   /** replaces the whole table atomically (nft -f) */
   | { type: 'nft.load'; ns: string; table: string; rules: KNatRule[]; mark: string }
   | { type: 'nft.del'; ns: string; table: string }
-  /** the netem qdisc at the root of interface dev (made or changed in place) */
-  | { type: 'netem.set'; ns: string; dev: string; netem: KNetem }
+  /**
+   * the netem qdisc at the root of interface dev (made or changed in place). `reset`: it replaces
+   * a netem, whose corrupt and rate the kernel keeps unless they are given, so they are, as 0.
+   */
+  | { type: 'netem.set'; ns: string; dev: string; netem: KNetem; reset?: true }
   /** removes the root qdisc of dev (the interface goes back to its default) */
   | { type: 'netem.del'; ns: string; dev: string };
 
@@ -189,7 +192,7 @@ export function commandsFor(op: Op): Command[] {
     case 'nft.del':
       return [{ tool: 'nft', ns: op.ns, args: ['delete', 'table', 'ip', op.table] }];
     case 'netem.set':
-      return [{ tool: 'tc', ns: op.ns, args: ['qdisc', 'replace', 'dev', op.dev, 'root', 'netem', ...netemArgs(op.netem)] }];
+      return [{ tool: 'tc', ns: op.ns, args: ['qdisc', 'replace', 'dev', op.dev, 'root', 'netem', ...netemArgs(op.netem, op.reset === true)] }];
     case 'netem.del':
       return [{ tool: 'tc', ns: op.ns, args: ['qdisc', 'del', 'dev', op.dev, 'root'] }];
   }

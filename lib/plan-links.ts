@@ -293,7 +293,8 @@ function updateEnds(ctx: PlanContext, want: End[], have: End[], mark?: string): 
     // netem: changed in place (tc qdisc replace), never by re-creating the link
     if (!sameNetem(w.link.netem, h.link.netem)) {
       details.push(`${prefix}netem: ${netemText(h.link.netem)} -> ${netemText(w.link.netem)}`);
-      const set = (n: NonNullable<KLink['netem']>): Op => ({ type: 'netem.set', ns, dev: name, netem: n });
+      const reset = h.link.netem && w.link.netem ? { reset: true as const } : {};
+      const set = (n: NonNullable<KLink['netem']>): Op => ({ type: 'netem.set', ns, dev: name, netem: n, ...reset });
       const del: Op = { type: 'netem.del', ns, dev: name };
       steps.push({ phase: Phase.linkUpdate, op: w.link.netem ? set(w.link.netem) : del, undo: [h.link.netem ? set(h.link.netem) : del] });
     }

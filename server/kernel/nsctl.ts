@@ -216,6 +216,13 @@ sub nl_dump {
   }
 }
 
+# The queueing disciplines (RTM_GETQDISC, tcmsg) of the current network namespace, as "Q" lines:
+# netem on links (lib/netem.ts), decoded like \`tc -j qdisc show\` prints them.
+sub qdisc_dump {
+  my ($ns) = @_;
+  return nl_dump($ns, 'Q', 38, pack('CCSiIII', 0, 0, 0, 0, 0, 0, 0));
+}
+
 my $mode = shift(@ARGV) // '';
 if ($mode eq 'dump') {
   # '' is the namespace this program started in
@@ -236,6 +243,8 @@ if ($mode eq 'dump') {
       next;
     }
     print "$ns\\tF\\t" . ip_forward() . "\\n";
+    my $qerr = qdisc_dump($ns);
+    print "$ns\\terror\\t$qerr\\n" if defined $qerr;
   }
   exit 0;
 }
