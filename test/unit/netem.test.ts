@@ -4,7 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '@/lib/compile';
 import { nodeDrift } from '@/lib/drift';
+import { toDrawio } from '@/lib/export/drawio';
+import { toMermaid } from '@/lib/export/mermaid';
 import { toScript } from '@/lib/export/script';
+import { toSvg } from '@/lib/export/svg';
 import { fromText, toJson, toYaml } from '@/lib/export/topology-file';
 import type { KernelState } from '@/lib/kernel-state';
 import { linkNetemLabel, netemArgs, netemFromTc, netemLabel, sameNetem, toKNetem, type KNetem } from '@/lib/netem';
@@ -175,6 +178,11 @@ describe('netem: exports', () => {
     expect(script).toMatch(/# \d+\. Impaired links: netem/);
     expect(script).toContain('tc -n imp-A qdisc replace dev eth0 root netem loss 1% rate 10mbit');
     expect(script).toContain('tc -n imp-B qdisc replace dev eth0 root netem delay 50ms 5ms');
+  });
+  it('the diagrams say it on the link', () => {
+    const parsed = checkTopology(t);
+    if (!parsed.ok) throw new Error('invalid');
+    for (const text of [toMermaid(parsed.topology), toDrawio(parsed.topology), toSvg(parsed.topology)]) expect(text).toContain('a: 1 % · 10 Mbit/s | b: 50 ms ±5 ms');
   });
 });
 
