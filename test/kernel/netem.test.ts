@@ -8,6 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { runSteps } from '@/server/kernel/driver';
+import type { CommandEvent } from '@/server/kernel/exec';
 import { ifindex, netnsList, nslabIn, removeNamespaces, rmHome, sh, tempHome } from './cli-helpers';
 import { netemAvailable } from './helpers';
 
@@ -98,6 +100,14 @@ describe('impaired links (netem)', () => {
     expect((await apply(plain)).exitCode).toBe(0);
     expect((await nslab('plan', plain, '--detailed-exitcode')).exitCode).toBe(0);
     expect({ a: await ifindex(`${LAB}-A`, 'eth0'), b: await ifindex(`${LAB}-B`, 'eth0') }).toEqual(before);
+  });
+
+  it('tc lines of one namespace run in one tc -batch; deleting a netem that is not there is done', async () => {
+    const ns = `${LAB}-A`;
+    const log: CommandEvent[] = [];
+    const del = (dev: string) => ({ op: { type: 'netem.del' as const, ns, dev }, undo: [], change: 0 });
+    expect(await runSteps([del('eth0'), del('lo')], { onCommand: (e) => log.push(e) })).toEqual({ ok: true });
+    expect(log.map((e) => e.argv.join(' '))).toEqual([`tc -n ${ns} qdisc del dev eth0 root`, `tc -n ${ns} qdisc del dev lo root`]);
   });
 
   it.skipIf(netem)('on a kernel without netem: the same ~ update is planned, apply names the missing netem and rolls back', async () => {
