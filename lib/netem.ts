@@ -130,18 +130,6 @@ export function toKNetem(spec: Netem): KNetem {
   };
 }
 
-/** The block a file holds for these values (the editor writes it; the fields that are 0 are left out). */
-export function fromKNetem(k: KNetem): Netem {
-  return {
-    ...(k.delay || k.jitter ? { delay: timeText(k.delay) } : {}),
-    ...(k.jitter ? { jitter: timeText(k.jitter) } : {}),
-    ...(k.loss ? { loss: `${numText(k.loss)}%` } : {}),
-    ...(k.duplicate ? { duplicate: `${numText(k.duplicate)}%` } : {}),
-    ...(k.corrupt ? { corrupt: `${numText(k.corrupt)}%` } : {}),
-    ...(k.rate ? { rate: rateText(k.rate) } : {}),
-  };
-}
-
 const numText = (n: number) => String(Math.round(n * 10_000) / 10_000);
 
 /** 50000 -> `50ms`, 1500 -> `1500us`, 2000000 -> `2s`: tc's own units, exact. */
