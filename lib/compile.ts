@@ -6,6 +6,7 @@ import type { KernelState, KLink, KNamespace, KRoute } from './kernel-state';
 import { bridgeMark, linkMark, natTable, netnsMark, netnsName } from './names';
 import { HOST_ID, type Nat, type Route, type Topology } from './topology';
 import { normalizeLinks, type NormEndpoint } from './model';
+import { endNetem } from './netem';
 
 export interface Compiled {
   lab: string;
@@ -107,7 +108,8 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
   const where = (e: NormEndpoint) => nodeNs[e.node] ?? hostNs;
   for (const link of normalizeLinks(topology)) {
     const mark = linkMark(lab, link.id);
-    const end = (e: NormEndpoint, other: NormEndpoint): KLink => ({
+    const spec = topology.links[link.index]!;
+    const end = (e: NormEndpoint, other: NormEndpoint, netem = endNetem(spec, e === link.a ? spec.a : spec.b)): KLink => ({
       name: e.iface,
       kind: 'veth',
       mark,
@@ -115,6 +117,7 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
       master: e.kind === 'bridge' ? e.node : null,
       addresses: sortAddresses(e.addresses),
       peer: { ns: where(other), name: other.iface },
+      ...(netem ? { netem } : {}),
       ...(adopt ? { adopt } : {}),
     });
     for (const [e, other] of [[link.a, link.b], [link.b, link.a]] as const) {

@@ -4,6 +4,7 @@
 // so the canvas and the plan can never disagree.
 import type { KernelState } from './kernel-state';
 import type { Change, Op, Plan } from './ops';
+import { netemText } from './netem';
 import { plan as makePlan, routeText } from './plan';
 import { HOST_ID, type Topology } from './topology';
 
@@ -98,6 +99,11 @@ function linesOf(op: Op, change: Change, observed: KernelState, desired: KernelS
       return action === 'update' ? [[at(op.ns), `NAT rules differ from the lab (${change.details.join(', ')})`]] : [];
     case 'nft.del':
       return action === 'delete' ? [[at(op.ns), 'NAT rules are not in the lab']] : [];
+    case 'netem.set':
+      if (action !== 'update') return [];
+      return [[at(op.ns, op.dev), `${op.dev} netem is ${netemText(link(op.ns, op.dev)?.netem)} (want ${netemText(op.netem)})`]];
+    case 'netem.del':
+      return action === 'update' ? [[at(op.ns, op.dev), `${op.dev} has a netem the lab does not set (${netemText(link(op.ns, op.dev)?.netem)})`]] : [];
   }
 }
 

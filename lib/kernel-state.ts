@@ -2,6 +2,8 @@
 // the observer (server/observer) reads the observed one, and `plan` diffs the two.
 // Namespace key '' is the machine's own (root) namespace.
 
+import type { KNetem } from './netem';
+
 export type LinkKind = 'veth' | 'bridge' | 'loopback' | 'other';
 
 export interface KLink {
@@ -17,6 +19,8 @@ export interface KLink {
   addresses: string[];
   /** veth only: the other end. Desired: always set. Observed: set when the peer is found. */
   peer?: { ns: string; name: string };
+  /** the netem qdisc at its root (lib/netem.ts); absent when there is none (observed: when the root is another qdisc) */
+  netem?: KNetem;
   /** desired only: an existing unmarked link of this name and kind is taken over, not a conflict */
   adopt?: boolean;
   // Observed only:

@@ -7,6 +7,8 @@ const ns = z.string();
 const name = z.string();
 const route = z.strictObject({ dst: z.string(), via: z.string().optional(), dev: z.string().optional() });
 const rule = z.strictObject({ source: z.string(), out: z.string() });
+const count = z.number().finite().nonnegative();
+const netem = z.strictObject({ delay: count, jitter: count, loss: count, duplicate: count, corrupt: count, rate: count });
 
 export const opSchema: z.ZodType<Op> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('netns.add'), ns, mark: z.string() }),
@@ -24,4 +26,6 @@ export const opSchema: z.ZodType<Op> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sysctl.set'), ns, key: z.literal(FORWARDING_KEY), value: z.enum(['0', '1']) }),
   z.strictObject({ type: z.literal('nft.load'), ns, table: z.string(), rules: z.array(rule), mark: z.string() }),
   z.strictObject({ type: z.literal('nft.del'), ns, table: z.string() }),
+  z.strictObject({ type: z.literal('netem.set'), ns, dev: z.string(), netem, reset: z.literal(true).optional() }),
+  z.strictObject({ type: z.literal('netem.del'), ns, dev: z.string() }),
 ]);

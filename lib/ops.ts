@@ -3,6 +3,7 @@
 // exporter show them. Namespace '' is the machine's own namespace.
 import type { KNatRule, KRoute } from './kernel-state';
 import { labGroup, markLab } from './names';
+import { netemArgs, type KNetem } from './netem';
 
 export const FORWARDING_KEY = 'net.ipv4.ip_forward';
 
@@ -26,7 +27,14 @@ export type Op =
   | { type: 'sysctl.set'; ns: string; key: typeof FORWARDING_KEY; value: '0' | '1' }
   /** replaces the whole table atomically (nft -f) */
   | { type: 'nft.load'; ns: string; table: string; rules: KNatRule[]; mark: string }
-  | { type: 'nft.del'; ns: string; table: string };
+  | { type: 'nft.del'; ns: string; table: string }
+  /**
+   * the netem qdisc at the root of interface dev (made or changed in place). `reset`: it replaces
+   * a netem, whose corrupt and rate the kernel keeps unless they are given, so they are, as 0.
+   */
+  | { type: 'netem.set'; ns: string; dev: string; netem: KNetem; reset?: true }
+  /** removes the root qdisc of dev (the interface goes back to its default) */
+  | { type: 'netem.del'; ns: string; dev: string };
 
 export type OpType = Op['type'];
 
@@ -41,6 +49,8 @@ export type Command =
   | { tool: 'ip'; ns: string; args: string[] }
   | { tool: 'nft'; ns: string; args: string[]; stdin?: string }
   | { tool: 'sysctl'; ns: string; args: string[] }
+  /** `tc [-n NS] ARGS`; the driver batches those of one namespace (tc -batch) */
+  | { tool: 'tc'; ns: string; args: string[] }
   | { tool: 'nsfile'; ns: ''; netns: string; argv: string[]; afterCreate?: true; ifMounted?: true };
 
 // Every namespace nslab creates is owned by a user namespace of its own (the netns "NS" by
@@ -181,13 +191,17 @@ export function commandsFor(op: Op): Command[] {
       return [{ tool: 'nft', ns: op.ns, args: ['-f', '-'], stdin: nftScript(op.table, op.rules, op.mark) }];
     case 'nft.del':
       return [{ tool: 'nft', ns: op.ns, args: ['delete', 'table', 'ip', op.table] }];
+    case 'netem.set':
+      return [{ tool: 'tc', ns: op.ns, args: ['qdisc', 'replace', 'dev', op.dev, 'root', 'netem', ...netemArgs(op.netem, op.reset === true)] }];
+    case 'netem.del':
+      return [{ tool: 'tc', ns: op.ns, args: ['qdisc', 'del', 'dev', op.dev, 'root'] }];
   }
 }
 
 /** The full argv a person would type for a command (what the command log shows). */
 export function argvOf(cmd: Command): string[] {
   if (cmd.tool === 'nsfile') return cmd.argv;
-  if (cmd.tool === 'ip') return cmd.ns ? ['ip', '-n', cmd.ns, ...cmd.args] : ['ip', ...cmd.args];
+  if (cmd.tool === 'ip' || cmd.tool === 'tc') return cmd.ns ? [cmd.tool, '-n', cmd.ns, ...cmd.args] : [cmd.tool, ...cmd.args];
   const base = [cmd.tool, ...cmd.args];
   return cmd.ns ? ['ip', 'netns', 'exec', cmd.ns, ...base] : base;
 }

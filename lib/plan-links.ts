@@ -3,6 +3,7 @@
 // moved (another namespace or name) the pair is replaced, otherwise updated end by end.
 import type { KLink } from './kernel-state';
 import { markLab } from './names';
+import { netemText, sameNetem } from './netem';
 import type { Op } from './ops';
 import { cmp, endName, inNs, listText, nsPhrase, Phase, sortedKeys } from './plan-builder';
 import type { PlanContext } from './plan-context';
@@ -157,6 +158,7 @@ function createDetails(ctx: PlanContext, want: End[]): string[] {
     const prefix = bridge ? '' : `${endName(e.ns, e.link.name)} `;
     if (e.link.addresses.length) out.push(`${prefix}addresses: ${listText(e.link.addresses)}`);
     if (e.link.master) out.push(`${prefix}master: ${e.link.master}`);
+    if (e.link.netem) out.push(`${prefix}netem: ${netemText(e.link.netem)}`);
   }
   return out;
 }
@@ -176,6 +178,7 @@ function createOps(ctx: PlanContext, ends: End[], mark: string): Op[] {
   for (const e of ordered) if (e.link.master) ops.push({ type: 'link.set', ns: e.ns, name: e.link.name, master: e.link.master });
   for (const e of ordered) for (const cidr of e.link.addresses) ops.push({ type: 'addr.add', ns: e.ns, dev: e.link.name, cidr });
   for (const e of ordered) if (e.link.up) ops.push({ type: 'link.set', ns: e.ns, name: e.link.name, up: true });
+  for (const e of ordered) if (e.link.netem) ops.push({ type: 'netem.set', ns: e.ns, dev: e.link.name, netem: e.link.netem });
   return ops;
 }
 
@@ -187,6 +190,8 @@ function inverseOf(op: Op): Op {
       return { type: 'link.del', ns: op.ns, name: op.name };
     case 'addr.add':
       return { type: 'addr.del', ns: op.ns, dev: op.dev, cidr: op.cidr };
+    case 'netem.set':
+      return { type: 'netem.del', ns: op.ns, dev: op.dev };
     case 'link.set':
       return op.master !== undefined
         ? { type: 'link.set', ns: op.ns, name: op.name, master: null }
@@ -284,6 +289,14 @@ function updateEnds(ctx: PlanContext, want: End[], have: End[], mark?: string): 
       details.push(`${prefix}up: ${h.link.up} -> ${w.link.up}`);
       steps.push({ phase: Phase.linkUpdate, op: { type: 'link.set', ns, name, up: w.link.up }, undo: [{ type: 'link.set', ns, name, up: h.link.up }] });
       if (h.link.up && !w.link.up) disrupted.push(keyOf(w)); // and when it goes down
+    }
+    // netem: changed in place (tc qdisc replace), never by re-creating the link
+    if (!sameNetem(w.link.netem, h.link.netem)) {
+      details.push(`${prefix}netem: ${netemText(h.link.netem)} -> ${netemText(w.link.netem)}`);
+      const reset = h.link.netem && w.link.netem ? { reset: true as const } : {};
+      const set = (n: NonNullable<KLink['netem']>): Op => ({ type: 'netem.set', ns, dev: name, netem: n, ...reset });
+      const del: Op = { type: 'netem.del', ns, dev: name };
+      steps.push({ phase: Phase.linkUpdate, op: w.link.netem ? set(w.link.netem) : del, undo: [h.link.netem ? set(h.link.netem) : del] });
     }
   }
   if (!steps.length) return;

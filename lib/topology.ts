@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ipv4Number, parseCidr } from './addr';
 import { runSchema } from './services';
+import { netemSchema } from './netem';
 
 /** Lab ids become part of namespace names and nft table names. */
 export const LAB_NAME = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -107,12 +108,16 @@ export const endpointSchema = z.strictObject({
   /** interface name in that node; optional on a bridge (nslab names the port) */
   iface: ifaceSchema.optional(),
   addresses: z.array(cidrSchema).optional(),
+  /** impairments of this end only (lib/netem.ts); replaces the link's netem for this end */
+  netem: netemSchema.optional(),
 });
 
 export const linkSchema = z.strictObject({
   id: nodeIdSchema.optional(),
   a: endpointSchema,
   b: endpointSchema,
+  /** impairments of both ends (tc qdisc … netem), lib/netem.ts */
+  netem: netemSchema.optional(),
 });
 
 export const hostSchema = z.strictObject({

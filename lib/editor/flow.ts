@@ -7,6 +7,7 @@ import { linkIds } from './ids';
 import type { LiveNodeView } from './live-view';
 import { problemCounts } from './problems';
 import { normalizeLinks } from '../model';
+import { endNetem, linkNetemLabel } from '../netem';
 import { hostFrame, keepApart, type Rect } from './frame';
 
 export type FlowKind = 'namespace' | 'bridge' | 'host' | 'machine';
@@ -85,7 +86,8 @@ export interface FlowEdge {
   /** for screen readers: "A eth0 to br0 veth-A" */
   ariaLabel: string;
   selected: boolean;
-  data: { index: number; problems: number; source: FlowEdgeEnd; target: FlowEdgeEnd; state: LinkState };
+  /** `netem`: the link's impairment as drawn on it (`50 ms · 1 %`), '' when none */
+  data: { index: number; problems: number; source: FlowEdgeEnd; target: FlowEdgeEnd; state: LinkState; netem: string };
 }
 
 export interface FlowInput {
@@ -257,6 +259,7 @@ export function toFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdge[]
         source: end(l.a.iface, l.a.addresses),
         target: end(l.b.iface, l.b.addresses),
         state: linkState(input.observed, live, [l.a, l.b]),
+        netem: netemOfLink(t.links[l.index]),
       },
     };
   });
@@ -269,4 +272,9 @@ export function absolutePosition(nodes: FlowNode[], id: string, at: { x: number;
   const n = nodes.find((m) => m.id === id);
   const parent = n?.parentId ? nodes.find((m) => m.id === n.parentId) : undefined;
   return parent ? { x: at.x + parent.position.x, y: at.y + parent.position.y } : at;
+}
+
+/** The impairment drawn on a link, from its netem and its ends' own. */
+function netemOfLink(link: Topology['links'][number] | undefined): string {
+  return link ? linkNetemLabel(endNetem(link, link.a), endNetem(link, link.b)) : '';
 }

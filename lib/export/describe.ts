@@ -1,6 +1,7 @@
 // Short readable descriptions of nodes and links, shared by the diagram exporters (Mermaid,
 // draw.io) so both say the same thing about a lab.
 import { normalizeLinks, type NormEndpoint, type NormLink } from '../model';
+import { endNetem, linkNetemLabel } from '../netem';
 import { HOST_ID, type Nat, type Route, type Topology } from '../topology';
 
 export type DiagramKind = 'host' | 'namespace' | 'router' | 'machine' | 'bridge';
@@ -53,9 +54,16 @@ export function diagramNodes(t: Topology): DiagramNode[] {
 
 const endText = (e: NormEndpoint) => [e.iface, ...e.addresses].join(' ');
 
-/** e.g. "eth0 10.0.0.2/24 — veth-A": the interface (and addresses) at each end of a link. */
-export function linkLabel(l: NormLink): string {
-  return `${endText(l.a)} — ${endText(l.b)}`;
+/** e.g. "eth0 10.0.0.2/24 — veth-A": the interface (and addresses) at each end of a link; its netem after it, given `t`. */
+export function linkLabel(l: NormLink, t?: Topology): string {
+  const netem = t ? netemText(t, l) : '';
+  return `${endText(l.a)} — ${endText(l.b)}${netem ? ` (${netem})` : ''}`;
+}
+
+/** A link's impairment as the canvas draws it (`50 ms · 1 %`), '' when none. */
+export function netemText(t: Topology, l: NormLink): string {
+  const link = t.links[l.index];
+  return link ? linkNetemLabel(endNetem(link, link.a), endNetem(link, link.b)) : '';
 }
 
 export function diagramLinks(t: Topology): NormLink[] {

@@ -82,7 +82,7 @@ export function toDrawio(t: Topology): string {
   }
   for (const l of diagramLinks(t)) {
     cells.push(
-      `<mxCell ${attrs({ id: cellId('link', l.id), value: linkLabel(l), style: EDGE_STYLE, edge: 1, parent: 1, source: cellId('node', l.a.node), target: cellId('node', l.b.node) })}>` +
+      `<mxCell ${attrs({ id: cellId('link', l.id), value: linkLabel(l, t), style: EDGE_STYLE, edge: 1, parent: 1, source: cellId('node', l.a.node), target: cellId('node', l.b.node) })}>` +
         `<mxGeometry relative="1" as="geometry"/></mxCell>`,
     );
   }

@@ -80,7 +80,7 @@ export function toMermaid(t: Topology, opts: MermaidOptions = {}): string {
     lines.push('  end');
     lines.push(`  style ${id('host')}_ctx ${CLASSES.host}`);
   }
-  for (const l of diagramLinks(t)) lines.push(`  ${id(l.a.node)} ---|"${mermaidText(linkLabel(l))}"| ${id(l.b.node)}`);
+  for (const l of diagramLinks(t)) lines.push(`  ${id(l.a.node)} ---|"${mermaidText(linkLabel(l, t))}"| ${id(l.b.node)}`);
 
   for (const kind of Object.keys(SHAPES) as DiagramKind[]) {
     const members = nodes.filter((n) => n.kind === kind).map((n) => id(n.id));

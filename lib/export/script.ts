@@ -14,10 +14,10 @@ export interface ScriptOptions {
   hostNetns?: string;
 }
 
-type Section = 'namespaces' | 'bridges' | 'cables' | 'ports' | 'addresses' | 'up' | 'routes' | 'forwarding' | 'nat' | 'other';
+type Section = 'namespaces' | 'bridges' | 'cables' | 'ports' | 'addresses' | 'up' | 'netem' | 'routes' | 'forwarding' | 'nat' | 'other';
 
 /** The tutorial's order: every op of one section may follow every op of the sections before it. */
-const SECTION_ORDER: Section[] = ['namespaces', 'bridges', 'cables', 'ports', 'addresses', 'up', 'routes', 'forwarding', 'nat', 'other'];
+const SECTION_ORDER: Section[] = ['namespaces', 'bridges', 'cables', 'ports', 'addresses', 'up', 'netem', 'routes', 'forwarding', 'nat', 'other'];
 
 function sectionOf(op: Op): Section {
   switch (op.type) {
@@ -38,6 +38,8 @@ function sectionOf(op: Op): Section {
       return 'forwarding';
     case 'nft.load':
       return 'nat';
+    case 'netem.set':
+      return 'netem';
     default:
       return 'other';
   }
@@ -106,6 +108,14 @@ function describeSection(section: Section, ops: Op[], names: Namer): { title: st
       };
     case 'up':
       return { title: 'Bring the interfaces up', body: ['Interfaces start DOWN; nothing flows until both ends of a cable are up.'] };
+    case 'netem':
+      return {
+        title: 'Impaired links: netem on the interfaces that send through them',
+        body: [
+          'netem is a queueing discipline: it delays, drops, duplicates, corrupts or slows the packets',
+          'an interface sends. A link impaired on both ends is delayed both ways (a 50ms delay: 100ms of round trip).',
+        ],
+      };
     case 'routes': {
       const who = unique(ops.flatMap((o) => (o.type === 'route.add' || o.type === 'route.replace' ? [names.who(o.ns)] : [])));
       return {

@@ -9,7 +9,7 @@ import { hostFrame, keepApart, type Rect } from '../editor/frame';
 import { HOST_ID, type Topology } from '../topology';
 import { nodePositions, type Point } from './auto-layout';
 import { CANVAS_COLORS, KIND_COLORS } from './colors';
-import { diagramLinks, diagramNodes, type DiagramNode } from './describe';
+import { diagramLinks, diagramNodes, netemText, type DiagramNode } from './describe';
 import { xmlAttr } from './drawio';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
@@ -202,6 +202,8 @@ export function toSvg(t: Topology): string {
     };
     at(pa, pb, [l.a.iface, ...l.a.addresses]);
     at(pb, pa, [l.b.iface, ...l.b.addresses]);
+    const netem = netemText(t, l);
+    if (netem) labels.push({ x: (pa.x + pb.x) / 2, y: (pa.y + pb.y) / 2, lines: [netem] });
   }
 
   // The picture's extent: every box and label, with a margin.

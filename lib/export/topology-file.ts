@@ -12,8 +12,9 @@ const KEY_ORDER = {
   topology: ['name', 'description', 'adopt', 'host', 'nodes', 'links', 'layout'],
   host: ['netns', 'forwarding', 'routes', 'nat'],
   node: ['id', 'kind', 'netns', 'role', 'label', 'forwarding', 'addresses', 'routes', 'nat', 'run'],
-  link: ['id', 'a', 'b'],
-  endpoint: ['node', 'iface', 'addresses'],
+  link: ['id', 'a', 'b', 'netem'],
+  endpoint: ['node', 'iface', 'addresses', 'netem'],
+  netem: ['delay', 'jitter', 'loss', 'duplicate', 'corrupt', 'rate'],
   route: ['to', 'via', 'dev'],
   nat: ['source', 'out'],
   position: ['x', 'y', 'color', 'note'],
@@ -40,7 +41,8 @@ function toPlain(v: unknown): Plain {
 const list = (v: unknown, each: (x: unknown) => Plain): Plain => (Array.isArray(v) ? v.map(each) : toPlain(v));
 const routes = (v: unknown) => list(v, (r) => ordered(r, KEY_ORDER.route));
 const nats = (v: unknown) => list(v, (n) => ordered(n, KEY_ORDER.nat));
-const endpoint = (v: unknown) => ordered(v, KEY_ORDER.endpoint);
+const netem = (v: unknown) => ordered(v, KEY_ORDER.netem);
+const endpoint = (v: unknown) => ordered(v, KEY_ORDER.endpoint, (k, x) => (k === 'netem' ? netem(x) : toPlain(x)));
 
 /** The topology as plain data in the canonical key order (what both file formats write). */
 export function canonicalTopology(t: Topology): PlainMap {
@@ -53,7 +55,7 @@ export function canonicalTopology(t: Topology): PlainMap {
           ordered(n, KEY_ORDER.node, (k, x) => (k === 'routes' ? routes(x) : k === 'nat' ? nats(x) : toPlain(x))),
         );
       case 'links':
-        return list(v, (l) => ordered(l, KEY_ORDER.link, (k, x) => (k === 'a' || k === 'b' ? endpoint(x) : toPlain(x))));
+        return list(v, (l) => ordered(l, KEY_ORDER.link, (k, x) => (k === 'a' || k === 'b' ? endpoint(x) : k === 'netem' ? netem(x) : toPlain(x))));
       case 'layout':
         return ordered(v, ['nodes'], (k, x) =>
           k === 'nodes' && x && typeof x === 'object'

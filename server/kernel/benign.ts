@@ -4,13 +4,13 @@
 import type { KRoute } from '@/lib/kernel-state';
 import type { Op } from '@/lib/ops';
 import { ipArgv, runRead, type CommandSink } from './exec';
-import { isExists, isMissing, isNotMounted } from './messages';
+import { isExists, isMissing, isNoNetem, isNoQdisc, isNotMounted, NO_NETEM_HINT } from './messages';
 import { commandText, parseIpLinks, parseIpRoutes } from './read';
 import type { Job } from './schedule';
 
 export type Verdict = { ok: true } | { ok: false; hint?: string };
 
-const DELETES = new Set<Op['type']>(['netns.del', 'userns.del', 'link.del', 'addr.del', 'route.del', 'nft.del']);
+const DELETES = new Set<Op['type']>(['netns.del', 'userns.del', 'link.del', 'addr.del', 'route.del', 'nft.del', 'netem.del']);
 
 interface LinkInfo {
   kind: string;
@@ -61,6 +61,9 @@ export async function judgeError(job: Job, message: string, sink?: CommandSink):
     if (cmd.argv[0] === 'umount' && isNotMounted(message)) return { ok: true };
     if (cmd.afterCreate) return { ok: false };
   } else if (isMissing(message) && (DELETES.has(op.type) || cmd.args[1] === 'del')) return { ok: true };
+  // tc's answer to deleting the default (no) root qdisc: the netem is gone already
+  if (op.type === 'netem.del' && isNoQdisc(message)) return { ok: true };
+  if (op.type === 'netem.set' && isNoNetem(message)) return { ok: false, hint: NO_NETEM_HINT };
   if (!isExists(message)) return { ok: false };
   switch (op.type) {
     case 'netns.add': {

@@ -31,6 +31,9 @@ export function objectOf(op: Op): string {
     case 'nft.load':
     case 'nft.del':
       return `NAT table "${op.table}" ${where(op.ns)}`;
+    case 'netem.set':
+    case 'netem.del':
+      return `netem on "${op.dev}" ${where(op.ns)}`;
   }
 }
 
@@ -48,6 +51,7 @@ export function verbOf(op: Op): string {
     case 'route.replace':
       return 'replace';
     case 'sysctl.set':
+    case 'netem.set':
       return 'set';
     case 'nft.load':
       return 'load';

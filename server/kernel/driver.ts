@@ -118,7 +118,7 @@ function viaBatch(cmd: Command): Command {
 }
 
 /** Deletions that a later `netns del` of the same namespace does anyway. */
-const ELIDABLE = new Set<Op['type']>(['route.del', 'addr.del', 'link.del', 'nft.del', 'link.set']);
+const ELIDABLE = new Set<Op['type']>(['route.del', 'addr.del', 'link.del', 'nft.del', 'link.set', 'netem.del']);
 
 /**
  * Steps the driver need not run because a later step deletes their namespace (with everything

@@ -36,3 +36,15 @@ export function kernelMessage(stderr: string): string {
     .filter((l) => l && !/^Command failed /.test(l))
     .join('; ');
 }
+
+/** `tc qdisc del … root` where the root qdisc is the default one: nothing to delete. */
+export function isNoQdisc(message: string): boolean {
+  return /Cannot delete qdisc with handle of zero|Invalid handle|No such file or directory/i.test(message);
+}
+
+/** The kernel was built without netem (CONFIG_NET_SCH_NETEM) or its module is not loaded. */
+export function isNoNetem(message: string): boolean {
+  return /Specified qdisc kind is unknown|Unknown qdisc "netem"/i.test(message);
+}
+
+export const NO_NETEM_HINT = 'this kernel has no netem queueing discipline: load it (modprobe sch_netem) or use a kernel built with CONFIG_NET_SCH_NETEM, or remove netem from the lab';

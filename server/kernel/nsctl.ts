@@ -325,6 +325,13 @@ sub ip_batches {
   exit 0;
 }
 
+# The queueing disciplines (RTM_GETQDISC, tcmsg) of the current network namespace, as "Q" lines:
+# netem on links (lib/netem.ts), decoded like \`tc -j qdisc show\` prints them.
+sub qdisc_dump {
+  my ($ns) = @_;
+  return nl_dump($ns, 'Q', 38, pack('CCSiIII', 0, 0, 0, 0, 0, 0, 0));
+}
+
 my $mode = shift(@ARGV) // '';
 if ($mode eq 'ip') {
   ip_batches($ARGV[0]);
@@ -348,6 +355,9 @@ if ($mode eq 'dump') {
       next;
     }
     print "$ns\\tF\\t" . ip_forward() . "\\n";
+    # a kernel without traffic control (no CONFIG_NET_SCHED: EOPNOTSUPP) has no qdiscs to read
+    my $qerr = qdisc_dump($ns);
+    print "$ns\\terror\\t$qerr\\n" if defined $qerr && $qerr ne 'netlink error 95';
   }
   exit 0;
 }

@@ -1,5 +1,6 @@
 // The observer: reads the kernel into nslab's model (lib/kernel-state.ts). One
-// `ip [-n NS] -j -d -s -batch -` per namespace reads links, addresses, routes and forwarding;
+// `ip [-n NS] -j -d -s -batch -` per namespace reads links, addresses, routes and forwarding,
+// and `tc -j qdisc show` the netem on its links (nslab-nsctl dumps all of it, for many namespaces);
 // nft is asked only for this lab's NAT table, only where it may be. Outputs are checked and
 // reshaped by the kernel-read layer (./read).
 import { readdir } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import { MARK_PREFIX, markLab, natTable } from '@/lib/names';
 import { inParallel, runArgv, type CommandSink } from './exec';
 import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from './nsctl';
 import { ensureUsernsSupport } from './userns';
-import { batchArgv, batchStdin, forwardingFrom, type IpLink, type IpRoute, linkFrom, natFromText, OBSERVE, pairVeths, parseIpBatch, routesFrom } from './read';
+import { batchArgv, batchStdin, forwardingFrom, type IpLink, type IpRoute, linkFrom, natFromText, netemsFrom, OBSERVE, pairVeths, parseIpBatch, parseTcQdiscs, routesFrom, type TcQdisc } from './read';
 import { decodeDump } from './read/netlink';
 
 const NETNS_DIR = '/run/netns';
@@ -40,15 +41,26 @@ export interface ObserveOptions {
   inherited?: boolean;
 }
 
-/** Reads links, addresses, routes and forwarding of one namespace; null when it does not exist. */
+/**
+ * Reads links, addresses, routes and forwarding of one namespace, and its qdiscs with
+ * `tc -j qdisc show` (netem); null when it does not exist.
+ */
 async function readNamespace(ns: string, sink?: CommandSink): Promise<KNamespace | null> {
   const argv = batchArgv(ns, OBSERVE);
   const stdin = batchStdin(OBSERVE);
-  const res = await runArgv(argv, { stdin });
+  const [res, qdiscs] = await Promise.all([runArgv(argv, { stdin }), readQdiscs(ns, sink)]);
   sink?.({ argv, stdin, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
-  if (res.exitCode !== 0) return null;
+  if (res.exitCode !== 0 || qdiscs === null) return null;
   const [links, routes, netconf] = parseIpBatch(OBSERVE, argv, res.stdout);
-  return namespaceFrom(ns, links, routes, forwardingFrom(netconf));
+  return namespaceFrom(ns, links, routes, forwardingFrom(netconf), qdiscs);
+}
+
+/** `tc [-n NS] -j qdisc show`: the reference read of qdiscs (nslab-nsctl dumps them by rtnetlink); null when NS is gone. */
+export async function readQdiscs(ns: string, sink?: CommandSink): Promise<TcQdisc[] | null> {
+  const argv = ns ? ['tc', '-n', ns, '-j', 'qdisc', 'show'] : ['tc', '-j', 'qdisc', 'show'];
+  const res = await runArgv(argv);
+  sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+  return res.exitCode === 0 ? parseTcQdiscs(argv.join(' '), res.stdout) : null;
 }
 
 /** `nft list table ip T` in a namespace: its mark and rules; null when the table is not there. */
@@ -62,9 +74,13 @@ export async function readNat(ns: string, table: string, sink?: CommandSink) {
 }
 
 /** A namespace's state from what was read of it. */
-function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwarding: boolean): KNamespace {
+function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwarding: boolean, qdiscs: TcQdisc[]): KNamespace {
   const byName: Record<string, KLink> = {};
   for (const l of links) byName[l.ifname] = linkFrom(l);
+  for (const [dev, netem] of netemsFrom(`qdiscs of ${ns ? `namespace ${ns}` : "this machine's own namespace"}`, qdiscs)) {
+    const l = byName[dev];
+    if (l) l.netem = netem;
+  }
   const mark = ns ? (byName.lo?.mark ?? null) : null;
   return { name: ns, mark, owned: !!mark?.startsWith(MARK_PREFIX), links: byName, routes: routesFrom(routes), forwarding, nat: null };
 }
@@ -93,7 +109,7 @@ async function readNamespaces(names: string[], sink?: CommandSink): Promise<KNam
       const { namespaces, failed } = decodeDump(res.stdout);
       const [ns, why] = [...failed][0] ?? [];
       if (ns !== undefined) throw new Error(`reading ${ns ? `namespace ${ns}` : "this machine's own namespace"} failed: ${why}`);
-      return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding));
+      return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding, d.qdiscs));
     }),
   );
   return parts.flat();

@@ -185,9 +185,9 @@ function slotOf(netns: string): number {
   return h % NSFILE_SLOTS;
 }
 
-/** `ip` commands that can go on an `ip -batch` line as they are (no quoting needed). */
-export function batchable(cmd: Command): boolean {
-  return cmd.tool === 'ip' && cmd.args.every((a) => /^[A-Za-z0-9_./:=@%+,-]+$/.test(a));
+/** `ip` (and `tc`) commands that can go on an `ip -batch` (`tc -batch`) line as they are (no quoting needed). */
+export function batchable(cmd: Command): cmd is Command & { tool: 'ip' | 'tc' } {
+  return (cmd.tool === 'ip' || cmd.tool === 'tc') && cmd.args.every((a) => /^[A-Za-z0-9_./:=@%+,-]+$/.test(a));
 }
 
 /**
@@ -199,7 +199,7 @@ export function nextRound(pending: Job[], deps: number[][], done: Set<number>, o
   const placed = new Map<number, string>();
   for (const job of pending) {
     const deleted = opts.nsctlDeletes && job.cmd.ns === '' ? deletesNetns(job.cmd) : null;
-    const key = deleted !== null ? `nsfile:${slotOf(deleted)}` : batchable(job.cmd) ? `ip:${job.cmd.ns}` : job.cmd.tool === 'nsfile' ? `nsfile:${slotOf(job.cmd.netns)}` : `job:${job.id}`;
+    const key = deleted !== null ? `nsfile:${slotOf(deleted)}` : batchable(job.cmd) ? `${job.cmd.tool}:${job.cmd.ns}` : job.cmd.tool === 'nsfile' ? `nsfile:${slotOf(job.cmd.netns)}` : `job:${job.id}`;
     const ready = (deps[job.id] ?? []).every((d) => done.has(d) || placed.get(d) === key);
     if (!ready) continue;
     placed.set(job.id, key);
@@ -210,7 +210,7 @@ export function nextRound(pending: Job[], deps: number[][], done: Set<number>, o
   // A namespace whose later commands are still waiting (say, for a veth created into it from
   // the host) waits with them, so that all its commands share one process; unless nothing
   // else could run.
-  const waiting = new Set(pending.filter((j) => !placed.has(j.id) && batchable(j.cmd)).map((j) => `ip:${j.cmd.ns}`));
+  const waiting = new Set(pending.filter((j) => !placed.has(j.id) && batchable(j.cmd)).map((j) => `${j.cmd.tool}:${j.cmd.ns}`));
   const all = [...batches.values()];
   const now = all.filter((b) => !waiting.has(b.key));
   return now.length > 0 ? now : all;

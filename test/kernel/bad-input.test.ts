@@ -13,7 +13,7 @@ interface Seed {
   name: string;
   host: { netns: string; forwarding: boolean; nat: { source: string; out: string }[] };
   nodes: { id: string; kind: string; addresses?: string[]; routes?: { to: string; via: string }[]; [k: string]: unknown }[];
-  links: { a: { node: string; iface?: string; addresses?: string[] }; b: { node: string; iface?: string; addresses?: string[] } }[];
+  links: { a: { node: string; iface?: string; addresses?: string[]; netem?: Record<string, unknown> }; b: { node: string; iface?: string; addresses?: string[] }; netem?: Record<string, unknown> }[];
   [k: string]: unknown;
 }
 
@@ -51,6 +51,10 @@ const cases: [string, () => string, string, RegExp][] = [
   ['a link from a node to itself', edit((s) => { s.links[0]!.b = { node: 'A', iface: 'eth5' }; }), 'links[0].b.node', /two different nodes/],
   ['an unknown key', edit((s) => { s.colour = 'red'; }), '', /unknown key "colour"/],
   ['an unknown node kind', edit((s) => { s.nodes[0]!.kind = 'router'; }), 'nodes[0].kind', /must be "namespace" or "bridge"/],
+  ['a netem delay that is no time', edit((s) => { s.links[0]!.netem = { delay: '50 parsecs' }; }), 'links[0].netem.delay', /"50 parsecs" is not a time like 50ms/],
+  ['a netem jitter without delay', edit((s) => { s.links[1]!.netem = { jitter: '5ms', loss: '1%' }; }), 'links[1].netem.jitter', /jitter needs a delay/],
+  ['a netem loss above 100% on one end', edit((s) => { s.links[0]!.a.netem = { loss: '150%' }; }), 'links[0].a.netem.loss', /not between 0% and 100%/],
+  ['a netem rate in bytes', edit((s) => { s.links[2]!.netem = { rate: '10mbps' }; }), 'links[2].netem.rate', /not a rate like 10mbit/],
   ['a YAML syntax error', () => 'name: seed\nnodes: [\n  - id: A\n', '', /not valid YAML/],
   ['not a mapping', () => '- just\n- a list\n', '', /must hold a mapping/],
 ];

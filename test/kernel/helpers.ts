@@ -99,3 +99,14 @@ export function destroySteps(s: LabSpec): PlanStep[] {
 export function namespacesOf(s: LabSpec): string[] {
   return [s.host, ...s.nodes.map((n) => `${s.lab}-${n.id}`)];
 }
+
+let netem: Promise<boolean> | null = null;
+
+/**
+ * Whether this kernel has netem (CONFIG_NET_SCH_NETEM or the sch_netem module): tried once on a
+ * veth in a throwaway network namespace, which vanishes with its process.
+ */
+export function netemAvailable(): Promise<boolean> {
+  netem ??= sh('unshare', '--net', 'sh', '-c', 'ip link add name nq0 type veth peer name nq1 && tc qdisc add dev nq0 root netem delay 1ms').then((r) => r.exitCode === 0);
+  return netem;
+}

@@ -1,13 +1,17 @@
 // The observer's two ways of reading the kernel give the same state: nslab-nsctl's one-process
-// rtnetlink dump (server/kernel/read/netlink.ts) and one `ip -j -batch` per namespace. Swept
-// over a lab with every kind of object nslab makes and hand-made ones it must see as they are.
+// rtnetlink dump (server/kernel/read/netlink.ts) and one `ip -j -batch` (and `tc -j qdisc show`)
+// per namespace. Swept over a lab with every kind of object nslab makes and hand-made ones it must
+// see as they are, qdiscs (netem where the kernel has it) included.
 import '../sandbox-guard';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelState } from '@/lib/kernel-state';
+import { sameNetem, toKNetem } from '@/lib/netem';
 import { runSteps } from '@/server/kernel/driver';
-import { nsctlUsable } from '@/server/kernel/nsctl';
-import { observe } from '@/server/kernel/observer';
-import { createSteps, labSpec, namespacesOf, removeNamespaces, sh, uniqueLab } from './helpers';
+import { runArgv } from '@/server/kernel/exec';
+import { NSCTL_PATH, nsctlUsable } from '@/server/kernel/nsctl';
+import { observe, readQdiscs } from '@/server/kernel/observer';
+import { decodeDump } from '@/server/kernel/read/netlink';
+import { createSteps, labSpec, namespacesOf, netemAvailable, removeNamespaces, sh, uniqueLab } from './helpers';
 
 const made: string[] = [];
 afterEach(async () => {
@@ -50,7 +54,8 @@ async function both(names: string[], lab: string) {
 }
 
 describe.skipIf(!nsctlUsable())('observing by rtnetlink dump and by ip read the same state', () => {
-  it('for a lab nslab made, and after hand-made changes of every kind', async () => {
+  it('for a lab nslab made, and after hand-made changes of every kind', { timeout: 120_000 }, async () => {
+    const netem = await netemAvailable();
     const lab = uniqueLab('o');
     made.push(`${lab}-`);
     const spec = labSpec(lab, 3);
@@ -76,11 +81,50 @@ describe.skipIf(!nsctlUsable())('observing by rtnetlink dump and by ip read the 
       ['ip', '-n', H, 'link', 'set', 'v-n2', 'master', 'b9'],
       ['ip', 'netns', 'exec', A, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'],
     ];
+    let after = first;
     for (const c of changes) {
       const r = await sh(...c);
       if (r.exitCode !== 0) throw new Error(`${c.join(' ')}: ${r.stderr}`);
-      const after = await both(names, lab);
+      after = await both(names, lab);
       expect(after.byNetlink, c.join(' ')).toEqual(after.byIp);
+    }
+    // qdiscs by hand, all at once (one comparison keeps the test short)
+    const qdiscs: string[][] = [
+      ['tc', '-n', A, 'qdisc', 'add', 'dev', 'd0', 'root', 'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '400ms'],
+      ['tc', '-n', A, 'qdisc', 'add', 'dev', 'd0', 'ingress'],
+      ['tc', '-n', A, 'qdisc', 'add', 'dev', 'd1', 'root', 'handle', '1:', 'htb'],
+      ['tc', '-n', A, 'class', 'add', 'dev', 'd1', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '1mbit'],
+      ['tc', '-n', A, 'qdisc', 'add', 'dev', 'd1', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '400ms'],
+      ...(netem
+        ? [
+            ['tc', '-n', A, 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'delay', '1500us', '10us', 'loss', '33.33333%', 'duplicate', '1%', 'corrupt', '0.1%', 'rate', '1001bit'],
+            ['tc', '-n', H, 'qdisc', 'replace', 'dev', 'v-n2', 'root', 'netem', 'delay', '12s', '3ms', '25%', 'reorder', '10%', 'loss', '100%', 'rate', '40gbit', 'limit', '50'],
+            ['tc', '-n', H, 'qdisc', 'replace', 'dev', 'v-n1', 'root', 'netem', 'loss', '0.0001%', 'ecn'],
+          ]
+        : []),
+    ];
+    for (const c of qdiscs) {
+      const r = await sh(...c);
+      if (r.exitCode !== 0) throw new Error(`${c.join(' ')}: ${r.stderr}`);
+    }
+    after = await both(names, lab);
+    expect(after.byNetlink, 'qdiscs').toEqual(after.byIp);
+    // The qdiscs themselves, as tc prints them: kind, handle, parent, and netem's options.
+    const dumped = decodeDump((await runArgv(['perl', NSCTL_PATH, 'dump', A, H])).stdout).namespaces;
+    for (const ns of [A, H]) {
+      const byTc = (await readQdiscs(ns)) ?? [];
+      const comparable = (q: (typeof byTc)[number]) => ({ ...q, options: q.kind === 'netem' ? q.options : {} });
+      const order = (a: { dev: string; handle: string }, b: { dev: string; handle: string }) => `${a.dev} ${a.handle}`.localeCompare(`${b.dev} ${b.handle}`);
+      expect(dumped.get(ns)?.qdiscs.map(comparable).sort(order), ns).toEqual(byTc.map(comparable).sort(order));
+      expect(byTc.length).toBeGreaterThan(2);
+    }
+    expect(after.byNetlink.namespaces[A]?.links.d0?.netem, 'a tbf is not a netem').toBeUndefined();
+    if (netem) {
+      // read back as set, within tc's own rounding (64 ns ticks, 6 digits)
+      const set = toKNetem({ delay: '1500us', jitter: '10us', loss: '33.33333%', duplicate: '1%', corrupt: '0.1%', rate: '1001bit' });
+      expect(sameNetem(set, after.byNetlink.namespaces[A]?.links.eth0?.netem), JSON.stringify(after.byNetlink.namespaces[A]?.links.eth0?.netem)).toBe(true);
+      expect(after.byNetlink.namespaces[H]?.links['v-n1']?.netem).toEqual({ delay: 0, jitter: 0, loss: 0.0001, duplicate: 0, corrupt: 0, rate: 0 });
+      expect(after.byNetlink.namespaces[H]?.links['v-n2']?.netem).toMatchObject({ delay: 12_000_000, loss: 100, rate: 5_000_000_000 });
     }
   });
 });

@@ -144,3 +144,18 @@ describe('judgeError: a create that exists is success only when it is ours', () 
     expect(await judgeError(jobOf(op), 'Error: Could not process rule: File exists')).toEqual({ ok: false });
   });
 });
+
+describe('netem (tc qdisc … netem)', () => {
+  const del: Op = { type: 'netem.del', ns: 'lab-A', dev: 'eth0' };
+  const set: Op = { type: 'netem.set', ns: 'lab-A', dev: 'eth0', netem: { delay: 50_000, jitter: 0, loss: 0, duplicate: 0, corrupt: 0, rate: 0 } };
+  it('deleting a netem that is gone (the default root qdisc, or the interface) is done', async () => {
+    expect(await judgeError(jobOf(del), 'Error: Cannot delete qdisc with handle of zero.')).toEqual({ ok: true });
+    expect(await judgeError(jobOf(del), 'Cannot find device "eth0"')).toEqual({ ok: true });
+  });
+  it('a kernel without netem is a failure that says so and how to fix it', async () => {
+    const v = await judgeError(jobOf(set), 'Error: Specified qdisc kind is unknown.');
+    expect(v.ok).toBe(false);
+    expect(!v.ok && v.hint).toMatch(/this kernel has no netem.*modprobe sch_netem/);
+    expect(await judgeError(jobOf(set), 'Cannot find device "eth0"')).toEqual({ ok: false });
+  });
+});

@@ -23,11 +23,11 @@ const routerLab: TopologyInput = {
     { id: 'out', kind: 'namespace', role: 'machine' },
   ],
   links: [
-    { id: 'r-lan1', a: { node: 'R', iface: 'eth1', addresses: ['10.1.0.1/24'] }, b: { node: 'lan1' } },
+    { id: 'r-lan1', a: { node: 'R', iface: 'eth1', addresses: ['10.1.0.1/24'] }, b: { node: 'lan1' }, netem: { delay: '50ms', jitter: '5ms', loss: '1%' } },
     { a: { node: 'R', iface: 'eth2', addresses: ['10.2.0.1/24'] }, b: { node: 'lan2', iface: 'r-port' } },
     { a: { node: 'h1', iface: 'eth0', addresses: ['10.1.0.2/24'] }, b: { node: 'lan1' } },
     { a: { node: 'h2', iface: 'eth0', addresses: ['10.2.0.2/24'] }, b: { node: 'lan2' } },
-    { a: { node: 'R', iface: 'wan', addresses: ['198.51.100.1/30'] }, b: { node: 'out', iface: 'eth0', addresses: ['198.51.100.2/30'] } },
+    { a: { node: 'R', iface: 'wan', addresses: ['198.51.100.1/30'] }, b: { node: 'out', iface: 'eth0', addresses: ['198.51.100.2/30'], netem: { rate: '10mbit', corrupt: '0.1%', duplicate: '0.5%' } } },
   ],
 };
 

@@ -1,4 +1,4 @@
-// The script exporter, run for real by /bin/sh against fake ip/nft/sysctl commands that only
+// The script exporter, run for real by /bin/sh against fake ip/tc/nft/sysctl commands that only
 // record their arguments (no kernel is touched here; test/kernel/script.test.ts runs it for real).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
@@ -38,7 +38,7 @@ printf '%s' '${stdout}'
 `;
   // dd, env (unshare) and the user namespace support (mkdir, tee, chmod, mountpoint) are fakes
   // too: nothing is written outside the temporary folder
-  for (const [tool, out] of [['ip', ''], ['nft', ''], ['sysctl', '0'], ['dd', ''], ['env', ''], ['umount', ''], ['mkdir', ''], ['tee', ''], ['chmod', ''], ['mountpoint', '']] as const) {
+  for (const [tool, out] of [['ip', ''], ['tc', ''], ['nft', ''], ['sysctl', '0'], ['dd', ''], ['env', ''], ['umount', ''], ['mkdir', ''], ['tee', ''], ['chmod', ''], ['mountpoint', '']] as const) {
     writeFileSync(join(dir, tool), recorder(tool, out));
     chmodSync(join(dir, tool), 0o755);
   }

@@ -113,6 +113,15 @@ export function sim(state: KernelState, op: Op): void {
       if (nsOf(op.ns).nat?.table !== op.table) fail(`no table ${op.table} in "${op.ns}"`);
       nsOf(op.ns).nat = null;
       return;
+    case 'netem.set':
+      linkOf(op.ns, op.dev).netem = { ...op.netem };
+      return;
+    case 'netem.del': {
+      const l = linkOf(op.ns, op.dev);
+      if (!l.netem) fail(`no netem on ${op.ns}/${op.dev}`);
+      delete l.netem;
+      return;
+    }
   }
 }
 

@@ -99,6 +99,6 @@ describe('decodeDump', () => {
   });
 
   it('refuses a line it does not know', () => {
-    expect(() => decodeDump('a\tQ\t00\n')).toThrow(/unknown line/);
+    expect(() => decodeDump('a\tZ\t00\n')).toThrow(/unknown line/);
   });
 });

@@ -2,12 +2,14 @@
 // namespaces, bridges, links between any of them and the host, addresses, routes by gateway or
 // by device, NAT — compiles; its plan from an empty kernel has no conflicts; its steps, run on the
 // in-memory kernel (./kernel-sim.ts), give a kernel whose re-plan is empty; and undoing the
-// steps done after any prefix of them, newest first, gives back the empty kernel.
+// steps done after any prefix of them, newest first, gives back the empty kernel. Links and ends
+// carry netem (lib/netem.ts): changing only netem is updated in place and undoes the same way.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '@/lib/compile';
 import type { KernelState } from '@/lib/kernel-state';
 import { plan } from '@/lib/plan';
+import type { Netem } from '@/lib/netem';
 import type { Link, Nat, Route, Topology, TopologyNode } from '@/lib/topology';
 import { checkTopology, formatProblem } from '@/lib/validate';
 import { normal, run } from './kernel-sim';
@@ -19,12 +21,22 @@ const HOST_NS = 'prop-host';
 interface Raw {
   namespaces: number;
   bridges: { address: boolean }[];
-  links: { from: number; to: number; kind: 'bridge' | 'namespace' | 'host'; named: boolean; addrA: boolean; addrB: boolean }[];
+  links: { from: number; to: number; kind: 'bridge' | 'namespace' | 'host'; named: boolean; addrA: boolean; addrB: boolean; netem: number[] }[];
   routes: { node: number; gateway: number; dest: number; byDev: boolean }[];
   hostRoutes: { gateway: number; dest: number }[];
   forwarding: boolean[];
   nat: { node: number; out: number; source: number }[];
   hostNat: { out: number; source: number }[];
+}
+
+/** netem blocks a link or an end may carry; an index past the end means none (an end: the link's). */
+const NETEMS: Netem[] = [{ delay: '50ms' }, { delay: '10ms', jitter: '2ms', loss: '1%' }, { loss: '100%' }, { rate: '10mbit', duplicate: '0.5%', corrupt: '0.1%' }, {}];
+
+/** The netem of a link and its ends from three picks (`second`: the other three, for a changed lab). */
+function netemOf(picks: number[], second: boolean): Pick<Link, 'netem'> & { a: Pick<Link['a'], 'netem'>; b: Pick<Link['b'], 'netem'> } {
+  const [l, a, b] = second ? picks.slice(3) : picks;
+  const pick = (i: number | undefined) => (i !== undefined && i < NETEMS.length ? { netem: NETEMS[i]! } : {});
+  return { ...pick(l), a: pick(a), b: pick(b) };
 }
 
 const rawLab: fc.Arbitrary<Raw> = fc.record({
@@ -38,6 +50,7 @@ const rawLab: fc.Arbitrary<Raw> = fc.record({
       named: fc.boolean(),
       addrA: fc.boolean(),
       addrB: fc.boolean(),
+      netem: fc.array(fc.nat(NETEMS.length + 1), { minLength: 6, maxLength: 6 }),
     }),
     { maxLength: 8 },
   ),
@@ -55,7 +68,7 @@ interface Seat {
 }
 
 /** Resolves the choices into a lab that is valid by construction (checkTopology still guards). */
-function build(raw: Raw): Topology {
+function build(raw: Raw, secondNetem = false): Topology {
   const ns = (i: number) => `N${i % raw.namespaces}`;
   const nodes: TopologyNode[] = [];
   const bridges = raw.bridges.map((b, i) => {
@@ -85,9 +98,11 @@ function build(raw: Raw): Topology {
       if (onBridge.has(`${a}/${br}`)) return;
       onBridge.add(`${a}/${br}`);
       const address = `10.${bi + 1}.0.${10 + k}`;
+      const n = netemOf(l.netem, secondNetem);
       links.push({
-        a: { node: a, iface, ...(l.addrA ? { addresses: [`${address}/24`] } : {}) },
-        b: { node: br, ...(l.named ? { iface: `p${k}` } : {}) },
+        ...(n.netem ? { netem: n.netem } : {}),
+        a: { node: a, iface, ...(l.addrA ? { addresses: [`${address}/24`] } : {}), ...n.a },
+        b: { node: br, ...(l.named ? { iface: `p${k}` } : {}), ...n.b },
       });
       own(a, iface);
       if (l.addrA) {
@@ -100,9 +115,11 @@ function build(raw: Raw): Topology {
     if (b === a) return;
     const bIface = l.kind === 'host' ? `h${k}` : `f${k}`;
     const [x, y] = [`10.${100 + k}.0.1`, `10.${100 + k}.0.2`];
+    const n = netemOf(l.netem, secondNetem);
     links.push({
-      a: { node: a, iface, ...(l.addrA ? { addresses: [`${x}/24`] } : {}) },
-      b: { node: b, iface: bIface, ...(l.addrB ? { addresses: [`${y}/24`] } : {}) },
+      ...(n.netem ? { netem: n.netem } : {}),
+      a: { node: a, iface, ...(l.addrA ? { addresses: [`${x}/24`] } : {}), ...n.a },
+      b: { node: b, iface: bIface, ...(l.addrB ? { addresses: [`${y}/24`] } : {}), ...n.b },
     });
     own(a, iface);
     own(b, bIface);
@@ -165,6 +182,8 @@ describe('every valid generated lab', () => {
     let checked = 0;
     let withRoutes = 0;
     let withNat = 0;
+    let withNetem = 0;
+    let withNetemChange = 0;
     fc.assert(
       fc.property(rawLab, (raw) => {
         const lab = build(raw);
@@ -183,6 +202,22 @@ describe('every valid generated lab', () => {
           const undo = [...done].reverse().flatMap((s) => s.undo);
           expect(normal(run(run(empty(), done.map((s) => s.op)), undo)), `after ${k} of ${p.steps.length} steps`).toEqual(normal(empty()));
         }
+        // The same lab with other netem: only in-place updates, converging, and undone to `after`.
+        const changed = checkTopology(build(raw, true));
+        if (!changed.ok) throw new Error(changed.problems.map(formatProblem).join('; '));
+        const q = plan(LAB, compile(changed.topology).desired, after);
+        expect(q.conflicts).toEqual([]);
+        expect(q.changes.every((c) => c.action === 'update' && c.details.every((d) => / netem: /.test(d))), JSON.stringify(q.changes)).toBe(true);
+        expect(q.steps.every((s) => s.op.type === 'netem.set' || s.op.type === 'netem.del')).toBe(true);
+        const later = run(after, q.steps.map((s) => s.op));
+        expect(plan(LAB, compile(changed.topology).desired, later).steps).toEqual([]);
+        for (let k = 0; k <= q.steps.length; k++) {
+          const done = q.steps.slice(0, k);
+          const undo = [...done].reverse().flatMap((s) => s.undo);
+          expect(normal(run(run(after, done.map((s) => s.op)), undo)), `netem: after ${k} of ${q.steps.length} steps`).toEqual(normal(after));
+        }
+        if (q.steps.length) withNetemChange++;
+        if (Object.values(after.namespaces).some((n) => Object.values(n.links).some((l) => l.netem))) withNetem++;
         checked++;
         if (r.topology.nodes.some((n) => n.kind === 'namespace' && n.routes?.length) || r.topology.host?.routes?.length) withRoutes++;
         if (r.topology.nodes.some((n) => n.kind === 'namespace' && n.nat?.length) || r.topology.host?.nat?.length) withNat++;
@@ -193,5 +228,7 @@ describe('every valid generated lab', () => {
     expect(checked).toBe(300);
     expect(withRoutes).toBeGreaterThan(60);
     expect(withNat).toBeGreaterThan(30);
+    expect(withNetem).toBeGreaterThan(100);
+    expect(withNetemChange).toBeGreaterThan(100);
   });
 });

@@ -75,6 +75,8 @@ describe('rounds', () => {
     ['create', plan('seed', desired, empty())],
     ['change', plan('seed', compile({ ...seed, links: seed.links.slice(1) }, { hostNetns: 'H' }).desired, applied)],
     ['destroy', plan('seed', empty(), applied)],
+    // netem on every link: the host's ends share one `tc -batch`, after the links they need
+    ['netem', plan('seed', compile({ ...seed, links: seed.links.map((l) => ({ ...l, netem: { delay: '5ms' } })) }, { hostNetns: 'H' }).desired, applied)],
   ];
   it.each(plans)('%s: every command runs once, after what it waits for, in the plan\'s order within its batch', (_name, p) => {
     const jobs = jobsOf(p);
@@ -84,7 +86,7 @@ describe('rounds', () => {
     rounds(jobs, deps).forEach((round, r) => {
       for (const b of round) {
         expect(b.jobs.map((j) => j.id)).toEqual([...b.jobs.map((j) => j.id)].sort((x, y) => x - y));
-        if (b.key.startsWith('ip:')) expect(b.jobs.every((j) => batchable(j.cmd) && `ip:${j.cmd.ns}` === b.key)).toBe(true);
+        if (b.key.startsWith('ip:') || b.key.startsWith('tc:')) expect(b.jobs.every((j) => batchable(j.cmd) && `${j.cmd.tool}:${j.cmd.ns}` === b.key)).toBe(true);
         // namespace files (user namespaces) of a few namespaces share one shell; the rest run alone
         else if (b.key.startsWith('nsfile:')) expect(b.jobs.every((j) => j.cmd.tool === 'nsfile')).toBe(true);
         else expect(b.jobs).toHaveLength(1);
@@ -96,6 +98,7 @@ describe('rounds', () => {
       }
     });
     expect(roundOf.size).toBe(jobs.length);
+    if (_name === 'netem') expect([...batchOf.values()].filter((k) => k === 'tc:H').length).toBe(4);
     for (const j of jobs) {
       for (const d of deps[j.id]!) {
         expect(d).toBeLessThan(j.id);

@@ -18,8 +18,8 @@ const side = (p: string): HandleSide => (p === 'top' || p === 'left' || p === 'r
 const along = (s: HandleSide, offset: number) => (s === 'top' || s === 'bottom' ? { dx: offset, dy: 0 } : { dx: 0, dy: 0 });
 
 /**
- * A veth link: each end's interface name (and address, small) next to its own end, and the
- * middle kept for the live rate, which also thickens and animates the line while traffic flows.
+ * A veth link: each end's interface name (and address, small) next to its own end, its netem
+ * (`50 ms · 1 %`) in the middle, and the middle kept for the live rate, which also thickens and animates the line while traffic flows.
  * The rate is SVG text inside the edge (under the nodes); the end labels are HTML above it.
  */
 export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected }: EdgeProps<LinkFlowEdge>) {
@@ -43,6 +43,17 @@ export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePositio
           y={mid.y}
           label={ppsText(data.rate.pps)}
           className={`link-rate rate-${data.level}`}
+          labelBgPadding={[5, 2]}
+          labelBgBorderRadius={4}
+        />
+      )}
+      {data.netem && (
+        // the impairment (netem) just above the middle, where the rate does not go
+        <EdgeText
+          x={mid.x}
+          y={mid.y - (data.rate ? 16 : 0)}
+          label={data.netem}
+          className="link-netem"
           labelBgPadding={[5, 2]}
           labelBgBorderRadius={4}
         />

@@ -3,7 +3,7 @@ import type { FlowEdge } from '@/lib/editor/flow';
 import type { LinkRate } from '@/lib/rates';
 import type { RateLevel } from '@/components/tools';
 
-export interface LinkEdgeData extends Record<string, unknown>, Pick<FlowEdge['data'], 'index' | 'problems' | 'source' | 'target' | 'state'> {
+export interface LinkEdgeData extends Record<string, unknown>, Pick<FlowEdge['data'], 'index' | 'problems' | 'source' | 'target' | 'state' | 'netem'> {
   /** the link's live rate, once the server sends rates for this lab */
   rate?: LinkRate;
   level: RateLevel;

@@ -4,6 +4,7 @@
 // too short for its header or an attribute running past its message is an error naming the
 // namespace, never a guess.
 import type { IpLink, IpRoute } from './ip';
+import type { TcQdisc } from './tc';
 
 // rtnetlink constants (linux/rtnetlink.h, if_link.h, if_addr.h, if_arp.h)
 const IFF_UP = 0x1;
@@ -117,10 +118,78 @@ export function decodeRoute(buf: Buffer, names: Map<number, string>, where = 'ro
   };
 }
 
+// Queueing disciplines (linux/rtnetlink.h tcmsg, pkt_sched.h netem): decoded into what
+// `tc -j qdisc show` (iproute2 6.1, tc/q_netem.c) prints, numbers included: times from the
+// kernel's 64 ns ticks to whole microseconds (psched: 1000 ns per µs, 64 ns per tick), then
+// seconds; fractions of 2^32-1; floats with the 6 significant digits of tc's `%g`.
+const TCA = { KIND: 1, OPTIONS: 2 } as const;
+const TC_H_ROOT = 0xffffffff;
+const NETEM = { CORR: 1, REORDER: 3, CORRUPT: 4, RATE: 6, ECN: 7, RATE64: 8 } as const;
+const UINT32_MAX = 0xffffffff;
+const TICKS_PER_US = 1000 / 64;
+const g = (x: number) => Number(x.toPrecision(6));
+const frac = (v: number) => g(v / UINT32_MAX);
+const seconds = (ticks: number) => g(Math.floor(ticks / TICKS_PER_US) / 1e6);
+const hex = (n: number) => n.toString(16);
+/** tc's `maj:min` (either part left out when 0). */
+const classid = (h: number) => (h >>> 16 === 0 ? `:${hex(h & 0xffff)}` : (h & 0xffff) === 0 ? `${hex(h >>> 16)}:` : `${hex(h >>> 16)}:${hex(h & 0xffff)}`);
+
+/** TCA_OPTIONS of a netem qdisc: tc_netem_qopt (24 bytes), then its own attributes. */
+export function decodeNetemOptions(buf: Buffer, where = 'netem'): Record<string, unknown> {
+  need(buf, 24, where);
+  const [latency, limit, loss, gap, duplicate, jitter] = [0, 4, 8, 12, 16, 20].map((o) => buf.readUInt32LE(o)) as [number, number, number, number, number, number];
+  const a = attrs(buf, 24, where);
+  const words = (t: number, n: number) => {
+    const b = a.get(t);
+    return b && b.length >= 4 * n ? Array.from({ length: n }, (_, i) => b.readUInt32LE(4 * i)) : null;
+  };
+  const cor = words(NETEM.CORR, 3);
+  const reorder = words(NETEM.REORDER, 2);
+  const corrupt = words(NETEM.CORRUPT, 2);
+  const rate = a.get(NETEM.RATE);
+  const rate64 = a.get(NETEM.RATE64);
+  const out: Record<string, unknown> = { limit };
+  if (latency) out.delay = { delay: seconds(latency), jitter: seconds(jitter), correlation: frac(cor?.[0] ?? 0) };
+  if (loss) out['loss-random'] = { loss: frac(loss), correlation: frac(cor?.[1] ?? 0) };
+  if (duplicate) out.duplicate = { duplicate: frac(duplicate), correlation: frac(cor?.[2] ?? 0) };
+  if (reorder?.[0]) out.reorder = { reorder: frac(reorder[0]), correlation: frac(reorder[1]!) };
+  if (corrupt?.[0]) out.corrupt = { corrupt: frac(corrupt[0]), correlation: frac(corrupt[1]!) };
+  if (rate && rate.length >= 16 && rate.readUInt32LE(0)) {
+    const bytes = rate64 && rate64.length >= 8 ? Number(rate64.readBigUInt64LE(0)) : rate.readUInt32LE(0);
+    out.rate = { rate: bytes, packetoverhead: rate.readInt32LE(4), cellsize: rate.readUInt32LE(8), celloverhead: rate.readInt32LE(12) };
+  }
+  out.ecn = a.has(NETEM.ECN);
+  out.gap = gap;
+  return out;
+}
+
+/** RTM_NEWQDISC: tcmsg (20 bytes) then attributes. Options are decoded for netem only. */
+export function decodeQdisc(buf: Buffer, names: Map<number, string>, where = 'qdisc'): TcQdisc {
+  need(buf, 20, where);
+  const ifindex = buf.readInt32LE(4);
+  const handle = buf.readUInt32LE(8);
+  const parent = buf.readUInt32LE(12);
+  const refcnt = buf.readUInt32LE(16);
+  const a = attrs(buf, 20, where);
+  const kind = cstring(a.get(TCA.KIND));
+  if (!kind) throw new NetlinkError(`${where}: a qdisc without a kind`);
+  const opts = a.get(TCA.OPTIONS);
+  return {
+    kind,
+    handle: `${hex(handle >>> 16)}:`,
+    dev: names.get(ifindex) ?? `if${ifindex}`,
+    ...(parent === TC_H_ROOT ? { root: true } : parent ? { parent: classid(parent) } : {}),
+    ...(refcnt !== 1 ? { refcnt } : {}),
+    options: kind === 'netem' && opts ? decodeNetemOptions(opts, where) : {},
+  };
+}
+
 export interface DumpedNamespace {
   links: IpLink[];
   routes: IpRoute[];
   forwarding: boolean;
+  /** its queueing disciplines, as `tc -j qdisc show` prints them */
+  qdiscs: TcQdisc[];
 }
 
 /**
@@ -129,11 +198,11 @@ export interface DumpedNamespace {
  * forwarding line) is absent, or in `failed` with the reason.
  */
 export function decodeDump(stdout: string): { namespaces: Map<string, DumpedNamespace>; failed: Map<string, string> } {
-  const raw = new Map<string, { links: RawLink[]; addrs: Buffer[]; routes: Buffer[]; forwarding?: boolean }>();
+  const raw = new Map<string, { links: RawLink[]; addrs: Buffer[]; routes: Buffer[]; qdiscs: Buffer[]; forwarding?: boolean }>();
   const failed = new Map<string, string>();
   const of = (ns: string) => {
     let r = raw.get(ns);
-    if (!r) raw.set(ns, (r = { links: [], addrs: [], routes: [] }));
+    if (!r) raw.set(ns, (r = { links: [], addrs: [], routes: [], qdiscs: [] }));
     return r;
   };
   for (const line of stdout.split('\n')) {
@@ -150,6 +219,7 @@ export function decodeDump(stdout: string): { namespaces: Map<string, DumpedName
     else if (tag === 'L') r.links.push(decodeLink(Buffer.from(data, 'hex'), where));
     else if (tag === 'A') r.addrs.push(Buffer.from(data, 'hex'));
     else if (tag === 'R') r.routes.push(Buffer.from(data, 'hex'));
+    else if (tag === 'Q') r.qdiscs.push(Buffer.from(data, 'hex'));
     else throw new NetlinkError(`nslab-nsctl dump: an unknown line "${line.slice(0, 40)}"`);
   }
   const namespaces = new Map<string, DumpedNamespace>();
@@ -164,7 +234,8 @@ export function decodeDump(stdout: string): { namespaces: Map<string, DumpedName
     }
     const links = r.links.map(({ masterIndex, ...l }) => (masterIndex !== undefined && names.has(masterIndex) ? { ...l, master: names.get(masterIndex)! } : l));
     const routes = r.routes.flatMap((b) => decodeRoute(b, names, where) ?? []);
-    namespaces.set(ns, { links, routes, forwarding: r.forwarding });
+    const qdiscs = r.qdiscs.map((b) => decodeQdisc(b, names, where));
+    namespaces.set(ns, { links, routes, forwarding: r.forwarding, qdiscs });
   }
   return { namespaces, failed };
 }
