@@ -169,9 +169,9 @@ export const requests = {
 
   // --- packets you can watch (server/tools/packets.ts): taps run while anyone watches ---
   /** joins the lab's packet stream (`lab:packets`); answers with the taps that run (pid per namespace) */
-  'packets:watch': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ status: TapStatus }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab' } },
+  'packets:watch': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ status: TapStatus }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab', view: true } },
   /** leaves it; the last watcher leaving ends every tap of the lab */
-  'packets:unwatch': { schema: z.strictObject({ lab: labNameSchema }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab' } },
+  'packets:unwatch': { schema: z.strictObject({ lab: labNameSchema }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab', view: true } },
 
   // --- captures ---
   'capture:start': {
@@ -219,9 +219,9 @@ export const requests = {
   /** the instructor's room: a class's seats, each with its lab's state and the step its lesson reached */
   'class:show': { schema: z.strictObject({ name: className }), response: answers<{ room: ClassRoom }>(), timeoutMs: QUICK_MS, role: 'instructor' },
   'class:list': { schema: z.strictObject({}), response: answers<{ classes: ClassSummary[] }>(), timeoutMs: QUICK_MS, role: 'instructor' },
-  /** makes a lab per seat and applies it (`class:progress` to this socket as seats are ready); answers each seat's join path once */
+  /** makes a lab per seat and applies it, at the lesson's start or at `step` (`class:progress` to this socket as seats are ready); answers each seat's join path once */
   'class:create': {
-    schema: z.strictObject({ name: z.string().max(64), lesson: lessonId, seats: z.number({ error: 'seats must be a number' }).int().min(1).max(200) }),
+    schema: z.strictObject({ name: z.string().max(64), lesson: lessonId, seats: z.number({ error: 'seats must be a number' }).int().min(1).max(200), step: z.number().int().min(0).max(100).optional() }),
     response: answers<{ seats: CreatedSeat[] }>(), timeoutMs: KERNEL_MS, role: 'instructor',
   },
   /** destroys every seat's lab and forgets the class (its broadcast stops) */

@@ -82,7 +82,7 @@ export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: 
     unwatch(name);
     await socket.leave(labRoom(name));
   };
-  socket.data.closeLab = close;
+  (socket.data.closers ??= []).push(close);
   on('lab:close', async ({ name }) => {
     await close(name);
     return {};

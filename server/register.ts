@@ -31,8 +31,12 @@ export interface SocketData {
   class?: string;
   /** for a seat: the lab its class's instructor broadcasts now (the one other lab it may view), or null */
   viewable?: () => string | null;
-  /** closes a lab this connection has open (server/gateway.ts), as when a broadcast it was viewing stops */
-  closeLab?: (name: string) => Promise<void>;
+  /**
+   * What closes everything this connection watches of a lab (its room and kernel watch in
+   * server/gateway.ts, its packets in server/tools/register.ts), as when a broadcast it was
+   * viewing stops.
+   */
+  closers?: ((lab: string) => Promise<void>)[];
 }
 
 type ServerEvents = Record<string, never>;

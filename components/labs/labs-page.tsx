@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { ImportDrop } from '@/components/import/import-drop';
 import { ConnectionBanner } from '@/components/shell/connection-banner';
 import { LargeTextToggle } from '@/components/shell/large-text-toggle';
+import { ClassesPanel } from '@/components/classes/classes-panel';
 import { CreateLabForm } from './create-lab-form';
 import { LabsList } from './labs-list';
 import { useLabs } from './use-labs';
@@ -30,6 +31,10 @@ export function LabsPage() {
           <h3>Or import</h3>
           <ImportDrop />
           <p className="small"><Link href="/adopt">Adopt namespaces and bridges this machine already has…</Link></p>
+        </section>
+        <section aria-labelledby="classes-heading" className="card">
+          <h2 id="classes-heading">Classes</h2>
+          <ClassesPanel />
         </section>
       </main>
     </div>

@@ -1,7 +1,7 @@
 // Broadcast: the instructor shows one of their labs to every seat of a class, read-only, until
 // they stop. Kept in the server's memory (a restart stops it). A seat's connection joins its
-// class's room; while a broadcast is on it may view (lab:open, lab:close) that lab and nothing
-// more: server/register.ts checks it with `viewable`, like every other seat request.
+// class's room; while a broadcast is on it may view that lab (lab:open, lab:close, its packets)
+// and nothing more: server/register.ts checks it with `viewable`, like every other seat request.
 import { NslabError } from '@/lib/errors';
 import { classRoomName } from '@/lib/protocol';
 import type { LabsService } from '@/server/labs/types';
@@ -31,7 +31,7 @@ export function joinClass(io: NslabServer, socket: NslabSocket, cls: string): vo
 /**
  * Starts (lab) or stops (null) the class's broadcast. The lab must exist and be no seat's lab.
  * When a broadcast stops or changes, every seat of the class that had the old lab open is made
- * to close it (its room and its kernel watch), and every seat hears the new state.
+ * to close it (its room, its kernel watch, its packets), and every seat hears the new state.
  */
 export async function setBroadcast(io: NslabServer, labs: LabsService, classes: ClassStore, cls: string, lab: string | null): Promise<string | null> {
   if (!classes.get(cls)) throw new NslabError('not_found', `there is no class "${cls}"`);
@@ -45,7 +45,7 @@ export async function setBroadcast(io: NslabServer, labs: LabsService, classes: 
   else broadcasts(io).set(cls, lab);
   if (before && before !== lab) {
     for (const s of io.sockets.sockets.values()) {
-      if (s.data.role === 'seat' && s.data.class === cls) await s.data.closeLab?.(before);
+      if (s.data.role === 'seat' && s.data.class === cls) for (const close of s.data.closers ?? []) await close(before);
     }
   }
   io.to(classRoomName(cls)).emit('class:broadcast', { name: cls, lab });

@@ -64,8 +64,8 @@ export function registerClassHandlers(io: NslabServer, socket: NslabSocket, deps
 
   on('class:list', () => ({ classes: store().list().map((c) => ({ ...c, broadcast: broadcastOf(io, c.name) })) }));
 
-  on('class:create', async ({ name, lesson, seats }) => ({
-    seats: await createClass(labs, store(), { name, lesson, seats, onProgress: (done, total) => socket.emit('class:progress', { name, done, total }) }),
+  on('class:create', async ({ name, lesson, seats, step }) => ({
+    seats: await createClass(labs, store(), { name, lesson, seats, ...(step !== undefined ? { step } : {}), onProgress: (done, total) => socket.emit('class:progress', { name, done, total }) }),
   }));
 
   on('class:end', async ({ name }) => {

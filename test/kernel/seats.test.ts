@@ -4,15 +4,15 @@
 // of s2 changes in the kernel; a terminal on the host context of its own lab is refused too, and
 // one in its own namespace opens. The seat never hears of other labs (labs:changed).
 // Broadcast: while the instructor broadcasts lab s2 to the seat's class, the seat may view s2
-// (lab:open, lab:close) and nothing else of it; when the broadcast stops, viewing is refused
-// again and the seat is taken out of s2's room.
+// (lab:open, lab:close, its packets) and nothing else of it; when the broadcast stops, viewing is
+// refused again and the seat is taken out of s2's rooms (its live state, its packets).
 import '../sandbox-guard';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRequestName, labRoom, requests, type Role } from '@/lib/protocol';
+import { isRequestName, labRoom, packetsRoom, requests, type Role } from '@/lib/protocol';
 import { ClassStore } from '@/server/classes/store';
 import { broadcastLabEvents } from '@/server/gateway';
 import { createLabsService } from '@/server/labs/service';
@@ -173,16 +173,20 @@ describe('a seat token opens only its seat', () => {
     await expect.poll(() => pushes).toEqual([{ name: 'c1', lab: 's2' }]);
     expect(await send(seat, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: 's2' });
     // every request but viewing is refused, and s2 does not change
-    await sweepAtS2(seat, ['lab:open', 'lab:close']);
+    await sweepAtS2(seat, ['lab:open', 'lab:close', 'packets:watch', 'packets:unwatch']);
     const opened = (await send(seat, 'lab:open', { name: 's2' })) as Answer & { snapshot?: { lab: { name: string } } };
     expect(opened.snapshot?.lab.name).toBe('s2');
-    const inRoom = async () => (await io.in(labRoom('s2')).fetchSockets()).some((s) => s.data.role === 'seat');
-    expect(await inRoom()).toBe(true);
+    expect((await send(seat, 'packets:watch', { lab: 's2' })).ok).toBe(true);
+    const inRoom = async () => [
+      (await io.in(labRoom('s2')).fetchSockets()).some((s) => s.data.role === 'seat'),
+      (await io.in(packetsRoom('s2')).fetchSockets()).some((s) => s.data.role === 'seat'),
+    ];
+    expect(await inRoom()).toEqual([true, true]);
     // stopped: the seat hears it, is out of s2's room, and may no longer view it
     expect(await send(instructor, 'class:broadcast', { name: 'c1', lab: null })).toEqual({ ok: true, broadcast: null });
     await expect.poll(() => pushes.length).toBe(2);
     expect(pushes[1]).toEqual({ name: 'c1', lab: null });
-    expect(await inRoom()).toBe(false);
+    expect(await inRoom()).toEqual([false, false]);
     await sweepAtS2(seat);
     expect(await send(seat, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: null });
   }, 180_000);
