@@ -231,8 +231,11 @@ export const requests = {
   'class:unwatch': { schema: z.strictObject({ name: className }), response: done, timeoutMs: QUICK_MS, role: 'instructor' },
   /** shows `lab` (one of the instructor's labs) to every seat of the class, read-only; null stops */
   'class:broadcast': { schema: z.strictObject({ name: className, lab: labNameSchema.nullable() }), response: answers<{ broadcast: string | null }>(), timeoutMs: QUICK_MS, role: 'instructor' },
-  /** for a seat's page: the lab its class's instructor broadcasts now, or null (then `class:broadcast` pushes follow) */
-  'class:broadcasting': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ broadcast: string | null }>(), timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'lab' } },
+  /**
+   * for a seat's page: the lab its class's instructor broadcasts now, or null (then `class:broadcast`
+   * pushes follow); `seat`: false for the instructor's connection, which is never shown a broadcast
+   */
+  'class:broadcasting': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ broadcast: string | null; seat: boolean }>(), timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'lab' } },
 
   // --- adopting what the kernel has (server/adopt/register.ts) ---
   /**

@@ -15,11 +15,13 @@ export function useBroadcast(lab: string): string | null {
   useEffect(() => {
     if (!ready) return;
     let live = true;
-    void request(socket, 'class:broadcasting', { lab }).then((r) => {
-      if (live && r.ok) setShown(r.broadcast);
-    });
+    // only a seat follows its class's broadcast (the instructor's socket hears it in the room)
     const onBroadcast = (b: { name: string; lab: string | null }) => setShown(b.lab);
-    socket.on('class:broadcast', onBroadcast);
+    void request(socket, 'class:broadcasting', { lab }).then((r) => {
+      if (!live || !r.ok || !r.seat) return;
+      setShown(r.broadcast);
+      socket.on('class:broadcast', onBroadcast);
+    });
     return () => {
       live = false;
       socket.off('class:broadcast', onBroadcast);

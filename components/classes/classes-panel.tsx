@@ -3,6 +3,7 @@
 // confirmation), and the form that creates one: name, lesson, seats, with the seats counted as
 // they are made and applied. The join links are shown once, when the class is made (only the
 // tokens' hashes are kept).
+import './classes.css';
 import Link from 'next/link';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { request, useConnectionState, useSocket } from '@/components/socket';

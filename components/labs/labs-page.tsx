@@ -20,21 +20,23 @@ export function LabsPage() {
       </header>
       <ConnectionBanner />
       <main className="labs-main">
-        <section aria-labelledby="labs-heading" className="card">
-          <h2 id="labs-heading">Labs</h2>
-          {error && <p className="error-text" role="alert">{error}</p>}
-          <LabsList labs={labs} />
-        </section>
+        <div className="labs-column">
+          <section aria-labelledby="labs-heading" className="card">
+            <h2 id="labs-heading">Labs</h2>
+            {error && <p className="error-text" role="alert">{error}</p>}
+            <LabsList labs={labs} />
+          </section>
+          <section aria-labelledby="classes-heading" className="card">
+            <h2 id="classes-heading">Classes</h2>
+            <ClassesPanel />
+          </section>
+        </div>
         <section aria-labelledby="create-heading" className="card">
           <h2 id="create-heading">New lab</h2>
           <CreateLabForm />
           <h3>Or import</h3>
           <ImportDrop />
           <p className="small"><Link href="/adopt">Adopt namespaces and bridges this machine already has…</Link></p>
-        </section>
-        <section aria-labelledby="classes-heading" className="card">
-          <h2 id="classes-heading">Classes</h2>
-          <ClassesPanel />
         </section>
       </main>
     </div>

@@ -78,7 +78,8 @@ export function registerClassHandlers(io: NslabServer, socket: NslabSocket, deps
   on('class:watch', async ({ name }) => {
     const room = classRoom(labs, store(), name);
     unwatch();
-    const seatLabs = new Set(room.seats.map((s) => s.lab));
+    const known = new Set(labs.list().map((l) => l.name));
+    const seatLabs = new Set(room.seats.map((s) => s.lab).filter((lab) => known.has(lab)));
     const stops = [...seatLabs].map((lab) => labs.watch(lab));
     // each seat lab's pushes, to this socket only (the editor's rooms are left alone)
     const forward = <K extends 'live' | 'saved' | 'lesson' | 'command'>(event: K, lab: (...a: LabsEvents[K]) => string, send: (...a: LabsEvents[K]) => void) => {
@@ -96,7 +97,7 @@ export function registerClassHandlers(io: NslabServer, socket: NslabSocket, deps
     ];
     watched = { name, stop: () => [...stops, ...offs].forEach((f) => f()) };
     await socket.join(classRoomName(name));
-    const views = await Promise.all(room.seats.map((s) => seatView(labs, s.lab)));
+    const views = await Promise.all([...seatLabs].map((lab) => seatView(labs, lab)));
     return { room, labs: views.filter((v): v is SeatLabView => v !== null), broadcast: broadcastOf(io, name) };
   });
 
@@ -107,8 +108,9 @@ export function registerClassHandlers(io: NslabServer, socket: NslabSocket, deps
 
   on('class:broadcast', async ({ name, lab }) => ({ broadcast: await setBroadcast(io, labs, store(), name, lab) }));
 
-  on('class:broadcasting', ({ lab }) => {
-    const cls = socket.data.class ?? deps.classes?.seatByLab(lab)?.class;
-    return { broadcast: cls ? broadcastOf(io, cls) : null };
+  // the seat's own lab only (register.ts checked it): what its class is shown; the instructor's pages are never replaced
+  on('class:broadcasting', () => {
+    const cls = socket.data.role === 'seat' ? socket.data.class : undefined;
+    return { broadcast: cls ? broadcastOf(io, cls) : null, seat: cls !== undefined };
   });
 }

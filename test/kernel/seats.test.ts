@@ -168,10 +168,12 @@ describe('a seat token opens only its seat', () => {
     // a seat's lab is not the instructor's to broadcast; a class that is not there is named
     expect(await send(instructor, 'class:broadcast', { name: 'c1', lab: 's1' })).toMatchObject({ ok: false, code: 'invalid', message: 'lab "s1" is seat 1 of class "c1"; broadcast one of your own labs' });
     expect(await send(instructor, 'class:broadcast', { name: 'c2', lab: 's2' })).toMatchObject({ ok: false, code: 'not_found' });
-    expect(await send(seat, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: null });
+    expect(await send(seat, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: null, seat: true });
     expect(await send(instructor, 'class:broadcast', { name: 'c1', lab: 's2' })).toEqual({ ok: true, broadcast: 's2' });
     await expect.poll(() => pushes).toEqual([{ name: 'c1', lab: 's2' }]);
-    expect(await send(seat, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: 's2' });
+    expect(await send(seat, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: 's2', seat: true });
+    // the instructor's pages are never replaced by a broadcast, even a seat lab's
+    expect(await send(instructor, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: null, seat: false });
     // every request but viewing is refused, and s2 does not change
     await sweepAtS2(seat, ['lab:open', 'lab:close', 'packets:watch', 'packets:unwatch']);
     const opened = (await send(seat, 'lab:open', { name: 's2' })) as Answer & { snapshot?: { lab: { name: string } } };
@@ -188,7 +190,7 @@ describe('a seat token opens only its seat', () => {
     expect(pushes[1]).toEqual({ name: 'c1', lab: null });
     expect(await inRoom()).toEqual([false, false]);
     await sweepAtS2(seat);
-    expect(await send(seat, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: null });
+    expect(await send(seat, 'class:broadcasting', { lab: 's1' })).toEqual({ ok: true, broadcast: null, seat: true });
   }, 180_000);
 
   it('its own lab: open it, a terminal in its namespace; never a shell in its host context', async () => {
