@@ -2,9 +2,10 @@
 // beside the baseline it is compared with, measured in the same run (docs/performance.md explains
 // each row). --only runs some sections: validate, scale, cli, packets, live.
 // Runs inside scripts/sandbox (npm run bench does that); --quick uses 50 namespaces (and 250
-// for the large lab, 200 for the dashboard) for development.
+// for the large lab, 200 for the dashboard, 5 seats for the class) for development.
 import { checkTopology } from '@/lib/validate';
 import { bridgedLab, linkedLab } from '@/test/scale-labs';
+import { benchClass } from './class';
 import { benchCliStart, CLI_START_TARGETS } from './cli-start';
 import { benchLive } from './live';
 import { benchPackets } from './packets';
@@ -68,6 +69,7 @@ await section('packets', 'packets on the canvas', async () => {
     { goal: 'server CPU, a presentation open on an idle lab', measured: `${r.idleCpuPercent} % (its taps and samplers ${r.idleChildrenCpuPercent} %)`, target: '< 1 %', ok: r.idleCpuPercent < 1 },
   ];
 });
+await section('a class of seats', () => benchClass({ quick }));
 // the slowest part (a 1000-namespace lab served to a real browser: half an hour on 2 cores)
 await section('live', 'the dashboard at scale', () => benchLive({ quick }));
 console.log(renderTable(rows));

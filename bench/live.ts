@@ -54,7 +54,7 @@ export function bridgesLab(bridges: number, name = LAB, hostNetns = HOST_NS): To
   return { name, host: { netns: hostNetns }, nodes, links, layout: { nodes: layout } };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,7 +68,7 @@ function freePort(): Promise<number> {
 }
 
 /** CPU time (s) of a process and its reaped children, from /proc/PID/stat. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields 14..17 of stat (utime stime cutime cstime) are 11..14 after the command
@@ -80,12 +80,12 @@ function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-function quantile(xs: number[], q: number): number {
+export function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
 }
 
-interface Server {
+export interface Server {
   url: string;
   token: string;
   pid: number;
@@ -93,7 +93,7 @@ interface Server {
   log: string[];
 }
 
-async function startServer(home: string): Promise<Server> {
+export async function startServer(home: string): Promise<Server> {
   if (!existsSync(join(ROOT, '.next', 'BUILD_ID'))) {
     console.log('bench: building the dashboard (next build --webpack)');
     execFileSync('npx', ['next', 'build', '--webpack'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
@@ -123,7 +123,7 @@ async function startServer(home: string): Promise<Server> {
   return { url, token, pid: child.pid!, child, log };
 }
 
-async function stopServer(s: Server): Promise<void> {
+export async function stopServer(s: Server): Promise<void> {
   if (s.child.exitCode !== null) return;
   const ended = new Promise((r) => s.child.once('exit', r));
   s.child.kill('SIGTERM');
@@ -131,8 +131,9 @@ async function stopServer(s: Server): Promise<void> {
   if (s.child.exitCode === null) s.child.kill('SIGKILL');
 }
 
-function connect(s: Server): Promise<Socket> {
-  const socket = io(s.url, { extraHeaders: { authorization: `Bearer ${s.token}` }, transports: ['websocket'], reconnection: false });
+/** A socket of the instructor (the server's token), or of whoever `headers` say (a seat's cookie). */
+export function connect(s: Server, headers: Record<string, string> = { authorization: `Bearer ${s.token}` }): Promise<Socket> {
+  const socket = io(s.url, { extraHeaders: headers, transports: ['websocket'], reconnection: false });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', reject);
@@ -146,7 +147,7 @@ interface Ack {
   [k: string]: unknown;
 }
 
-async function ask<T = Ack>(socket: Socket, event: string, payload: unknown, ms = 600_000): Promise<T & Ack> {
+export async function ask<T = Ack>(socket: Socket, event: string, payload: unknown, ms = 600_000): Promise<T & Ack> {
   const res = (await socket.timeout(ms).emitWithAck(event, payload)) as T & Ack;
   if (!res.ok) throw new Error(`bench: ${event} failed: ${res.code}: ${res.message}`);
   return res;

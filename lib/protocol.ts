@@ -39,8 +39,9 @@ const answers = <R>(): Answers<R> => ({});
  * What a seat may reach with a request it may send: the payload field naming the lab (it must be
  * the seat's own), and the field naming a node (never "host": a seat has no host context).
  * `owned`: the request names something the same connection made (a terminal, a capture by id).
+ * `view`: the lab may also be the lab its class's instructor broadcasts, while the broadcast is on.
  */
-export type SeatScope = { lab: 'name' | 'lab'; node?: 'node' | 'source' } | { owned: true };
+export type SeatScope = { lab: 'name' | 'lab'; node?: 'node' | 'source'; view?: true } | { owned: true };
 
 /** One request of the contract. */
 export interface RequestSpec<S extends z.ZodType = z.ZodType, R = unknown> {
@@ -83,6 +84,33 @@ export interface ClassRoom {
   seats: { seat: number; lab: string; revoked: boolean; state: LabState | 'missing'; step: number | null; passed: number[]; updatedAt: string | null }[];
 }
 
+/** A class as the dashboard lists it; `broadcast`: the lab its instructor shows every seat, or null. */
+export interface ClassSummary {
+  name: string;
+  lesson: string;
+  seats: number;
+  createdAt: string;
+  broadcast: string | null;
+}
+
+/** A seat made by class:create: its token and join path are shown once (only the token's hash is kept). */
+export interface CreatedSeat {
+  seat: number;
+  lab: string;
+  token: string;
+  join: string;
+}
+
+/** What the instructor's room draws of each seat: its lab's record and live state (kept current by the lab's room). */
+export interface SeatLabView {
+  lab: LabRecord;
+  live: LiveState | null;
+  /** when the lab's last kernel command ran, if any */
+  lastCommandAt: string | null;
+}
+
+const className = z.string().regex(/^[a-z0-9-]{1,16}$/, { error: 'name must be a class name' });
+
 export interface LabSnapshot {
   lab: LabRecord;
   /** null when the kernel could not be read (the message says why) */
@@ -100,8 +128,8 @@ export const requests = {
     response: answers<{ lab: LabRecord }>(), timeoutMs: QUICK_MS, role: 'instructor',
   },
   /** joins the lab's room; answers with a snapshot (record, live state, recent commands) */
-  'lab:open': { schema: z.strictObject({ name: labNameSchema }), response: answers<{ snapshot: LabSnapshot }>(), timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'name' } },
-  'lab:close': { schema: z.strictObject({ name: labNameSchema }), response: done, timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'name' } },
+  'lab:open': { schema: z.strictObject({ name: labNameSchema }), response: answers<{ snapshot: LabSnapshot }>(), timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'name', view: true } },
+  'lab:close': { schema: z.strictObject({ name: labNameSchema }), response: done, timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'name', view: true } },
   'lab:save': { schema: z.strictObject({ topology: topologyPayload, rev }), response: answers<{ lab: LabRecord }>(), timeoutMs: QUICK_MS, role: 'instructor' },
   /** without topology: the plan for the saved topology; destroy: the plan that removes the lab (restores included) */
   'lab:plan': {
@@ -141,9 +169,9 @@ export const requests = {
 
   // --- packets you can watch (server/tools/packets.ts): taps run while anyone watches ---
   /** joins the lab's packet stream (`lab:packets`); answers with the taps that run (pid per namespace) */
-  'packets:watch': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ status: TapStatus }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab' } },
+  'packets:watch': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ status: TapStatus }>(), timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab', view: true } },
   /** leaves it; the last watcher leaving ends every tap of the lab */
-  'packets:unwatch': { schema: z.strictObject({ lab: labNameSchema }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab' } },
+  'packets:unwatch': { schema: z.strictObject({ lab: labNameSchema }), response: done, timeoutMs: TOOL_MS, role: 'seat', seat: { lab: 'lab', view: true } },
 
   // --- captures ---
   'capture:start': {
@@ -189,7 +217,25 @@ export const requests = {
 
   // --- classes (server/classes/register.ts) ---
   /** the instructor's room: a class's seats, each with its lab's state and the step its lesson reached */
-  'class:show': { schema: z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,16}$/, { error: 'name must be a class name' }) }), response: answers<{ room: ClassRoom }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  'class:show': { schema: z.strictObject({ name: className }), response: answers<{ room: ClassRoom }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  'class:list': { schema: z.strictObject({}), response: answers<{ classes: ClassSummary[] }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  /** makes a lab per seat and applies it, at the lesson's start or at `step` (`class:progress` to this socket as seats are ready); answers each seat's join path once */
+  'class:create': {
+    schema: z.strictObject({ name: z.string().max(64), lesson: lessonId, seats: z.number({ error: 'seats must be a number' }).int().min(1).max(200), step: z.number().int().min(0).max(100).optional() }),
+    response: answers<{ seats: CreatedSeat[] }>(), timeoutMs: KERNEL_MS, role: 'instructor',
+  },
+  /** destroys every seat's lab and forgets the class (its broadcast stops) */
+  'class:end': { schema: z.strictObject({ name: className }), response: answers<{ removed: string[] }>(), timeoutMs: KERNEL_MS, role: 'instructor' },
+  /** the room: watches every seat's lab (its lab:live, lab:saved, lab:lesson pushes) and answers each one's view */
+  'class:watch': { schema: z.strictObject({ name: className }), response: answers<{ room: ClassRoom; labs: SeatLabView[]; broadcast: string | null }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  'class:unwatch': { schema: z.strictObject({ name: className }), response: done, timeoutMs: QUICK_MS, role: 'instructor' },
+  /** shows `lab` (one of the instructor's labs) to every seat of the class, read-only; null stops */
+  'class:broadcast': { schema: z.strictObject({ name: className, lab: labNameSchema.nullable() }), response: answers<{ broadcast: string | null }>(), timeoutMs: QUICK_MS, role: 'instructor' },
+  /**
+   * for a seat's page: the lab its class's instructor broadcasts now, or null (then `class:broadcast`
+   * pushes follow); `seat`: false for the instructor's connection, which is never shown a broadcast
+   */
+  'class:broadcasting': { schema: z.strictObject({ lab: labNameSchema }), response: answers<{ broadcast: string | null; seat: boolean }>(), timeoutMs: QUICK_MS, role: 'seat', seat: { lab: 'lab' } },
 
   // --- adopting what the kernel has (server/adopt/register.ts) ---
   /**
@@ -266,11 +312,19 @@ export interface ServerToClientEvents {
   'node:view': (view: NodeView) => void;
   'capture:packets': (e: { id: string; packets: PacketSummary[]; total: number; bytes: number }) => void;
   'capture:ended': (capture: CaptureInfo) => void;
+  /** to the lab's room: its lesson progress changed (a step run or checked) */
+  'lab:lesson': (progress: LessonProgress) => void;
+  /** to the socket creating a class: seats made and applied so far */
+  'class:progress': (p: { name: string; done: number; total: number }) => void;
+  /** to every seat of the class and the instructors watching it: the broadcast lab, or null when it stopped */
+  'class:broadcast': (b: { name: string; lab: string | null }) => void;
 }
 
 /** The socket.io room of a lab: everyone with the lab open. */
 export const labRoom = (name: string) => `lab:${name}`;
 /** The socket.io room of a lab's packet watchers. */
 export const packetsRoom = (name: string) => `packets:${name}`;
+/** A class's seats (their connections) and the instructors watching its room. */
+export const classRoomName = (name: string) => `class:${name}`;
 /** Everyone connected: the labs list. */
 export const LABS_ROOM = 'labs';

@@ -9,14 +9,14 @@ export const COOKIE = 'nslab_token';
 export const SEAT_COOKIE = 'nslab_seat';
 
 /** Finds the lab a seat token opens (server/classes/store.ts); null for an unknown or revoked token. */
-export type SeatLookup = (token: string) => { lab: string } | null;
+export type SeatLookup = (token: string) => { lab: string; class?: string } | null;
 
 /** Who a request is: the instructor (the server's token), a seat (its lab), or nobody. */
-export function whoIs(req: IncomingMessage, token: string, seatOf?: SeatLookup): { role: 'instructor' } | { role: 'seat'; lab: string } | null {
+export function whoIs(req: IncomingMessage, token: string, seatOf?: SeatLookup): { role: 'instructor' } | { role: 'seat'; lab: string; class?: string } | null {
   if (isAuthorized(req, token)) return { role: 'instructor' };
   const seat = readCookie(req.headers.cookie, SEAT_COOKIE);
   const found = seat && seatOf ? seatOf(seat) : null;
-  return found ? { role: 'seat', lab: found.lab } : null;
+  return found ? { role: 'seat', lab: found.lab, ...(found.class ? { class: found.class } : {}) } : null;
 }
 
 /** NSLAB_TOKEN, else 32 random hex digits. */

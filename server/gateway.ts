@@ -20,12 +20,15 @@ export function broadcastLabEvents(io: NslabServer, labs: LabsService): () => vo
   const onLive: Parameters<typeof labs.events.on<'live'>>[1] = (l) => io.to(labRoom(l.lab)).emit('lab:live', l);
   const onChanged: Parameters<typeof labs.events.on<'changed'>>[1] = (c) => io.to(LABS_ROOM).emit('labs:changed', c);
   const onSaved: Parameters<typeof labs.events.on<'saved'>>[1] = (r) => io.to(labRoom(r.name)).emit('lab:saved', r);
+  const onLesson: Parameters<typeof labs.events.on<'lesson'>>[1] = (p) => io.to(labRoom(p.lab)).emit('lab:lesson', p);
+  labs.events.on('lesson', onLesson);
   labs.events.on('command', onCommand);
   labs.events.on('progress', onProgress);
   labs.events.on('live', onLive);
   labs.events.on('changed', onChanged);
   labs.events.on('saved', onSaved);
   return () => {
+    labs.events.off('lesson', onLesson);
     labs.events.off('saved', onSaved);
     labs.events.off('command', onCommand);
     labs.events.off('progress', onProgress);
@@ -75,9 +78,13 @@ export function registerLabHandlers(io: NslabServer, socket: NslabSocket, labs: 
     }
   });
 
-  on('lab:close', async ({ name }) => {
+  const close = async (name: string) => {
     unwatch(name);
     await socket.leave(labRoom(name));
+  };
+  (socket.data.closers ??= []).push(close);
+  on('lab:close', async ({ name }) => {
+    await close(name);
     return {};
   });
 

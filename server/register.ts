@@ -27,6 +27,16 @@ export interface SocketData {
   role?: Role;
   /** a seat's own lab (the only lab a seat's requests may name) */
   lab?: string;
+  /** a seat's class */
+  class?: string;
+  /** for a seat: the lab its class's instructor broadcasts now (the one other lab it may view), or null */
+  viewable?: () => string | null;
+  /**
+   * What closes everything this connection watches of a lab (its room and kernel watch in
+   * server/gateway.ts, its packets in server/tools/register.ts), as when a broadcast it was
+   * viewing stops.
+   */
+  closers?: ((lab: string) => Promise<void>)[];
 }
 
 type ServerEvents = Record<string, never>;
@@ -55,15 +65,16 @@ export function register<E extends RequestName>(socket: NslabSocket, event: E, h
     const reply = (res: Ack<E>) => {
       if (typeof ack === 'function') ack(res);
     };
-    reply(await answer(socket.data.role, event, handler, payload, socket.data.lab));
+    reply(await answer(socket.data.role, event, handler, payload, socket.data.lab, socket.data.viewable?.() ?? null));
   });
 }
 
 /**
  * The answer to one request: refused, invalid, or what the handler made of it. `seatLab`: for a
- * seat, its own lab, the only one its requests may name.
+ * seat, its own lab, the only one its requests may name; `viewable`: the lab its class's
+ * instructor broadcasts now, which it may only view (requests whose scope says `view`).
  */
-export async function answer<E extends RequestName>(role: Role | undefined, event: E, handler: Handler<E>, payload: unknown, seatLab?: string): Promise<Ack<E>> {
+export async function answer<E extends RequestName>(role: Role | undefined, event: E, handler: Handler<E>, payload: unknown, seatLab?: string, viewable?: string | null): Promise<Ack<E>> {
   const spec = checks[event];
   if (!role || !mayCall(role, spec.role)) {
     return failure('forbidden', `${event} is for the instructor; this connection is ${role ? `a ${role}` : 'not signed in'}`);
@@ -74,7 +85,7 @@ export async function answer<E extends RequestName>(role: Role | undefined, even
     return failure('invalid', `${event}: ${problems.map(formatProblem).join('; ')}`, problems);
   }
   if (role === 'seat') {
-    const refused = seatRefusal(event, spec.seat, parsed.data, seatLab);
+    const refused = seatRefusal(event, spec.seat, parsed.data, seatLab, viewable);
     if (refused) return failure('forbidden', refused);
   }
   try {
@@ -85,13 +96,17 @@ export async function answer<E extends RequestName>(role: Role | undefined, even
   }
 }
 
-/** Why a seat may not send this request with this payload, or null: its own lab only, never the host context. */
-export function seatRefusal(event: string, scope: SeatScope | undefined, payload: unknown, seatLab: string | undefined): string | null {
+/**
+ * Why a seat may not send this request with this payload, or null: its own lab only, never the
+ * host context; a viewing request (lab:open, lab:close) also the lab being broadcast to its class.
+ */
+export function seatRefusal(event: string, scope: SeatScope | undefined, payload: unknown, seatLab: string | undefined, viewable?: string | null): string | null {
   if (!scope || !seatLab) return `${event} is for the instructor; this connection is a seat`;
   if ('owned' in scope) return null;
   const field = (name: string) => (typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)[name] : undefined);
   const lab = field(scope.lab);
-  if (lab !== seatLab) return `${event}: this seat may only use its own lab "${seatLab}", not ${JSON.stringify(lab)}`;
+  if (scope.view && viewable && lab === viewable && lab !== seatLab) return null;
+  if (lab !== seatLab) return `${event}: this seat may only use its own lab "${seatLab}", not ${JSON.stringify(lab)}${viewable ? ` (it may only view "${viewable}", the lab its instructor shows)` : ''}`;
   if (scope.node && field(scope.node) === 'host') return `${event}: a seat has no access to the host context of its lab, only to its namespaces`;
   return null;
 }

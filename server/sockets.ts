@@ -8,6 +8,7 @@ import { PACKET_OVERHEAD, SOCKET_LIMITS, tooLargeMessage } from '@/lib/limits';
 import { isRequestName, type ClientToServerEvents, type Role, type ServerToClientEvents } from '@/lib/protocol';
 import { registerAdoptHandlers } from '@/server/adopt/register';
 import type { LabsService } from '@/server/labs/types';
+import { joinClass } from '@/server/classes/broadcast';
 import { registerClassHandlers } from '@/server/classes/register';
 import type { ClassStore } from '@/server/classes/store';
 import { registerLessonHandlers } from '@/server/lessons/register';
@@ -28,7 +29,7 @@ export function createSocketServer(http: HttpServer | HttpsServer, opts: { token
     // the instructor (the server's token), or a seat (its token's cookie): its own lab only
     const who = whoIs(socket.request, opts.token, opts.seatOf);
     if (!who) return void socket.disconnect(true);
-    acceptSocket(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell, role: who.role, ...(who.role === 'seat' ? { lab: who.lab } : {}), ...(opts.classes ? { classes: opts.classes } : {}) });
+    acceptSocket(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell, role: who.role, ...(who.role === 'seat' ? { lab: who.lab, ...(who.class ? { seatClass: who.class } : {}) } : {}), ...(opts.classes ? { classes: opts.classes } : {}) });
   });
   return io;
 }
@@ -37,15 +38,17 @@ export function createSocketServer(http: HttpServer | HttpsServer, opts: { token
  * What every connection gets: its role (allowRequest let in only the server's token, which is
  * the instructor's), the guard, and the handlers of every request.
  */
-export function acceptSocket(io: NslabServer, socket: NslabSocket, opts: { labs: LabsService; allowHostShell?: boolean; role?: Role; lab?: string; classes?: ClassStore }): void {
+export function acceptSocket(io: NslabServer, socket: NslabSocket, opts: { labs: LabsService; allowHostShell?: boolean; role?: Role; lab?: string; seatClass?: string; classes?: ClassStore }): void {
   socket.data.role = opts.role ?? 'instructor';
   if (opts.lab !== undefined) socket.data.lab = opts.lab;
+  // a seat hears its class's broadcast, and may view the lab broadcast while it is on
+  if (opts.role === 'seat' && opts.seatClass) joinClass(io, socket, opts.seatClass);
   guardSocket(socket);
   registerLabHandlers(io, socket, opts.labs);
   registerToolHandlers(io, socket, { labs: opts.labs, allowHostShell: !!opts.allowHostShell });
   registerAdoptHandlers(socket, { labs: opts.labs });
   registerLessonHandlers(io, socket, opts.labs);
-  registerClassHandlers(socket, { labs: opts.labs, ...(opts.classes ? { classes: opts.classes } : {}) });
+  registerClassHandlers(io, socket, { labs: opts.labs, ...(opts.classes ? { classes: opts.classes } : {}) });
 }
 
 /**

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { ImportDrop } from '@/components/import/import-drop';
 import { ConnectionBanner } from '@/components/shell/connection-banner';
 import { LargeTextToggle } from '@/components/shell/large-text-toggle';
+import { ClassesPanel } from '@/components/classes/classes-panel';
 import { CreateLabForm } from './create-lab-form';
 import { LabsList } from './labs-list';
 import { useLabs } from './use-labs';
@@ -19,11 +20,17 @@ export function LabsPage() {
       </header>
       <ConnectionBanner />
       <main className="labs-main">
-        <section aria-labelledby="labs-heading" className="card">
-          <h2 id="labs-heading">Labs</h2>
-          {error && <p className="error-text" role="alert">{error}</p>}
-          <LabsList labs={labs} />
-        </section>
+        <div className="labs-column">
+          <section aria-labelledby="labs-heading" className="card">
+            <h2 id="labs-heading">Labs</h2>
+            {error && <p className="error-text" role="alert">{error}</p>}
+            <LabsList labs={labs} />
+          </section>
+          <section aria-labelledby="classes-heading" className="card">
+            <h2 id="classes-heading">Classes</h2>
+            <ClassesPanel />
+          </section>
+        </div>
         <section aria-labelledby="create-heading" className="card">
           <h2 id="create-heading">New lab</h2>
           <CreateLabForm />

@@ -20,9 +20,18 @@ export function PresentPage({ name }: { name: string }) {
   return <OpenedLab name={name}><PresentLayout name={name} /></OpenedLab>;
 }
 
+/**
+ * The same view of another page's lab: the instructor following a seat (`exit`: back to the room),
+ * a seat shown its instructor's broadcast (no exit: it is not the seat's to leave). `note` says
+ * whose lab it is.
+ */
+export function PresentView({ name, exit, note }: { name: string; exit: string | null; note: ReactNode }) {
+  return <OpenedLab name={name}><PresentLayout name={name} exit={exit} note={note} /></OpenedLab>;
+}
+
 const STRIP = 'nslab:present-commands';
 
-function PresentLayout({ name }: { name: string }) {
+function PresentLayout({ name, exit = `/labs/${encodeURIComponent(name)}`, note }: { name: string; exit?: string | null; note?: ReactNode }) {
   const router = useRouter();
   useLayoutWhenUnplaced();
   const [strip, setStrip] = useState(true);
@@ -36,7 +45,9 @@ function PresentLayout({ name }: { name: string }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.key === 'Escape') router.push(`/labs/${encodeURIComponent(name)}`);
+      if (e.key === 'Escape') {
+        if (exit) router.push(exit);
+      }
       else if (e.key === 'c' || e.key === 'C') {
         setStrip((on) => {
           try {
@@ -50,7 +61,7 @@ function PresentLayout({ name }: { name: string }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [router, name]);
+  }, [router, exit]);
   return (
     <div className="present-page" data-lab={name}>
       <ConnectionBanner />
@@ -58,9 +69,12 @@ function PresentLayout({ name }: { name: string }) {
         <Canvas present />
       </div>
       <PresentStatus name={name}>
-        <Link className="present-exit" href={`/labs/${encodeURIComponent(name)}`} title="Back to the editor (Escape); C shows or hides the commands">
-          Esc
-        </Link>
+        {note}
+        {exit && (
+          <Link className="present-exit" href={exit} title={note ? 'Back (Escape); C shows or hides the commands' : 'Back to the editor (Escape); C shows or hides the commands'}>
+            Esc
+          </Link>
+        )}
       </PresentStatus>
       {strip && <CommandStrip />}
     </div>

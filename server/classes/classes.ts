@@ -3,6 +3,7 @@
 // token (stored hashed, revocable). Ending the class destroys every seat's lab.
 import { randomBytes } from 'node:crypto';
 import { NslabError } from '@/lib/errors';
+import type { CreatedSeat } from '@/lib/protocol';
 import { LAB_NAME } from '@/lib/topology';
 import { inParallel } from '@/server/kernel/exec';
 import type { LabsService } from '@/server/labs/types';
@@ -14,18 +15,12 @@ export const MAX_SEATS = 200;
 /** Class names: the seat labs `<class>-<seat>` and their hosts `<class>-<seat>-h` must be valid names. */
 export const CLASS_NAME = /^[a-z0-9](?:[a-z0-9-]{0,14}[a-z0-9])?$/;
 
-export interface CreatedSeat {
-  seat: number;
-  lab: string;
-  /** shown once: only its hash is kept */
-  token: string;
-  /** the path a browser opens with it */
-  join: string;
-}
+/** a seat made: its token (shown once: only its hash is kept) and the path a browser opens with it */
+export type { CreatedSeat };
 
 export const seatLab = (cls: string, seat: number) => `${cls}-${seat}`;
 
-export async function createClass(labs: LabsService, store: ClassStore, opts: { name: string; lesson: string; seats: number; step?: number; parallel?: number }): Promise<CreatedSeat[]> {
+export async function createClass(labs: LabsService, store: ClassStore, opts: { name: string; lesson: string; seats: number; step?: number; parallel?: number; onProgress?: (done: number, total: number) => void }): Promise<CreatedSeat[]> {
   const { name, seats } = opts;
   if (!CLASS_NAME.test(name)) throw new NslabError('invalid', `class name "${name}" is not valid: use 1-16 of a-z, 0-9 and '-', starting and ending with a letter or digit`);
   if (!Number.isInteger(seats) || seats < 1 || seats > MAX_SEATS) throw new NslabError('invalid', `--seats: ${seats} is not a number of seats (1-${MAX_SEATS})`);
@@ -43,6 +38,8 @@ export async function createClass(labs: LabsService, store: ClassStore, opts: { 
     made.push({ seat, lab, token, join: `/join/${token}` });
   }
   store.insert({ name, lesson: lesson.id, seats }, made);
+  let done = 0;
+  opts.onProgress?.(0, seats);
   try {
     await inParallel(made, opts.parallel ?? 4, async (s) => {
       const started = await startLesson(labs, s.lab, lesson, { hostNetns: `${s.lab}-h` });
@@ -52,6 +49,7 @@ export async function createClass(labs: LabsService, store: ClassStore, opts: { 
         if (!at.ok) throw new NslabError('kernel', `seat ${s.seat} (lab ${s.lab}): ${at.error?.message}`);
       }
       labs.setLessonProgress({ lab: s.lab, lesson: lesson.id, step, passed: [] });
+      opts.onProgress?.(++done, seats);
     });
   } catch (e) {
     await endClass(labs, store, name).catch(() => undefined);

@@ -54,6 +54,12 @@ export class ClassStore {
     return r ? { class: r.class, seat: r.seat, lab: r.lab, revokedAt: r.revoked_at } : null;
   }
 
+  /** The seat whose lab this is (revoked or not), or null: the lab is no seat's. */
+  seatByLab(lab: string): SeatRow | null {
+    const r = this.db.prepare('SELECT class, seat, lab, revoked_at FROM seats WHERE lab = ?').get(lab) as { class: string; seat: number; lab: string; revoked_at: string | null } | undefined;
+    return r ? { class: r.class, seat: r.seat, lab: r.lab, revokedAt: r.revoked_at } : null;
+  }
+
   /** Revokes one seat's token; false when there is no such seat. */
   revoke(name: string, seat: number): boolean {
     return this.db.prepare('UPDATE seats SET revoked_at = ? WHERE class = ? AND seat = ? AND revoked_at IS NULL').run(new Date().toISOString(), name, seat).changes > 0;

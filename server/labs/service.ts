@@ -96,7 +96,9 @@ export class Labs implements LabsService {
 
   setLessonProgress(progress: Omit<LessonProgress, 'updatedAt'>): LessonProgress {
     this.repo.row(progress.lab);
-    return this.store.setLessonProgress(progress);
+    const saved = this.store.setLessonProgress(progress);
+    this.events.emit('lesson', saved);
+    return saved;
   }
 
   // --- the kernel --------------------------------------------------------------------------

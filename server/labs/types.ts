@@ -26,6 +26,8 @@ export interface LabsEvents {
   live: [LiveState];
   /** a new revision of a lab was saved by another process (the CLI, another server) */
   saved: [LabRecord];
+  /** a lab's lesson progress was written (a step run or checked) */
+  lesson: [LessonProgress];
 }
 
 export interface ApplyOptions {

@@ -142,9 +142,13 @@ export function registerToolHandlers(io: NslabServer, socket: NslabSocket, deps:
     if (socket.disconnected) await rt.packets.unwatch(owner, lab);
     return { status };
   });
-  on('packets:unwatch', async ({ lab }) => {
+  const unwatchPackets = async (lab: string) => {
     await socket.leave(packetsRoom(lab));
     await rt.packets.unwatch(owner, lab);
+  };
+  (socket.data.closers ??= []).push(unwatchPackets);
+  on('packets:unwatch', async ({ lab }) => {
+    await unwatchPackets(lab);
     return {};
   });
 

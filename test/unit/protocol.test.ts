@@ -59,9 +59,9 @@ describe('roles', () => {
   });
 
   const seatNames = names.filter((n) => requests[n].role === 'seat');
-  it('a seat may send what reaches its own lab: lab:open, terminals, node views, probes, captures, its packets, lessons; never lab:create, destroy, delete, adopt or the labs list', () => {
+  it('a seat may send what reaches its own lab: lab:open, terminals, node views, probes, captures, its packets, lessons, what its class is shown; never lab:create, destroy, delete, adopt or the labs list', () => {
     expect(seatNames.sort()).toEqual([
-      'capture:discard', 'capture:download', 'capture:start', 'capture:stop', 'lab:close', 'lab:open', 'lesson:check', 'lesson:open', 'lesson:step',
+      'capture:discard', 'capture:download', 'capture:start', 'capture:stop', 'class:broadcasting', 'lab:close', 'lab:open', 'lesson:check', 'lesson:open', 'lesson:step',
       'node:unwatch', 'node:watch', 'packets:unwatch', 'packets:watch', 'probe:run', 'term:close', 'term:input', 'term:open', 'term:resize',
     ]);
   });

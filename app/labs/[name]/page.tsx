@@ -1,6 +1,6 @@
-import { EditorPage } from '@/components/editor/editor-page';
+import { LabPage } from '@/components/classes/broadcast-switch';
 
 export default async function Page({ params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
-  return <EditorPage name={decodeURIComponent(name)} />;
+  return <LabPage name={decodeURIComponent(name)} />;
 }

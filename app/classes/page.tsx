@@ -1,0 +1,5 @@
+import { ClassesPage } from '@/components/classes/classes-page';
+
+export default function Page() {
+  return <ClassesPage />;
+}
