@@ -169,8 +169,8 @@ export function assignAddresses(t: Topology, opts: { pool?: string } = {}): Auto
       lo = Math.floor(toInt(c.address) / size(prefix)) * size(prefix);
     } else {
       const needed = prefixFor(seg.wants.length);
-      // a bridge's segment gets a /24 when the pool has room, so nodes added later fit
-      prefix = seg.bridge ? Math.min(needed, Math.max(24, range.prefix)) : needed;
+      // a bridge's segment gets a /24 (from a pool of a /24 or bigger), so nodes added later fit
+      prefix = seg.bridge && range.prefix <= 24 ? Math.min(needed, 24) : needed;
       if (prefix < range.prefix) {
         throw new NslabError('invalid', `${seg.name} needs a /${prefix} for ${seg.wants.length} addresses, bigger than the pool ${pool}; give a bigger pool`);
       }
