@@ -1,5 +1,5 @@
 'use client';
-// "Addresses…": fills every missing address of the drawing from a pool (lib/autoaddr.ts), shown
+// "Assign addresses…" (in the lab's overview, the inspector with nothing selected): fills every missing address of the drawing from a pool (lib/autoaddr.ts), shown
 // first as the list of what gets which address; Assign makes it one editor change (Undo takes it
 // back), saved like any other with Save or Apply.
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -15,9 +15,12 @@ export function AssignAddressesButton() {
   const busy = useEditorStore(busySel);
   return (
     <>
-      <button type="button" className="btn ghost" onClick={() => setOpen(true)} disabled={busy} title="Give every interface without an address one from a pool, one subnet per segment (shown before it changes anything)">
-        Addresses…
-      </button>
+      <div className="group">
+        <p className="muted small">Interfaces without an address can get one each from a pool, one subnet per segment; you see the list first.</p>
+        <button type="button" className="btn" onClick={() => setOpen(true)} disabled={busy}>
+          Assign addresses…
+        </button>
+      </div>
       {open && <AssignAddressesDialog onClose={() => setOpen(false)} />}
     </>
   );
