@@ -6,11 +6,14 @@ import type { LabsService } from '@/server/labs/types';
 
 const SHAPE_HELP = `
 Shapes (--size counts the namespaces n1..nN; a star's counts its spokes):
-  line   a chain            ring   a cycle (needs --routed)      star   spokes around a centre
-  tree   a binary tree (n1 the root, ni's children n2i and n2i+1) mesh  all pairs linked (needs --routed)
+  line   a chain n1 - n2 - ... - nN
+  ring   a cycle, the line closed (needs --routed)
+  star   spokes around a centre (a bridge br0, or with --routed the router "hub")
+  tree   a binary tree: n1 the root, ni's children n2i and n2i+1
+  mesh   every namespace linked to every other (needs --routed)
 With --routed the namespaces are routers joined by point-to-point links, each its own /30 from the
 pool; a namespace with two or more links forwards (role: router), and every node gets static
-routes to every subnet, via a shortest path (a star's centre is the router "hub").
+routes to every subnet, via a shortest path.
 Without it the shape is layer 2: a bridge (switch) s1..sN per namespace, joined as the shape (a
 star: one bridge br0), one subnet, no routes. A ring or mesh of bridges would be a loop, and
 nslab's bridges run without STP (a broadcast storm), so those two need --routed.
