@@ -113,14 +113,17 @@ function places(shape: Shape, n: number): Pos[] {
   const STEP = 200;
   if (shape === 'line') return Array.from({ length: n }, (_, i) => ({ x: i * STEP, y: 0 }));
   if (shape === 'tree') {
-    const depth = Math.floor(Math.log2(n));
-    const width = 2 ** depth * 160;
-    return Array.from({ length: n }, (_, k) => {
-      const i = k + 1;
-      const d = Math.floor(Math.log2(i));
-      const at = i - 2 ** d;
-      return { x: Math.round(((at + 0.5) * width) / 2 ** d - width / 2), y: d * 260 };
-    });
+    // rows by depth; across, the order of an in-order walk, so no two nodes share a column
+    const column = new Array<number>(n + 1);
+    let next = 0;
+    const walk = (i: number) => {
+      if (i > n) return;
+      walk(2 * i);
+      column[i] = next++;
+      walk(2 * i + 1);
+    };
+    walk(1);
+    return Array.from({ length: n }, (_, k) => ({ x: (column[k + 1]! - column[1]!) * 180, y: Math.floor(Math.log2(k + 1)) * 200 }));
   }
   // ring, mesh and a star's spokes: a circle, the first at the top (a star's spokes half a step on, so none is under the host)
   const r = Math.max(240, Math.round((n * STEP) / (2 * Math.PI)));
@@ -273,9 +276,11 @@ export function generateShape(opts: ShapeOptions): Topology {
       layout.br0 = { x: 0, y: 0 };
       at.forEach((p, i) => (layout[ns(i + 1)] = p));
     } else {
+      // the namespaces in a row below all the switches (the canvas frames the host with its bridges)
+      const below = Math.max(...at.map((p) => p.y)) + 200;
       at.forEach((p, i) => {
         layout[sw(i + 1)] = p;
-        layout[ns(i + 1)] = { x: p.x, y: p.y + 130 };
+        layout[ns(i + 1)] = { x: p.x, y: below };
       });
     }
     const c = layout[centre]!;
