@@ -103,6 +103,24 @@ export function shapeProblem(o: { shape: string; size: number; routed?: boolean;
   return null;
 }
 
+/**
+ * The kernel's neighbour (ARP) table is one for all network namespaces of the machine, at most
+ * net.ipv4.neigh.default.gc_thresh3 entries (1024 by default; settable only in the machine's own
+ * namespace). Past it, a new neighbour fails with "No buffer space available".
+ */
+export const NEIGH_TABLE = 1024;
+
+/** What to know about a shape that is not wrong: each a sentence (none for most). */
+export function shapeNotes(o: { shape: Shape; size: number; routed?: boolean }): string[] {
+  if (o.routed || shapeProblem(o)) return [];
+  // one segment: the namespaces and the host, each with every other as a neighbour
+  const n = o.size + 1;
+  if (n * (n - 1) <= NEIGH_TABLE) return [];
+  return [
+    `a layer-2 ${o.shape} of ${o.size} puts ${n} nodes on one segment; for every pair to talk at once the kernel needs ${n * (n - 1)} ARP entries, and its table, shared by every namespace of the machine, holds ${NEIGH_TABLE} by default (net.ipv4.neigh.default.gc_thresh3), so \`nslab reach\` may see "No buffer space available"; --routed keeps each table small`,
+  ];
+}
+
 interface Pos {
   x: number;
   y: number;

@@ -2,7 +2,7 @@
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { request, useSocket } from '@/components/socket';
-import { ROUTED_ONLY, SHAPE_MIN, SHAPES, generateShape, shapeProblem, type Shape } from '@/lib/shapes';
+import { ROUTED_ONLY, SHAPE_MIN, SHAPES, generateShape, shapeNotes, shapeProblem, type Shape } from '@/lib/shapes';
 import { LAB_NAME, NETNS_NAME } from '@/lib/topology';
 
 /** Creates a lab, empty (only the host) or of a shape (lib/shapes.ts), and opens it in the editor. */
@@ -89,6 +89,7 @@ export function CreateLabForm() {
           </label>
         )}
         {shape && <small className={shapeError ? 'error-text' : 'muted'} role={shapeError ? 'alert' : undefined}>{shapeError ?? 'With addresses, routes and a layout; the host reaches every node.'}</small>}
+        {shape && !shapeError && shapeNotes({ shape, size: Number(size), routed }).map((n) => <small key={n} className="muted">Note: {n}.</small>)}
       </fieldset>
       {error && <p className="error-text" role="alert">{error}</p>}
       <button type="submit" className="btn primary" disabled={busy || !name || !!nameError || !!hostError || !!shapeError}>

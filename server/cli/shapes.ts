@@ -19,7 +19,9 @@ star: one bridge br0), one subnet, no routes. A ring or mesh of bridges would be
 nslab's bridges run without STP (a broadcast storm), so those two need --routed.
 The host is linked to n1 (or the centre) and reaches every node; its side is an isolated host
 namespace <name>-host unless --host-netns says otherwise ('' = this machine).
-Limits: 1024 nodes and 2048 links per generated lab, 1023 ports per bridge.
+Limits: 1024 nodes and 2048 links per generated lab, 1023 ports per bridge. The kernel's ARP
+table is shared by all namespaces (1024 entries by default): a layer-2 lab of more than 31
+namespaces cannot have every pair talk at once (a note says so); --routed can.
 Examples:
   nslab new --shape ring --size 6 --routed -o ring6.yaml && nslab apply ring6.yaml && nslab reach ring6
   nslab new --shape star --size 20 --name class1 | nslab apply -`;
@@ -44,8 +46,9 @@ export function registerShapeCommands(program: Command, service: () => Promise<L
         const r = (await import('@/lib/topology')).netnsNameSchema.safeParse(opts.hostNetns);
         if (!r.success) throw new NslabError('invalid', `--host-netns: ${r.error.issues[0]?.message}`);
       }
-      const { generateShape } = await import('@/lib/shapes');
+      const { generateShape, shapeNotes } = await import('@/lib/shapes');
       const t = generateShape({ shape: opts.shape as never, size, routed: !!opts.routed, pool: opts.pool, ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.hostNetns !== undefined ? { hostNetns: opts.hostNetns } : {}) });
+      for (const note of shapeNotes({ shape: opts.shape as never, size, routed: !!opts.routed })) process.stderr.write(`nslab: note: ${note}\n`);
       const { toJson, toYaml } = await import('@/lib/export/topology-file');
       const text = opts.format === 'json' ? toJson(t) : toYaml(t);
       if (opts.output) {

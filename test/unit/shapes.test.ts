@@ -10,7 +10,7 @@ import { exportTopology } from '@/lib/export/index';
 import { toJson, toYaml } from '@/lib/export/topology-file';
 import { LAB_LIMITS } from '@/lib/limits';
 import { normalizeLinks } from '@/lib/model';
-import { aggregate, generateShape, ROUTED_ONLY, SHAPE_MIN, SHAPES, shapeMax, shapeProblem, type Shape } from '@/lib/shapes';
+import { aggregate, generateShape, ROUTED_ONLY, SHAPE_MIN, SHAPES, shapeMax, shapeNotes, shapeProblem, type Shape } from '@/lib/shapes';
 import { HOST_ID, topologySchema, type Topology } from '@/lib/topology';
 import { checkTopology, parseTopologyText } from '@/lib/validate';
 
@@ -157,6 +157,15 @@ describe('generateShape', () => {
     expect(most).toBeLessThanOrEqual(40);
     expect(aggregate([[0, 30], [4, 30], [8, 30], [12, 30], [20, 30]])).toEqual([[0, 28], [20, 30]]);
     expect(aggregate([[4, 30], [8, 30]])).toEqual([[4, 30], [8, 30]]); // not aligned: no merge
+  });
+
+  it('notes a layer-2 segment too big for the kernel\'s shared ARP table (all pairs at once)', () => {
+    expect(shapeNotes({ shape: 'star', size: 31 })).toEqual([]);
+    expect(shapeNotes({ shape: 'star', size: 40, routed: true })).toEqual([]);
+    expect(shapeNotes({ shape: 'ring', size: 40 })).toEqual([]); // refused anyway
+    expect(shapeNotes({ shape: 'line', size: 32 })).toEqual([
+      'a layer-2 line of 32 puts 33 nodes on one segment; for every pair to talk at once the kernel needs 1056 ARP entries, and its table, shared by every namespace of the machine, holds 1024 by default (net.ipv4.neigh.default.gc_thresh3), so `nslab reach` may see "No buffer space available"; --routed keeps each table small',
+    ]);
   });
 
   it('takes the name, the pool and the host given', () => {
