@@ -72,27 +72,22 @@ describe('nslab new: every shape of size 6 applies and is fully reachable', () =
       ok(await nslab('destroy', lab), `destroy ${lab}`);
       expect(namespacesOf(lab), lab).toEqual([]);
     };
-    // two labs at a time: each has its own isolated host
+    // three labs at a time: each has its own isolated host
     const queue = [...cases];
-    await Promise.all([0, 1].map(async () => {
+    await Promise.all([0, 1, 2].map(async () => {
       for (let c = queue.shift(); c; c = queue.shift()) await one(c);
     }));
     expect(await rootSnapshot()).toBe(before);
   }, 600_000);
 
+  // (every refusal's words are swept in test/unit/shapes.test.ts; here: the command says them)
   it('refuses what it cannot make, in one sentence, and writes nothing', async () => {
     const file = join(dir, 'refused.yaml');
     const refused = [
       [['--shape', 'ring', '--size', '2000', '--routed'], /size 2000 is too big for a routed ring: it makes 2000 nodes, over the limit of 1024 nodes.*use size 1024 or less/],
-      [['--shape', 'line', '--size', '2000'], /size 2000 is too big for a layer-2 line: it makes 4000 nodes.*use size 512 or less/],
-      [['--shape', 'star', '--size', '1023'], /its bridge would have 1024 ports and a Linux bridge takes at most 1023; use size 1022 or less/],
       [['--shape', 'ring', '--size', '6'], /a ring of bridges is a layer-2 loop.*--routed/],
-      [['--shape', 'mesh', '--size', '6'], /a mesh of bridges is a layer-2 loop.*--routed/],
-      [['--shape', 'ring', '--size', '2', '--routed'], /a ring needs at least 3 namespaces/],
       [['--shape', 'line', '--size', 'six'], /--size: "six" is not a whole number/],
-      [['--shape', 'line', '--size', '6', '--pool', '10.0.0.0/30'], /needs a \/28 for 7 addresses, bigger than the pool 10\.0\.0\.0\/30/],
       [['--shape', 'line', '--size', '6', '--pool', '10.0.0.1/8'], /pool 10\.0\.0\.1\/8 has host bits set; did you mean 10\.0\.0\.0\/8\?/],
-      [['--shape', 'line', '--size', '6', '--name', 'No_Good'], /lab name "No_Good" is not valid/],
     ] as const;
     for (const [args, message] of refused) {
       const r = await nslab('new', ...args, '-o', file);
