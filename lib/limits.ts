@@ -47,3 +47,14 @@ export function tooLargeMessage(event: string, bytes: number): string {
 
 /** Room for the event name and packet framing around a payload. */
 export const PACKET_OVERHEAD = 1024;
+
+/**
+ * Generated labs (`nslab new`, the dashboard's New lab): at most this many nodes (namespaces and
+ * bridges) and links, so a generated lab stays one that applies in reasonable time; and the
+ * kernel's own limit of ports on one bridge (1024 port numbers, port 0 reserved).
+ */
+export const LAB_LIMITS = {
+  nodes: 1024,
+  links: 2048,
+  bridgePorts: 1023,
+} as const;

@@ -2,9 +2,10 @@
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { request, useSocket } from '@/components/socket';
+import { ROUTED_ONLY, SHAPE_MIN, SHAPES, generateShape, shapeNotes, shapeProblem, type Shape } from '@/lib/shapes';
 import { LAB_NAME, NETNS_NAME } from '@/lib/topology';
 
-/** Creates an empty lab (only the host) and opens it in the editor. */
+/** Creates a lab, empty (only the host) or of a shape (lib/shapes.ts), and opens it in the editor. */
 export function CreateLabForm() {
   const socket = useSocket();
   const router = useRouter();
@@ -13,6 +14,11 @@ export function CreateLabForm() {
   const [hostNs, setHostNs] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [shape, setShape] = useState<Shape | ''>('');
+  const [size, setSize] = useState('6');
+  const [routedChoice, setRouted] = useState(false);
+  const routed = routedChoice || (shape !== '' && ROUTED_ONLY.includes(shape));
+  const shapeError = shape ? shapeProblem({ shape, size: /^\d{1,7}$/.test(size) ? Number(size) : NaN, routed }) : null;
 
   const hostName = hostNs || (name ? `${name}-host` : '');
   const nameError = name && !LAB_NAME.test(name) ? "Use 1-24 of a-z, 0-9 and '-', starting and ending with a letter or digit." : null;
@@ -20,11 +26,12 @@ export function CreateLabForm() {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!name || nameError || hostError) return;
+    if (!name || nameError || hostError || shapeError) return;
     setBusy(true);
     setError(null);
     const hostNetns = mode === 'isolated' ? hostName : '';
-    const res = await request(socket, 'lab:create', { topology: { name, host: { netns: hostNetns }, nodes: [], links: [] }, hostNetns });
+    const topology = shape ? generateShape({ shape, size: Number(size), routed, name, hostNetns }) : { name, host: { netns: hostNetns }, nodes: [], links: [] };
+    const res = await request(socket, 'lab:create', { topology, hostNetns });
     setBusy(false);
     if (res.ok) router.push(`/labs/${encodeURIComponent(res.lab.name)}`);
     else setError(res.message);
@@ -55,8 +62,37 @@ export function CreateLabForm() {
           <span>This machine, as in the tutorial (the lab changes this machine&apos;s own network)</span>
         </label>
       </fieldset>
+      <fieldset className="field">
+        <legend>Start from</legend>
+        <div className="field-row">
+          <label className="field">
+            <span>Shape</span>
+            <select name="shape" value={shape} onChange={(e) => setShape(e.target.value as Shape | '')}>
+              <option value="">Empty: only the host</option>
+              {SHAPES.map((s) => <option key={s} value={s}>{s}</option>)}
+            </select>
+          </label>
+          {shape && (
+            <label className="field">
+              <span>{shape === 'star' ? 'Spokes' : 'Namespaces'}</span>
+              <input name="size" type="number" min={SHAPE_MIN[shape]} value={size} onChange={(e) => setSize(e.target.value.trim())} aria-invalid={!!shapeError} />
+            </label>
+          )}
+        </div>
+        {shape && (
+          <label className="check">
+            <input type="checkbox" name="routed" checked={routed} disabled={ROUTED_ONLY.includes(shape)} onChange={(e) => setRouted(e.target.checked)} />
+            <span>
+              Routed: routers and point-to-point links, each its own subnet, with static routes
+              {ROUTED_ONLY.includes(shape) ? ` (a ${shape} of bridges would be a layer-2 loop)` : '; otherwise bridges and one subnet'}
+            </span>
+          </label>
+        )}
+        {shape && <small className={shapeError ? 'error-text' : 'muted'} role={shapeError ? 'alert' : undefined}>{shapeError ?? 'With addresses, routes and a layout; the host reaches every node.'}</small>}
+        {shape && !shapeError && shapeNotes({ shape, size: Number(size), routed }).map((n) => <small key={n} className="muted">Note: {n}.</small>)}
+      </fieldset>
       {error && <p className="error-text" role="alert">{error}</p>}
-      <button type="submit" className="btn primary" disabled={busy || !name || !!nameError || !!hostError}>
+      <button type="submit" className="btn primary" disabled={busy || !name || !!nameError || !!hostError || !!shapeError}>
         {busy ? 'Creating…' : 'Create and open'}
       </button>
     </form>

@@ -11,6 +11,7 @@ import { DEFAULT_HOME } from '@/server/store/home';
 import { registerCheckCommands } from './check';
 import { registerClassCommands } from './class';
 import { formatStatus, progressLine } from './format';
+import { registerShapeCommands } from './shapes';
 
 const program = new Command('nslab')
   .description('Build Linux network namespace labs from a topology file, and read them back from the kernel.')
@@ -210,6 +211,8 @@ program
 registerCheckCommands(program, service);
 // nslab class (server/cli/class.ts)
 registerClassCommands(program, service);
+// nslab new, nslab addr (server/cli/shapes.ts)
+registerShapeCommands(program, service);
 
 let keepRunning = false;
 

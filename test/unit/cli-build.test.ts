@@ -115,7 +115,7 @@ describe('bin/nslab.js in a checkout', () => {
 });
 
 describe('the build says what the TypeScript sources say', () => {
-  const commands = ['', 'apply', 'plan', 'destroy', 'status', 'exec', 'export', 'clean', 'serve'];
+  const commands = ['', 'apply', 'plan', 'destroy', 'status', 'exec', 'export', 'clean', 'serve', 'new', 'addr'];
   it('--help of the command and of every subcommand, word for word', async () => {
     const args = (c: string) => (c ? [c, '--help'] : ['--help']);
     for (const c of commands) {

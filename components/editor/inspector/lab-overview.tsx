@@ -5,6 +5,7 @@ import type { EditorState } from '../store/editor-store';
 import { useShallow } from 'zustand/react/shallow';
 import { useEditorStore, useEditorStoreApi } from '../store/editor-provider';
 import { useLabState } from '../use-lab-state';
+import { AssignAddressesButton } from '../assign-addresses';
 
 const problemsSel = (s: EditorState) => s.problems;
 const topologySel = (s: EditorState) => s.topology;
@@ -50,6 +51,7 @@ export function LabOverview() {
           </ul>
         </div>
       )}
+      <AssignAddressesButton />
     </>
   );
 }
