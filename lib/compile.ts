@@ -6,6 +6,7 @@ import type { KernelState, KLink, KNamespace, KRoute } from './kernel-state';
 import { bridgeMark, linkMark, natTable, netnsMark, netnsName } from './names';
 import { HOST_ID, type Nat, type Route, type Topology } from './topology';
 import { normalizeLinks, type NormEndpoint } from './model';
+import { compileVlans } from './vlan';
 
 export interface Compiled {
   lab: string;
@@ -123,5 +124,7 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
     }
   }
 
-  return { lab, hostNs, desired: { namespaces }, nodeNs };
+  const compiled = { lab, hostNs, desired: { namespaces }, nodeNs };
+  compileVlans(topology, compiled, sortAddresses);
+  return compiled;
 }

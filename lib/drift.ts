@@ -98,6 +98,13 @@ function linesOf(op: Op, change: Change, observed: KernelState, desired: KernelS
       return action === 'update' ? [[at(op.ns), `NAT rules differ from the lab (${change.details.join(', ')})`]] : [];
     case 'nft.del':
       return action === 'delete' ? [[at(op.ns), 'NAT rules are not in the lab']] : [];
+    case 'bridge.vlanFiltering':
+      return action === 'update' ? [[at(op.ns, op.name), `${op.name} has VLAN filtering ${op.on ? 'off (want on)' : 'on (want off)'}`]] : [];
+    case 'bridge.vlan.add':
+    case 'bridge.vlan.del':
+      return action === 'update' ? [[at(op.ns, op.dev), `${op.dev}: ${change.details.join('; ')}`]] : [];
+    case 'vlan.add':
+      return [[at(op.ns, op.name), `${op.name}${recreated}`]];
   }
 }
 

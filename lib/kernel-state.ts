@@ -2,7 +2,14 @@
 // the observer (server/observer) reads the observed one, and `plan` diffs the two.
 // Namespace key '' is the machine's own (root) namespace.
 
-export type LinkKind = 'veth' | 'bridge' | 'loopback' | 'other';
+export type LinkKind = 'veth' | 'bridge' | 'vlan' | 'loopback' | 'other';
+
+/** A bridge port's membership of one VLAN (`bridge vlan`): pvid = untagged frames in, untagged = out untagged. */
+export interface KVlanMember {
+  vid: number;
+  pvid?: true;
+  untagged?: true;
+}
 
 export interface KLink {
   name: string;
@@ -17,6 +24,13 @@ export interface KLink {
   addresses: string[];
   /** veth only: the other end. Desired: always set. Observed: set when the peer is found. */
   peer?: { ns: string; name: string };
+  // VLANs (lib/vlan.ts); absent when not in use:
+  /** a bridge: VLAN filtering on (only ever set to true) */
+  vlanFiltering?: true;
+  /** a port of a VLAN-filtering bridge: its VLANs, by vid */
+  vlans?: KVlanMember[];
+  /** a VLAN sub-interface (kind vlan): its parent interface and VLAN id */
+  vlan?: { parent: string; id: number };
   /** desired only: an existing unmarked link of this name and kind is taken over, not a conflict */
   adopt?: boolean;
   // Observed only:

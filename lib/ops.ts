@@ -1,7 +1,7 @@
 // Operations: the small, idempotent kernel steps a plan is made of, and the exact commands
 // each one becomes. The driver runs these commands (batched); the command log and the script
 // exporter show them. Namespace '' is the machine's own namespace.
-import type { KNatRule, KRoute } from './kernel-state';
+import type { KNatRule, KRoute, KVlanMember } from './kernel-state';
 import { labGroup, markLab } from './names';
 
 export const FORWARDING_KEY = 'net.ipv4.ip_forward';
@@ -26,7 +26,15 @@ export type Op =
   | { type: 'sysctl.set'; ns: string; key: typeof FORWARDING_KEY; value: '0' | '1' }
   /** replaces the whole table atomically (nft -f) */
   | { type: 'nft.load'; ns: string; table: string; rules: KNatRule[]; mark: string }
-  | { type: 'nft.del'; ns: string; table: string };
+  | { type: 'nft.del'; ns: string; table: string }
+  // VLANs (lib/vlan.ts)
+  /** ip link set dev NAME type bridge vlan_filtering 0|1 */
+  | { type: 'bridge.vlanFiltering'; ns: string; name: string; on: boolean }
+  /** bridge vlan add dev DEV vid N [pvid] [untagged] (also changes the flags of a vid it has) */
+  | { type: 'bridge.vlan.add'; ns: string; dev: string; member: KVlanMember }
+  | { type: 'bridge.vlan.del'; ns: string; dev: string; vid: number }
+  /** an 802.1Q sub-interface NAME of PARENT; it gets the mark as alias */
+  | { type: 'vlan.add'; ns: string; name: string; parent: string; id: number; mark: string };
 
 export type OpType = Op['type'];
 
@@ -41,6 +49,8 @@ export type Command =
   | { tool: 'ip'; ns: string; args: string[] }
   | { tool: 'nft'; ns: string; args: string[]; stdin?: string }
   | { tool: 'sysctl'; ns: string; args: string[] }
+  /** iproute2's `bridge` (VLAN membership of bridge ports) */
+  | { tool: 'bridge'; ns: string; args: string[] }
   | { tool: 'nsfile'; ns: ''; netns: string; argv: string[]; afterCreate?: true; ifMounted?: true };
 
 // Every namespace nslab creates is owned by a user namespace of its own (the netns "NS" by
@@ -181,13 +191,24 @@ export function commandsFor(op: Op): Command[] {
       return [{ tool: 'nft', ns: op.ns, args: ['-f', '-'], stdin: nftScript(op.table, op.rules, op.mark) }];
     case 'nft.del':
       return [{ tool: 'nft', ns: op.ns, args: ['delete', 'table', 'ip', op.table] }];
+    case 'bridge.vlanFiltering':
+      return [ip(op.ns, 'link', 'set', 'dev', op.name, 'type', 'bridge', 'vlan_filtering', op.on ? '1' : '0')];
+    case 'bridge.vlan.add':
+      return [{ tool: 'bridge', ns: op.ns, args: ['vlan', 'add', 'dev', op.dev, 'vid', String(op.member.vid), ...(op.member.pvid ? ['pvid'] : []), ...(op.member.untagged ? ['untagged'] : [])] }];
+    case 'bridge.vlan.del':
+      return [{ tool: 'bridge', ns: op.ns, args: ['vlan', 'del', 'dev', op.dev, 'vid', String(op.vid)] }];
+    case 'vlan.add':
+      return [
+        ip(op.ns, 'link', 'add', 'link', op.parent, 'name', op.name, ...groupOf(op.mark), 'type', 'vlan', 'id', String(op.id)),
+        ip(op.ns, 'link', 'set', 'dev', op.name, 'alias', op.mark),
+      ];
   }
 }
 
 /** The full argv a person would type for a command (what the command log shows). */
 export function argvOf(cmd: Command): string[] {
   if (cmd.tool === 'nsfile') return cmd.argv;
-  if (cmd.tool === 'ip') return cmd.ns ? ['ip', '-n', cmd.ns, ...cmd.args] : ['ip', ...cmd.args];
+  if (cmd.tool === 'ip' || cmd.tool === 'bridge') return cmd.ns ? [cmd.tool, '-n', cmd.ns, ...cmd.args] : [cmd.tool, ...cmd.args];
   const base = [cmd.tool, ...cmd.args];
   return cmd.ns ? ['ip', 'netns', 'exec', cmd.ns, ...base] : base;
 }
@@ -201,7 +222,7 @@ export function shellQuote(argv: string[]): string {
 // Plans
 
 export type Action = 'create' | 'update' | 'delete' | 'replace';
-export type ResourceKind = 'namespace' | 'bridge' | 'veth' | 'route' | 'forwarding' | 'nat';
+export type ResourceKind = 'namespace' | 'bridge' | 'veth' | 'vlan' | 'route' | 'forwarding' | 'nat';
 
 export interface Change {
   action: Action;
