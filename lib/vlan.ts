@@ -212,10 +212,15 @@ function planPorts(ctx: PlanContext, ns: string, want: Record<string, KLink>, ha
     // a port that joins a bridge (made now, or moved) starts with the default membership
     const was = h && h.master === w.master ? (h.vlans ?? DEFAULT_MEMBERSHIP) : DEFAULT_MEMBERSHIP;
     const steps: { op: Op; undo: Op[] }[] = [];
+    let pvid = was.find((x) => x.pvid);
     for (const m of w.vlans) {
       const before = was.find((x) => x.vid === m.vid);
       if (before && sameMember(before, m)) continue;
-      steps.push({ op: { type: 'bridge.vlan.add', ns, dev: name, member: m }, undo: [before ? { type: 'bridge.vlan.add', ns, dev: name, member: before } : { type: 'bridge.vlan.del', ns, dev: name, vid: m.vid }] });
+      const undo: Op[] = [before ? { type: 'bridge.vlan.add', ns, dev: name, member: before } : { type: 'bridge.vlan.del', ns, dev: name, vid: m.vid }];
+      // a new PVID takes it from the old one's vid, which its undo gives back
+      if (m.pvid && pvid && pvid.vid !== m.vid) undo.push({ type: 'bridge.vlan.add', ns, dev: name, member: pvid });
+      if (m.pvid) pvid = m;
+      steps.push({ op: { type: 'bridge.vlan.add', ns, dev: name, member: m }, undo });
     }
     for (const m of was) {
       if (w.vlans.some((x) => x.vid === m.vid)) continue;

@@ -10,7 +10,15 @@ import type { Job } from './schedule';
 
 export type Verdict = { ok: true } | { ok: false; hint?: string };
 
-const DELETES = new Set<Op['type']>(['netns.del', 'userns.del', 'link.del', 'addr.del', 'route.del', 'nft.del']);
+const DELETES = new Set<Op['type']>(['netns.del', 'userns.del', 'link.del', 'addr.del', 'route.del', 'nft.del', 'bridge.vlan.del']);
+
+/** What a kernel built without VLAN support answers (lib/vlan.ts), said plainly. */
+function vlanSupportHint(op: Op, message: string): string | undefined {
+  if ((op.type === 'bridge.vlanFiltering' || op.type === 'bridge.vlan.add' || op.type === 'bridge.vlan.del') && /Operation not supported/i.test(message))
+    return 'this kernel has no VLAN filtering on bridges (CONFIG_BRIDGE_VLAN_FILTERING)';
+  if (op.type === 'vlan.add' && /Unknown device type|Operation not supported/i.test(message)) return 'this kernel has no 802.1Q VLAN interfaces (CONFIG_VLAN_8021Q, module 8021q)';
+  return undefined;
+}
 
 interface LinkInfo {
   kind: string;
@@ -61,6 +69,8 @@ export async function judgeError(job: Job, message: string, sink?: CommandSink):
     if (cmd.argv[0] === 'umount' && isNotMounted(message)) return { ok: true };
     if (cmd.afterCreate) return { ok: false };
   } else if (isMissing(message) && (DELETES.has(op.type) || cmd.args[1] === 'del')) return { ok: true };
+  const unsupported = vlanSupportHint(op, message);
+  if (unsupported) return { ok: false, hint: unsupported };
   if (!isExists(message)) return { ok: false };
   switch (op.type) {
     case 'netns.add': {
@@ -77,6 +87,8 @@ export async function judgeError(job: Job, message: string, sink?: CommandSink):
       if (peer && !peer.ok) return { ok: false, hint: `the other end "${op.peerName}" in ${where(op.peerNs)}: ${peer.hint}` };
       return mine?.ok || peer?.ok ? { ok: true } : { ok: false };
     }
+    case 'vlan.add':
+      return (await checkLink(op.ns, op.name, 'vlan', op.mark, sink)) ?? { ok: false };
     case 'addr.add':
       return { ok: true };
     case 'route.add':
