@@ -11,9 +11,9 @@ type PlainMap = { [key: string]: Plain };
 const KEY_ORDER = {
   topology: ['name', 'description', 'adopt', 'host', 'nodes', 'links', 'layout'],
   host: ['netns', 'forwarding', 'routes', 'nat'],
-  node: ['id', 'kind', 'netns', 'role', 'label', 'forwarding', 'addresses', 'routes', 'nat'],
+  node: ['id', 'kind', 'netns', 'role', 'label', 'forwarding', 'addresses', 'vlanFiltering', 'routes', 'nat'],
   link: ['id', 'a', 'b'],
-  endpoint: ['node', 'iface', 'addresses'],
+  endpoint: ['node', 'iface', 'addresses', 'vlan', 'vlans', 'subinterfaces'],
   route: ['to', 'via', 'dev'],
   nat: ['source', 'out'],
   position: ['x', 'y', 'color', 'note'],
