@@ -63,6 +63,12 @@ export function portLabel(e: Pick<Endpoint, 'vlan' | 'vlans'>): string | null {
   return e.vlan !== undefined ? `VLAN ${e.vlan}` : null;
 }
 
+/** What the canvas writes at a link's end: a port's VLANs, or a namespace end's tagged sub-interfaces. */
+export function endLabel(e: Endpoint): string | null {
+  if (e.subinterfaces?.length) return `tagged ${e.subinterfaces.map((s) => s.vlan).join(',')}`;
+  return portLabel(e);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Addresses: each VLAN of a bridge (or of a link) is a segment of its own (lib/rules-facts.ts).
 
