@@ -6,7 +6,8 @@
 // nothing transient (selection, highlights, packets, rates, drift). The canvas's colours; plain
 // vector shapes and text, no foreignObject.
 import { hostFrame, keepApart, type Rect } from '../editor/frame';
-import { HOST_ID, type Topology } from '../topology';
+import { HOST_ID, type Endpoint, type Topology } from '../topology';
+import { endLabel } from '../vlan';
 import { nodePositions, type Point } from './auto-layout';
 import { CANVAS_COLORS, KIND_COLORS } from './colors';
 import { diagramLinks, diagramNodes, type DiagramNode } from './describe';
@@ -200,8 +201,10 @@ export function toSvg(t: Topology): string {
       const d = Math.min(Math.abs(ux) * (w / 2) + Math.abs(uy) * (h / 2) + 8, len * 0.45);
       labels.push({ x: from.x + ux * d, y: from.y + uy * d, lines });
     };
-    at(pa, pb, [l.a.iface, ...l.a.addresses]);
-    at(pb, pa, [l.b.iface, ...l.b.addresses]);
+    // and the VLANs at that end (lib/vlan.ts), as the canvas writes them
+    const vlan = (e: Endpoint | undefined) => (e && endLabel(e) ? [endLabel(e)!] : []);
+    at(pa, pb, [l.a.iface, ...l.a.addresses, ...vlan(t.links[l.index]?.a)]);
+    at(pb, pa, [l.b.iface, ...l.b.addresses, ...vlan(t.links[l.index]?.b)]);
   }
 
   // The picture's extent: every box and label, with a margin.
