@@ -6,8 +6,7 @@
 // nothing transient (selection, highlights, packets, rates, drift). The canvas's colours; plain
 // vector shapes and text, no foreignObject.
 import { hostFrame, keepApart, type Rect } from '../editor/frame';
-import { HOST_ID, type Endpoint, type Topology } from '../topology';
-import { endLabel } from '../vlan';
+import { HOST_ID, type Topology } from '../topology';
 import { nodePositions, type Point } from './auto-layout';
 import { CANVAS_COLORS, KIND_COLORS } from './colors';
 import { diagramLinks, diagramNodes, type DiagramNode } from './describe';
@@ -202,9 +201,8 @@ export function toSvg(t: Topology): string {
       labels.push({ x: from.x + ux * d, y: from.y + uy * d, lines });
     };
     // and the VLANs at that end (lib/vlan.ts), as the canvas writes them
-    const vlan = (e: Endpoint | undefined) => (e && endLabel(e) ? [endLabel(e)!] : []);
-    at(pa, pb, [l.a.iface, ...l.a.addresses, ...vlan(t.links[l.index]?.a)]);
-    at(pb, pa, [l.b.iface, ...l.b.addresses, ...vlan(t.links[l.index]?.b)]);
+    at(pa, pb, [l.a.iface, ...l.a.addresses, ...(l.a.vlan ? [l.a.vlan] : [])]);
+    at(pb, pa, [l.b.iface, ...l.b.addresses, ...(l.b.vlan ? [l.b.vlan] : [])]);
   }
 
   // The picture's extent: every box and label, with a margin.

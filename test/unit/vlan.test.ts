@@ -6,6 +6,7 @@ import type { KernelState } from '@/lib/kernel-state';
 import { plan } from '@/lib/plan';
 import type { TopologyInput } from '@/lib/topology';
 import { assertTopology, checkTopology, formatProblem } from '@/lib/validate';
+import { diagramLinks, linkLabel } from '@/lib/export/describe';
 import { portLabel } from '@/lib/vlan';
 import { attachMemberships, linkFrom, membershipsFrom, parseBridgeVlans, parseIpLinks } from '@/server/kernel/read';
 import { decodeDump } from '@/server/kernel/read/netlink';
@@ -115,8 +116,13 @@ describe('planning VLANs', () => {
     ]);
     expect(plan('v', c.desired, run(drifted, p.steps.map((s) => s.op))).steps).toEqual([]);
   });
-  it('labels a port for the canvas', () => {
+  it('labels a port for the canvas, and the diagrams (Mermaid, draw.io, SVG) write the same', () => {
     expect([portLabel({ vlan: 10 }), portLabel({ vlans: [10, 20] }), portLabel({ vlan: 1, vlans: [10, 20] }), portLabel({})]).toEqual(['VLAN 10', 'trunk 10,20', 'trunk 10,20 · native 1', null]);
+    expect(diagramLinks(assertTopology(base())).map(linkLabel)).toEqual([
+      'eth0 10.0.10.2/24 — p-A (VLAN 10)',
+      'eth0 10.0.20.2/24 — p-B (VLAN 20)',
+      'eth0 (tagged 10,20) — p-T (trunk 10,20)',
+    ]);
   });
 });
 
