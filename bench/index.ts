@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --only NAME,...]: every speed goal of nslab in one table, each
 // beside the baseline it is compared with, measured in the same run (docs/performance.md explains
-// each row). --only runs some sections: validate, scale, cli, packets, live.
+// each row). --only runs some sections: validate, scale, cli, packets, class, live.
 // Runs inside scripts/sandbox (npm run bench does that); --quick uses 50 namespaces (and 250
 // for the large lab, 200 for the dashboard, 5 seats for the class) for development.
 import { checkTopology } from '@/lib/validate';
@@ -17,7 +17,7 @@ if (process.env.NSLAB_SANDBOX !== '1') {
   process.exit(1);
 }
 const quick = process.argv.includes('--quick');
-const SECTIONS = ['validate', 'scale', 'cli', 'packets', 'live'];
+const SECTIONS = ['validate', 'scale', 'cli', 'packets', 'class', 'live'];
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',') : SECTIONS;
 for (const o of only) {
@@ -69,7 +69,7 @@ await section('packets', 'packets on the canvas', async () => {
     { goal: 'server CPU, a presentation open on an idle lab', measured: `${r.idleCpuPercent} % (its taps and samplers ${r.idleChildrenCpuPercent} %)`, target: '< 1 %', ok: r.idleCpuPercent < 1 },
   ];
 });
-await section('a class of seats', () => benchClass({ quick }));
+await section('class', 'a class of seats', () => benchClass({ quick }));
 // the slowest part (a 1000-namespace lab served to a real browser: half an hour on 2 cores)
 await section('live', 'the dashboard at scale', () => benchLive({ quick }));
 console.log(renderTable(rows));

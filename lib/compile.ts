@@ -7,6 +7,7 @@ import { bridgeMark, linkMark, natTable, netnsMark, netnsName } from './names';
 import { HOST_ID, type Nat, type Route, type Topology } from './topology';
 import { normalizeLinks, type NormEndpoint } from './model';
 import { endNetem } from './netem';
+import { compileVlans } from './vlan';
 
 export interface Compiled {
   lab: string;
@@ -126,5 +127,7 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
     }
   }
 
-  return { lab, hostNs, desired: { namespaces }, nodeNs };
+  const compiled = { lab, hostNs, desired: { namespaces }, nodeNs };
+  compileVlans(topology, compiled, sortAddresses);
+  return compiled;
 }

@@ -104,6 +104,13 @@ function linesOf(op: Op, change: Change, observed: KernelState, desired: KernelS
       return [[at(op.ns, op.dev), `${op.dev} netem is ${netemText(link(op.ns, op.dev)?.netem)} (want ${netemText(op.netem)})`]];
     case 'netem.del':
       return action === 'update' ? [[at(op.ns, op.dev), `${op.dev} has a netem the lab does not set (${netemText(link(op.ns, op.dev)?.netem)})`]] : [];
+    case 'bridge.vlanFiltering':
+      return action === 'update' ? [[at(op.ns, op.name), `${op.name} has VLAN filtering ${op.on ? 'off (want on)' : 'on (want off)'}`]] : [];
+    case 'bridge.vlan.add':
+    case 'bridge.vlan.del':
+      return action === 'update' ? [[at(op.ns, op.dev), `${op.dev}: ${change.details.join('; ')}`]] : [];
+    case 'vlan.add':
+      return [[at(op.ns, op.name), `${op.name}${recreated}`]];
   }
 }
 

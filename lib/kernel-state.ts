@@ -4,7 +4,14 @@
 
 import type { KNetem } from './netem';
 
-export type LinkKind = 'veth' | 'bridge' | 'loopback' | 'other';
+export type LinkKind = 'veth' | 'bridge' | 'vlan' | 'loopback' | 'other';
+
+/** A bridge port's membership of one VLAN (`bridge vlan`): pvid = untagged frames in, untagged = out untagged. */
+export interface KVlanMember {
+  vid: number;
+  pvid?: true;
+  untagged?: true;
+}
 
 export interface KLink {
   name: string;
@@ -21,6 +28,13 @@ export interface KLink {
   peer?: { ns: string; name: string };
   /** the netem qdisc at its root (lib/netem.ts); absent when there is none (observed: when the root is another qdisc) */
   netem?: KNetem;
+  // VLANs (lib/vlan.ts); absent when not in use:
+  /** a bridge: VLAN filtering on (only ever set to true) */
+  vlanFiltering?: true;
+  /** a port of a VLAN-filtering bridge: its VLANs, by vid */
+  vlans?: KVlanMember[];
+  /** a VLAN sub-interface (kind vlan): its parent interface and VLAN id */
+  vlan?: { parent: string; id: number };
   /** desired only: an existing unmarked link of this name and kind is taken over, not a conflict */
   adopt?: boolean;
   // Observed only:

@@ -28,4 +28,8 @@ export const opSchema: z.ZodType<Op> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('nft.del'), ns, table: z.string() }),
   z.strictObject({ type: z.literal('netem.set'), ns, dev: z.string(), netem, reset: z.literal(true).optional() }),
   z.strictObject({ type: z.literal('netem.del'), ns, dev: z.string() }),
+  z.strictObject({ type: z.literal('bridge.vlanFiltering'), ns, name, on: z.boolean() }),
+  z.strictObject({ type: z.literal('bridge.vlan.add'), ns, dev: z.string(), member: z.strictObject({ vid: z.number().int(), pvid: z.literal(true).optional(), untagged: z.literal(true).optional() }) }),
+  z.strictObject({ type: z.literal('bridge.vlan.del'), ns, dev: z.string(), vid: z.number().int() }),
+  z.strictObject({ type: z.literal('vlan.add'), ns, name, parent: name, id: z.number().int(), mark: z.string() }),
 ]);

@@ -1,7 +1,7 @@
 // Operations: the small, idempotent kernel steps a plan is made of, and the exact commands
 // each one becomes. The driver runs these commands (batched); the command log and the script
 // exporter show them. Namespace '' is the machine's own namespace.
-import type { KNatRule, KRoute } from './kernel-state';
+import type { KNatRule, KRoute, KVlanMember } from './kernel-state';
 import { labGroup, markLab } from './names';
 import { netemArgs, type KNetem } from './netem';
 
@@ -34,7 +34,15 @@ export type Op =
    */
   | { type: 'netem.set'; ns: string; dev: string; netem: KNetem; reset?: true }
   /** removes the root qdisc of dev (the interface goes back to its default) */
-  | { type: 'netem.del'; ns: string; dev: string };
+  | { type: 'netem.del'; ns: string; dev: string }
+  // VLANs (lib/vlan.ts)
+  /** ip link set dev NAME type bridge vlan_filtering 0|1 */
+  | { type: 'bridge.vlanFiltering'; ns: string; name: string; on: boolean }
+  /** bridge vlan add dev DEV vid N [pvid] [untagged] (also changes the flags of a vid it has) */
+  | { type: 'bridge.vlan.add'; ns: string; dev: string; member: KVlanMember }
+  | { type: 'bridge.vlan.del'; ns: string; dev: string; vid: number }
+  /** an 802.1Q sub-interface NAME of PARENT; it gets the mark as alias */
+  | { type: 'vlan.add'; ns: string; name: string; parent: string; id: number; mark: string };
 
 export type OpType = Op['type'];
 
@@ -51,6 +59,8 @@ export type Command =
   | { tool: 'sysctl'; ns: string; args: string[] }
   /** `tc [-n NS] ARGS`; the driver batches those of one namespace (tc -batch) */
   | { tool: 'tc'; ns: string; args: string[] }
+  /** iproute2's `bridge` (VLAN membership of bridge ports) */
+  | { tool: 'bridge'; ns: string; args: string[] }
   | { tool: 'nsfile'; ns: ''; netns: string; argv: string[]; afterCreate?: true; ifMounted?: true };
 
 // Every namespace nslab creates is owned by a user namespace of its own (the netns "NS" by
@@ -195,13 +205,24 @@ export function commandsFor(op: Op): Command[] {
       return [{ tool: 'tc', ns: op.ns, args: ['qdisc', 'replace', 'dev', op.dev, 'root', 'netem', ...netemArgs(op.netem, op.reset === true)] }];
     case 'netem.del':
       return [{ tool: 'tc', ns: op.ns, args: ['qdisc', 'del', 'dev', op.dev, 'root'] }];
+    case 'bridge.vlanFiltering':
+      return [ip(op.ns, 'link', 'set', 'dev', op.name, 'type', 'bridge', 'vlan_filtering', op.on ? '1' : '0')];
+    case 'bridge.vlan.add':
+      return [{ tool: 'bridge', ns: op.ns, args: ['vlan', 'add', 'dev', op.dev, 'vid', String(op.member.vid), ...(op.member.pvid ? ['pvid'] : []), ...(op.member.untagged ? ['untagged'] : [])] }];
+    case 'bridge.vlan.del':
+      return [{ tool: 'bridge', ns: op.ns, args: ['vlan', 'del', 'dev', op.dev, 'vid', String(op.vid)] }];
+    case 'vlan.add':
+      return [
+        ip(op.ns, 'link', 'add', 'link', op.parent, 'name', op.name, ...groupOf(op.mark), 'type', 'vlan', 'id', String(op.id)),
+        ip(op.ns, 'link', 'set', 'dev', op.name, 'alias', op.mark),
+      ];
   }
 }
 
 /** The full argv a person would type for a command (what the command log shows). */
 export function argvOf(cmd: Command): string[] {
   if (cmd.tool === 'nsfile') return cmd.argv;
-  if (cmd.tool === 'ip' || cmd.tool === 'tc') return cmd.ns ? [cmd.tool, '-n', cmd.ns, ...cmd.args] : [cmd.tool, ...cmd.args];
+  if (cmd.tool === 'ip' || cmd.tool === 'tc' || cmd.tool === 'bridge') return cmd.ns ? [cmd.tool, '-n', cmd.ns, ...cmd.args] : [cmd.tool, ...cmd.args];
   const base = [cmd.tool, ...cmd.args];
   return cmd.ns ? ['ip', 'netns', 'exec', cmd.ns, ...base] : base;
 }
@@ -215,7 +236,7 @@ export function shellQuote(argv: string[]): string {
 // Plans
 
 export type Action = 'create' | 'update' | 'delete' | 'replace';
-export type ResourceKind = 'namespace' | 'bridge' | 'veth' | 'route' | 'forwarding' | 'nat';
+export type ResourceKind = 'namespace' | 'bridge' | 'veth' | 'vlan' | 'route' | 'forwarding' | 'nat';
 
 export interface Change {
   action: Action;

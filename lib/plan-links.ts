@@ -34,7 +34,7 @@ function groupByMark(ctx: PlanContext, side: 'desired' | 'observed'): Map<string
     const k = state.namespaces[ns]!;
     for (const name of sortedKeys(k.links)) {
       const link = k.links[name]!;
-      if (link.kind === 'loopback') continue;
+      if (link.kind === 'loopback' || link.kind === 'vlan') continue; // vlan: lib/vlan.ts
       if (side === 'observed' && markLab(link.mark) !== ctx.lab) continue;
       const mark = link.mark ?? `unmarked:${endKey(ns, name)}`;
       const list = groups.get(mark) ?? [];

@@ -8,12 +8,14 @@ import { FORWARDING_KEY, type Op, type Plan } from './ops';
 import { cmp, inNs, nsPhrase, Phase, routeText } from './plan-builder';
 import { PlanContext, type NsView } from './plan-context';
 import { planLinks } from './plan-links';
+import { planVlans } from './vlan';
 
 export { routeText } from './plan-builder';
 
 export function plan(lab: string, desired: KernelState, observed: KernelState): Plan {
   const ctx = new PlanContext(lab, desired, observed);
   planLinks(ctx); // first: it tells which links disappear, and routes through them with them
+  planVlans(ctx); // VLAN filtering, port membership, sub-interfaces (lib/vlan.ts)
   for (const view of ctx.views.values()) {
     planNamespace(ctx, view);
     if (view.status === 'conflict') continue;

@@ -3,6 +3,7 @@
 import { parseCidr, toInt, type Cidr } from './addr';
 import { contextOf, nodeKinds, normalizeLinks, type NodeKind, type NormLink } from './model';
 import { HOST_ID, type Topology } from './topology';
+import { accessVlan, subinterfaceName, vlanSegment } from './vlan';
 
 // Addresses as unsigned 32-bit numbers (arithmetic, not bit operators, which are signed).
 export const span = (prefix: number) => 2 ** (32 - prefix);
@@ -28,6 +29,8 @@ export interface Placed {
   seg: number;
   n: number;
   net: number;
+  /** on a VLAN sub-interface of the link end: its index in `subinterfaces` */
+  sub?: number;
 }
 
 /** The addresses of the lab, in the order a reader meets them (bridges, then link ends). */
@@ -42,7 +45,9 @@ export interface Addresses {
 /** Where an interface name is set: a bridge node (-i - 1) or a link's end (index * 2 + side). */
 export const ifacePath = (at: number) => (at < 0 ? `nodes[${-at - 1}].id` : `links[${at >> 1}].${at & 1 ? 'b' : 'a'}.iface`);
 export const addrPath = (p: Placed) =>
-  p.at < 0 ? `nodes[${-p.at - 1}].addresses[${p.k}]` : `links[${p.at >> 1}].${p.at & 1 ? 'b' : 'a'}.addresses[${p.k}]`;
+  p.at < 0
+    ? `nodes[${-p.at - 1}].addresses[${p.k}]`
+    : `links[${p.at >> 1}].${p.at & 1 ? 'b' : 'a'}.${p.sub !== undefined ? `subinterfaces[${p.sub}].` : ''}addresses[${p.k}]`;
 
 /** Two prefixes overlap when one contains the other's network. */
 export function overlapping(p: { cidr: Cidr; net: number }, q: { cidr: Cidr; net: number }): boolean {
@@ -87,6 +92,10 @@ export class Lab {
         const e = s ? l.b : l.a;
         const names = namesOf(contextOf(e.kind, e.node));
         if (!names.has(e.iface)) names.set(e.iface, l.index * 2 + s);
+        for (const sub of this.t.links[l.index]![s ? 'b' : 'a'].subinterfaces ?? []) {
+          const name = subinterfaceName(e.iface, sub.vlan);
+          if (!names.has(name)) names.set(name, l.index * 2 + s);
+        }
       }
     }
     return (this.names = ifaces);
@@ -99,7 +108,7 @@ export class Lab {
     const segIds = new Map<string, number>();
     const members: number[][] = [];
     const placed: Placed[] = [];
-    const place = (text: string, at: number, k: number, ctx: string, iface: string, segment: string) => {
+    const place = (text: string, at: number, k: number, ctx: string, iface: string, segment: string, sub?: number) => {
       const cidr = parseCidr(text);
       if (!cidr) return;
       const n = toInt(cidr.address);
@@ -111,7 +120,7 @@ export class Lab {
       let g = segIds.get(segment);
       if (g === undefined) segIds.set(segment, (g = segIds.size));
       members[c]!.push(placed.length);
-      placed.push({ text, cidr, at, k, ctx: c, iface, segment, seg: g, n, net: maskOf(n, cidr.prefix) });
+      placed.push({ text, cidr, at, k, ctx: c, iface, segment, seg: g, n, net: maskOf(n, cidr.prefix), ...(sub !== undefined ? { sub } : {}) });
     };
     this.t.nodes.forEach((n, i) => {
       if (n.kind === 'bridge') (n.addresses ?? []).forEach((a, j) => place(a, -i - 1, j, HOST_ID, n.id, `bridge:${n.id}`));
@@ -120,9 +129,15 @@ export class Lab {
       for (let s = 0; s < 2; s++) {
         const e = s ? l.b : l.a;
         const other = s ? l.a : l.b;
-        const segment = other.kind === 'bridge' ? `bridge:${other.node}` : `link:${l.id}`;
+        const raw = this.t.links[l.index]!;
+        const base = other.kind === 'bridge' ? `bridge:${other.node}` : `link:${l.id}`;
+        const segment = other.kind === 'bridge' ? vlanSegment(base, accessVlan(s ? raw.a : raw.b)) : base;
         const ctx = contextOf(e.kind, e.node);
         for (let j = 0; j < e.addresses.length; j++) place(e.addresses[j]!, l.index * 2 + s, j, ctx, e.iface, segment);
+        // VLAN sub-interfaces: each VLAN is a segment of its own
+        (s ? raw.b : raw.a).subinterfaces?.forEach((sub, x) => {
+          (sub.addresses ?? []).forEach((a, j) => place(a, l.index * 2 + s, j, ctx, subinterfaceName(e.iface, sub.vlan), vlanSegment(base, sub.vlan), x));
+        });
       }
     }
     return (this.addrs = { placed, ctxIds, members });

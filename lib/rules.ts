@@ -7,6 +7,7 @@ import { parseCidr, toInt } from './addr';
 import { contextOf, type NodeKind } from './model';
 import { netnsName } from './names';
 import { HOST_ID, type Endpoint, type Link, type Nat, type Route } from './topology';
+import { segmentText, vlansAreSound } from './vlan';
 import { addrPath, FEW, ifacePath, maskOf, overlapping, span, W, type Lab, type Placed } from './rules-facts';
 
 export type Add = (path: string, message: string) => void;
@@ -223,7 +224,7 @@ function segmentsHaveOneSubnet(lab: Lab, add: Add): void {
     const first = segmentNet.get(p.seg);
     if (!first) segmentNet.set(p.seg, p);
     else if (first.net !== p.net || first.cidr.prefix !== p.cidr.prefix) {
-      const seg = p.segment.startsWith('bridge:') ? `bridge "${p.segment.slice(7)}"` : `link "${p.segment.slice(5)}"`;
+      const seg = segmentText(p.segment);
       add(addrPath(p), `${p.cidr.address}/${p.cidr.prefix} is outside ${seg}'s subnet ${first.cidr.network} (set by ${addrPath(first)})`);
     }
   }
@@ -325,6 +326,7 @@ export const RULES: readonly Rule[] = [
   nodeIdsAreUnique,
   namespacesAreUnique,
   eachLink(linkIdsAreUnique, eachEnd(endNodesExist, bridgePortsCarryNoAddress, endsHaveAnInterfaceName), linksJoinTwoNodes),
+  vlansAreSound,
   referencesAreSound,
   interfaceNamesAreUnique,
   addressesAreHostAddresses,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ipv4Number, parseCidr } from './addr';
 import { runSchema } from './services';
 import { netemSchema } from './netem';
+import { subinterfaceSchema, VLAN_IFACE_NAME, vlanIdSchema, vlanListSchema } from './vlan-schema';
 
 /** Lab ids become part of namespace names and nft table names. */
 export const LAB_NAME = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -38,6 +39,12 @@ export const labNameSchema = z
 
 export const nodeIdSchema = name('node id', NODE_ID, "1-15 of A-Z a-z 0-9 '_' '-', starting with a letter");
 export const ifaceSchema = name('interface name', IFACE_NAME, "1-15 of A-Z a-z 0-9 '_' '-', starting with a letter");
+/** Where a route or NAT names an interface: an interface, or a VLAN sub-interface (`eth0.10`). */
+export const devSchema = z.string({ error: 'interface name must be a string' }).superRefine((v, ctx) => {
+  if (VLAN_IFACE_NAME.test(v)) return;
+  const r = ifaceSchema.safeParse(v);
+  if (!r.success) ctx.addIssue({ code: 'custom', message: `${r.error.issues[0]?.message ?? 'not valid'} (or a VLAN sub-interface like eth0.10)` });
+});
 export const netnsNameSchema = z
   .string()
   .regex(NETNS_NAME, {
@@ -61,14 +68,14 @@ export const destinationSchema = z.string().refine((v) => v === 'default' || par
 export const routeSchema = z.strictObject({
   to: destinationSchema,
   via: ipSchema.optional(),
-  dev: ifaceSchema.optional(),
+  dev: devSchema.optional(),
 });
 
 export const natSchema = z.strictObject({
   /** the source prefix to masquerade, e.g. 10.0.0.0/24 */
   source: cidrSchema,
   /** the interface of this node the traffic leaves through */
-  out: ifaceSchema,
+  out: devSchema,
 });
 
 const nodeCommon = {
@@ -95,6 +102,8 @@ export const bridgeNodeSchema = z.strictObject({
   kind: z.literal('bridge'),
   /** host addresses on the bridge ("give Bridge_0 an IP") */
   addresses: z.array(cidrSchema).optional(),
+  /** VLAN filtering (lib/vlan.ts); on by default when a port has `vlan` or `vlans` */
+  vlanFiltering: z.boolean().optional(),
 });
 
 export const nodeSchema = z.discriminatedUnion('kind', [namespaceNodeSchema, bridgeNodeSchema], {
@@ -110,6 +119,10 @@ export const endpointSchema = z.strictObject({
   addresses: z.array(cidrSchema).optional(),
   /** impairments of this end only (lib/netem.ts); replaces the link's netem for this end */
   netem: netemSchema.optional(),
+  // VLANs (lib/vlan.ts): a bridge port's access VLAN or trunk; a namespace interface's sub-interfaces
+  vlan: vlanIdSchema.optional(),
+  vlans: vlanListSchema.optional(),
+  subinterfaces: z.array(subinterfaceSchema(cidrSchema)).optional(),
 });
 
 export const linkSchema = z.strictObject({

@@ -1,6 +1,7 @@
 // The topology as React Flow draws it: one canvas node per topology node (and the host), one
 // edge per link. Plain data here; components/editor types it as React Flow's AppNode.
-import { HOST_ID, type Topology } from '../topology';
+import { HOST_ID, type Endpoint, type Topology } from '../topology';
+import { endLabel } from '../vlan';
 import type { Problem } from '../validate';
 import { fanOffsets } from './edge-geometry';
 import { linkIds } from './ids';
@@ -72,6 +73,8 @@ export interface FlowEdgeEnd {
   address: string;
   /** px along the node's edge where this end leaves it (links sharing a handle fan out) */
   offset: number;
+  /** VLANs at this end (lib/vlan.ts endLabel): `VLAN 10`, `trunk 10,20`, `tagged 10,20` */
+  vlan?: string;
 }
 
 export type FlowHandle = 'top' | 'bottom' | 'left' | 'right';
@@ -120,6 +123,11 @@ const end = (iface: string, addresses: string[]): FlowEdgeEnd => ({
   address: addresses.length > 1 ? `${addresses[0]} +${addresses.length - 1}` : addresses[0] ?? '',
   offset: 0,
 });
+
+const withVlan = (e: FlowEdgeEnd, raw: Endpoint | undefined): FlowEdgeEnd => {
+  const vlan = raw ? endLabel(raw) : null;
+  return vlan ? { ...e, vlan } : e;
+};
 
 /**
  * Which handles a link uses: nodes side by side (their boxes share some height, as the host's
@@ -256,8 +264,8 @@ export function toFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdge[]
       data: {
         index: i,
         problems: counts.edges[id] ?? 0,
-        source: end(l.a.iface, l.a.addresses),
-        target: end(l.b.iface, l.b.addresses),
+        source: withVlan(end(l.a.iface, l.a.addresses), t.links[l.index]?.a),
+        target: withVlan(end(l.b.iface, l.b.addresses), t.links[l.index]?.b),
         state: linkState(input.observed, live, [l.a, l.b]),
         netem: netemOfLink(t.links[l.index]),
       },

@@ -3,6 +3,7 @@
 import { normalizeLinks, type NormEndpoint, type NormLink } from '../model';
 import { endNetem, linkNetemLabel } from '../netem';
 import { HOST_ID, type Nat, type Route, type Topology } from '../topology';
+import { endLabel } from '../vlan';
 
 export type DiagramKind = 'host' | 'namespace' | 'router' | 'machine' | 'bridge';
 
@@ -52,10 +53,17 @@ export function diagramNodes(t: Topology): DiagramNode[] {
   return [host, ...nodes];
 }
 
-const endText = (e: NormEndpoint) => [e.iface, ...e.addresses].join(' ');
+/** An end of a drawn link: with its VLANs (lib/vlan.ts endLabel), as the canvas writes them. */
+type DiagramEnd = NormEndpoint & { vlan?: string };
+export type DiagramLink = NormLink & { a: DiagramEnd; b: DiagramEnd };
 
-/** e.g. "eth0 10.0.0.2/24 — veth-A": the interface (and addresses) at each end of a link; its netem after it, given `t`. */
-export function linkLabel(l: NormLink, t?: Topology): string {
+const endText = (e: DiagramEnd) => [e.iface, ...e.addresses, ...(e.vlan ? [`(${e.vlan})`] : [])].join(' ');
+
+/**
+ * e.g. "eth0 10.0.0.2/24 — veth-A (VLAN 10)": the interface (addresses, VLANs) at each end of a
+ * link; its netem after it, given `t`.
+ */
+export function linkLabel(l: DiagramLink | NormLink, t?: Topology): string {
   const netem = t ? netemText(t, l) : '';
   return `${endText(l.a)} — ${endText(l.b)}${netem ? ` (${netem})` : ''}`;
 }
@@ -66,6 +74,13 @@ export function netemText(t: Topology, l: NormLink): string {
   return link ? linkNetemLabel(endNetem(link, link.a), endNetem(link, link.b)) : '';
 }
 
-export function diagramLinks(t: Topology): NormLink[] {
-  return normalizeLinks(t);
+export function diagramLinks(t: Topology): DiagramLink[] {
+  return normalizeLinks(t).map((l) => {
+    const raw = t.links[l.index];
+    const vlan = (e: NormEndpoint, side: 'a' | 'b'): DiagramEnd => {
+      const label = raw ? endLabel(raw[side]) : null;
+      return label ? { ...e, vlan: label } : e;
+    };
+    return { ...l, a: vlan(l.a, 'a'), b: vlan(l.b, 'b') };
+  });
 }

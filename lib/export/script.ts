@@ -14,10 +14,10 @@ export interface ScriptOptions {
   hostNetns?: string;
 }
 
-type Section = 'namespaces' | 'bridges' | 'cables' | 'ports' | 'addresses' | 'up' | 'netem' | 'routes' | 'forwarding' | 'nat' | 'other';
+type Section = 'namespaces' | 'bridges' | 'cables' | 'ports' | 'vlans' | 'addresses' | 'up' | 'netem' | 'routes' | 'forwarding' | 'nat' | 'other';
 
 /** The tutorial's order: every op of one section may follow every op of the sections before it. */
-const SECTION_ORDER: Section[] = ['namespaces', 'bridges', 'cables', 'ports', 'addresses', 'up', 'netem', 'routes', 'forwarding', 'nat', 'other'];
+const SECTION_ORDER: Section[] = ['namespaces', 'bridges', 'cables', 'ports', 'vlans', 'addresses', 'up', 'netem', 'routes', 'forwarding', 'nat', 'other'];
 
 function sectionOf(op: Op): Section {
   switch (op.type) {
@@ -40,6 +40,11 @@ function sectionOf(op: Op): Section {
       return 'nat';
     case 'netem.set':
       return 'netem';
+    case 'vlan.add':
+    case 'bridge.vlanFiltering':
+    case 'bridge.vlan.add':
+    case 'bridge.vlan.del':
+      return 'vlans';
     default:
       return 'other';
   }
@@ -100,6 +105,20 @@ function describeSection(section: Section, ops: Op[], names: Namer): { title: st
     case 'ports': {
       const bridges = unique(ops.flatMap((o) => (o.type === 'link.set' && o.master ? [o.master] : [])));
       return { title: `Plug the host ends into ${list(bridges)}`, body: ['A port of a bridge carries no address of its own; the bridge switches frames between its ports.'] };
+    }
+    case 'vlans': {
+      const bridges = unique(ops.flatMap((o) => (o.type === 'bridge.vlanFiltering' && o.on ? [o.name] : [])));
+      const subs = ops.flatMap((o) => (o.type === 'vlan.add' ? [`${names.node(o.ns)}:${o.name}`] : []));
+      const what = [bridges.length ? `VLAN filtering on ${list(bridges)}` : '', ops.some((o) => o.type === 'bridge.vlan.add') ? 'the VLANs of its ports' : '', subs.length ? `the sub-interfaces ${list(subs)}` : ''].filter(Boolean);
+      return {
+        title: `VLANs: ${list(what)}`,
+        body: [
+          'A VLAN-filtering bridge forwards a frame only between ports that are members of its VLAN.',
+          'An access port (pvid untagged) puts untagged frames on one VLAN; a trunk carries tagged ones.',
+          'A port starts in VLAN 1, so an access port on another VLAN leaves VLAN 1.',
+          'An 802.1Q sub-interface such as eth0.10 sends and receives the frames tagged 10 on eth0.',
+        ],
+      };
     }
     case 'addresses':
       return {

@@ -200,8 +200,9 @@ export function toSvg(t: Topology): string {
       const d = Math.min(Math.abs(ux) * (w / 2) + Math.abs(uy) * (h / 2) + 8, len * 0.45);
       labels.push({ x: from.x + ux * d, y: from.y + uy * d, lines });
     };
-    at(pa, pb, [l.a.iface, ...l.a.addresses]);
-    at(pb, pa, [l.b.iface, ...l.b.addresses]);
+    // and the VLANs at that end (lib/vlan.ts), as the canvas writes them
+    at(pa, pb, [l.a.iface, ...l.a.addresses, ...(l.a.vlan ? [l.a.vlan] : [])]);
+    at(pb, pa, [l.b.iface, ...l.b.addresses, ...(l.b.vlan ? [l.b.vlan] : [])]);
     const netem = netemText(t, l);
     if (netem) labels.push({ x: (pa.x + pb.x) / 2, y: (pa.y + pb.y) / 2, lines: [netem] });
   }

@@ -11,9 +11,9 @@ type PlainMap = { [key: string]: Plain };
 const KEY_ORDER = {
   topology: ['name', 'description', 'adopt', 'host', 'nodes', 'links', 'layout'],
   host: ['netns', 'forwarding', 'routes', 'nat'],
-  node: ['id', 'kind', 'netns', 'role', 'label', 'forwarding', 'addresses', 'routes', 'nat', 'run'],
+  node: ['id', 'kind', 'netns', 'role', 'label', 'forwarding', 'addresses', 'vlanFiltering', 'routes', 'nat', 'run'],
   link: ['id', 'a', 'b', 'netem'],
-  endpoint: ['node', 'iface', 'addresses', 'netem'],
+  endpoint: ['node', 'iface', 'addresses', 'vlan', 'vlans', 'subinterfaces', 'netem'],
   netem: ['delay', 'jitter', 'loss', 'duplicate', 'corrupt', 'rate'],
   route: ['to', 'via', 'dev'],
   nat: ['source', 'out'],

@@ -10,7 +10,15 @@ import type { Job } from './schedule';
 
 export type Verdict = { ok: true } | { ok: false; hint?: string };
 
-const DELETES = new Set<Op['type']>(['netns.del', 'userns.del', 'link.del', 'addr.del', 'route.del', 'nft.del', 'netem.del']);
+const DELETES = new Set<Op['type']>(['netns.del', 'userns.del', 'link.del', 'addr.del', 'route.del', 'nft.del', 'netem.del', 'bridge.vlan.del']);
+
+/** What a kernel built without VLAN support answers (lib/vlan.ts), said plainly. */
+function vlanSupportHint(op: Op, message: string): string | undefined {
+  if ((op.type === 'bridge.vlanFiltering' || op.type === 'bridge.vlan.add' || op.type === 'bridge.vlan.del') && /Operation not supported/i.test(message))
+    return 'this kernel has no VLAN filtering on bridges (CONFIG_BRIDGE_VLAN_FILTERING)';
+  if (op.type === 'vlan.add' && /Unknown device type|Operation not supported/i.test(message)) return 'this kernel has no 802.1Q VLAN interfaces (CONFIG_VLAN_8021Q, module 8021q)';
+  return undefined;
+}
 
 interface LinkInfo {
   kind: string;
@@ -64,6 +72,8 @@ export async function judgeError(job: Job, message: string, sink?: CommandSink):
   // tc's answer to deleting the default (no) root qdisc: the netem is gone already
   if (op.type === 'netem.del' && isNoQdisc(message)) return { ok: true };
   if (op.type === 'netem.set' && isNoNetem(message)) return { ok: false, hint: NO_NETEM_HINT };
+  const unsupported = vlanSupportHint(op, message);
+  if (unsupported) return { ok: false, hint: unsupported };
   if (!isExists(message)) return { ok: false };
   switch (op.type) {
     case 'netns.add': {
@@ -80,6 +90,8 @@ export async function judgeError(job: Job, message: string, sink?: CommandSink):
       if (peer && !peer.ok) return { ok: false, hint: `the other end "${op.peerName}" in ${where(op.peerNs)}: ${peer.hint}` };
       return mine?.ok || peer?.ok ? { ok: true } : { ok: false };
     }
+    case 'vlan.add':
+      return (await checkLink(op.ns, op.name, 'vlan', op.mark, sink)) ?? { ok: false };
     case 'addr.add':
       return { ok: true };
     case 'route.add':

@@ -34,6 +34,14 @@ export function objectOf(op: Op): string {
     case 'netem.set':
     case 'netem.del':
       return `netem on "${op.dev}" ${where(op.ns)}`;
+    case 'bridge.vlanFiltering':
+      return `VLAN filtering of bridge "${op.name}" ${where(op.ns)}`;
+    case 'bridge.vlan.add':
+      return `VLAN ${op.member.vid} on port "${op.dev}" ${where(op.ns)}`;
+    case 'bridge.vlan.del':
+      return `VLAN ${op.vid} on port "${op.dev}" ${where(op.ns)}`;
+    case 'vlan.add':
+      return `VLAN interface "${op.name}" ${where(op.ns)}`;
   }
 }
 
@@ -42,7 +50,12 @@ export function verbOf(op: Op): string {
     case 'netns.add':
     case 'bridge.add':
     case 'veth.add':
+    case 'vlan.add':
       return 'create';
+    case 'bridge.vlan.add':
+      return 'add';
+    case 'bridge.vlanFiltering':
+      return 'set';
     case 'addr.add':
     case 'route.add':
       return 'add';

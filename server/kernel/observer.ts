@@ -9,7 +9,7 @@ import { MARK_PREFIX, markLab, natTable } from '@/lib/names';
 import { inParallel, runArgv, type CommandSink } from './exec';
 import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from './nsctl';
 import { ensureUsernsSupport } from './userns';
-import { batchArgv, batchStdin, forwardingFrom, type IpLink, type IpRoute, linkFrom, natFromText, netemsFrom, OBSERVE, pairVeths, parseIpBatch, parseTcQdiscs, routesFrom, type TcQdisc } from './read';
+import { attachMemberships, batchArgv, batchStdin, commandText, forwardingFrom, hasFilteringBridge, type IpLink, type IpRoute, linkFrom, membershipsFrom, natFromText, netemsFrom, OBSERVE, pairVeths, parseBridgeVlans, parseIpBatch, parseTcQdiscs, routesFrom, type TcQdisc } from './read';
 import { decodeDump } from './read/netlink';
 
 const NETNS_DIR = '/run/netns';
@@ -137,8 +137,21 @@ export async function observe(namespaces: string[], opts: ObserveOptions = {}): 
       if (n && nat) n.nat = nat;
     });
   }
+  await inParallel(Object.values(state.namespaces).filter((n) => !shallow.has(n.name) && hasFilteringBridge(n.links)), PARALLEL, (n) => readBridgeVlans(n, opts.sink));
   pairVeths(state.namespaces);
   return state;
+}
+
+/**
+ * The VLANs of the ports of a namespace's VLAN-filtering bridges (lib/vlan.ts): one
+ * `bridge -j vlan show`, only where such a bridge is (a lab's bridges are in its host context).
+ */
+async function readBridgeVlans(n: KNamespace, sink?: CommandSink): Promise<void> {
+  const argv = n.name ? ['nsenter', `--net=${NETNS_DIR}/${n.name}`, 'bridge', '-j', 'vlan', 'show'] : ['bridge', '-j', 'vlan', 'show'];
+  const res = await runArgv(argv);
+  sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+  if (res.exitCode !== 0) throw new Error(`reading the kernel failed: ${commandText(argv)}: ${res.stderr.trim() || `exit code ${res.exitCode}`}`);
+  attachMemberships(n.links, membershipsFrom(parseBridgeVlans(commandText(argv), res.stdout)));
 }
 
 /**

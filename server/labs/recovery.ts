@@ -60,7 +60,7 @@ export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops
   const group = labGroup(lab);
   const spaces = new Set<string>();
   for (const op of journaled) {
-    if (op.type === 'netns.add' || op.type === 'bridge.add') spaces.add(op.ns);
+    if (op.type === 'netns.add' || op.type === 'bridge.add' || op.type === 'vlan.add') spaces.add(op.ns);
     if (op.type === 'veth.add') spaces.add(op.ns).add(op.peerNs);
   }
   if (spaces.size === 0) return { ops: [], notes: [] };
@@ -95,6 +95,7 @@ export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops
         break;
       }
       case 'bridge.add':
+      case 'vlan.add':
         markLink(op.ns, op.name, op.mark);
         break;
       case 'veth.add':

@@ -13,7 +13,7 @@ interface Seed {
   name: string;
   host: { netns: string; forwarding: boolean; nat: { source: string; out: string }[] };
   nodes: { id: string; kind: string; addresses?: string[]; routes?: { to: string; via: string }[]; [k: string]: unknown }[];
-  links: { a: { node: string; iface?: string; addresses?: string[]; netem?: Record<string, unknown> }; b: { node: string; iface?: string; addresses?: string[] }; netem?: Record<string, unknown> }[];
+  links: { a: { node: string; iface?: string; addresses?: string[]; [k: string]: unknown }; b: { node: string; iface?: string; addresses?: string[]; [k: string]: unknown }; netem?: Record<string, unknown> }[];
   [k: string]: unknown;
 }
 
@@ -50,6 +50,10 @@ const cases: [string, () => string, string, RegExp][] = [
   ['an address on a bridge port', edit((s) => { s.links[0]!.b.addresses = ['10.0.0.9/24']; }), 'links[0].b.addresses', /bridge port carries no address/],
   ['a link from a node to itself', edit((s) => { s.links[0]!.b = { node: 'A', iface: 'eth5' }; }), 'links[0].b.node', /two different nodes/],
   ['an unknown key', edit((s) => { s.colour = 'red'; }), '', /unknown key "colour"/],
+  ['a VLAN id out of range', edit((s) => { s.links[0]!.b.vlan = 4095; }), 'links[0].b.vlan', /VLAN id 4095 is not valid: use a whole number from 1 to 4094/],
+  ['a VLAN on a namespace end', edit((s) => { s.links[0]!.a.vlans = [10]; }), 'links[0].a.vlans', /vlans is for a bridge port/],
+  ['a sub-interface name over 15 bytes', edit((s) => { s.links[0]!.a.iface = 'uplink-to-sw0'; s.links[0]!.a.subinterfaces = [{ vlan: 100 }]; }), 'links[0].a.subinterfaces[0].vlan', /"uplink-to-sw0.100" is longer than 15 bytes/],
+  ['VLANs on a bridge without filtering', edit((s) => { node(s, 'br0').vlanFiltering = false; s.links[1]!.b.vlan = 10; }), 'links[1].b.vlan', /vlanFiltering: false/],
   ['an unknown node kind', edit((s) => { s.nodes[0]!.kind = 'router'; }), 'nodes[0].kind', /must be "namespace" or "bridge"/],
   ['a netem delay that is no time', edit((s) => { s.links[0]!.netem = { delay: '50 parsecs' }; }), 'links[0].netem.delay', /"50 parsecs" is not a time like 50ms/],
   ['a netem jitter without delay', edit((s) => { s.links[1]!.netem = { jitter: '5ms', loss: '1%' }; }), 'links[1].netem.jitter', /jitter needs a delay/],

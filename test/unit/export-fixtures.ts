@@ -8,6 +8,13 @@ import type { Topology, TopologyInput } from '@/lib/topology';
 export const seedPath = fileURLToPath(new URL('../../examples/seed.yaml', import.meta.url));
 export const seedText = (): string => readFileSync(seedPath, 'utf8');
 export const seedLab = (): Topology => assertTopology(parse(seedText()));
+/** examples/vlans.yaml (access ports, a trunk, sub-interfaces), with a route through a sub-interface */
+export const vlanLab = (): Topology => {
+  const t = parse(readFileSync(fileURLToPath(new URL('../../examples/vlans.yaml', import.meta.url)), 'utf8')) as TopologyInput;
+  const T = t.nodes!.find((n) => n.id === 'T')!;
+  if (T.kind === 'namespace') T.routes = [{ to: '10.0.99.0/24', via: '10.0.30.6', dev: 'eth0.30' }];
+  return assertTopology(t);
+};
 
 /** A router namespace between two bridges, with NAT and forwarding of its own, and an isolated host. */
 const routerLab: TopologyInput = {
@@ -80,5 +87,6 @@ export function sampleLabs(): [string, Topology][] {
     ['quotes and specials in labels and descriptions', assertTopology(oddLab)],
     ['generated 3x4', generatedLab(7, 3, 4)],
     ['generated 1x12', generatedLab(42, 1, 12)],
+    ['VLANs: access ports, a trunk, sub-interfaces', vlanLab()],
   ];
 }

@@ -38,7 +38,7 @@ printf '%s' '${stdout}'
 `;
   // dd, env (unshare) and the user namespace support (mkdir, tee, chmod, mountpoint) are fakes
   // too: nothing is written outside the temporary folder
-  for (const [tool, out] of [['ip', ''], ['tc', ''], ['nft', ''], ['sysctl', '0'], ['dd', ''], ['env', ''], ['umount', ''], ['mkdir', ''], ['tee', ''], ['chmod', ''], ['mountpoint', '']] as const) {
+  for (const [tool, out] of [['ip', ''], ['tc', ''], ['bridge', ''], ['nft', ''], ['sysctl', '0'], ['dd', ''], ['env', ''], ['umount', ''], ['mkdir', ''], ['tee', ''], ['chmod', ''], ['mountpoint', '']] as const) {
     writeFileSync(join(dir, tool), recorder(tool, out));
     chmodSync(join(dir, tool), 0o755);
   }

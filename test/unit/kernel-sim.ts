@@ -22,11 +22,17 @@ export function sim(state: KernelState, op: Op): void {
     const l = k.links[name]!;
     delete k.links[name];
     flush(ns, name);
-    if (l.kind === 'bridge') for (const p of Object.values(k.links)) if (p.master === name) p.master = null;
+    if (l.kind === 'bridge') for (const p of Object.values(k.links)) if (p.master === name) unplug(p);
+    // VLAN sub-interfaces go with their parent
+    for (const v of Object.values(k.links)) if (v.vlan?.parent === name) removeLink(ns, v.name);
     if (l.kind === 'veth' && l.peer && state.namespaces[l.peer.ns]?.links[l.peer.name]) {
-      delete state.namespaces[l.peer.ns]!.links[l.peer.name];
-      flush(l.peer.ns, l.peer.name);
+      removeLink(l.peer.ns, l.peer.name);
     }
+  };
+  // A port keeps a VLAN membership (the kernel's default: VLAN 1 pvid untagged when it joins).
+  const unplug = (p: KLink) => {
+    p.master = null;
+    delete p.vlans;
   };
   const resolve = (ns: string, r: KRoute): KRoute => {
     const links = Object.values(nsOf(ns).links).filter((l) => l.up && (!r.dev || l.name === r.dev));
@@ -66,6 +72,8 @@ export function sim(state: KernelState, op: Op): void {
       const l = linkOf(op.ns, op.name);
       if (op.master !== undefined) {
         if (op.master !== null && nsOf(op.ns).links[op.master]?.kind !== 'bridge') fail(`no bridge ${op.master} in "${op.ns}"`);
+        if (op.master === null) unplug(l);
+        else if (l.master !== op.master) l.vlans = [{ vid: 1, pvid: true, untagged: true }];
         l.master = op.master;
       }
       if (op.mark !== undefined) l.mark = op.mark || null;
@@ -122,6 +130,33 @@ export function sim(state: KernelState, op: Op): void {
       delete l.netem;
       return;
     }
+    case 'bridge.vlanFiltering': {
+      const l = linkOf(op.ns, op.name);
+      if (l.kind !== 'bridge') fail(`${op.name} is no bridge`);
+      if (op.on) l.vlanFiltering = true;
+      else delete l.vlanFiltering;
+      return;
+    }
+    case 'bridge.vlan.add': {
+      const l = linkOf(op.ns, op.dev);
+      if (!l.master) fail(`${op.dev} is no bridge port`);
+      const m = op.member;
+      // one PVID per port: a new one takes it over; re-adding the PVID's vid without pvid clears it
+      const rest = (l.vlans ?? []).filter((x) => x.vid !== m.vid).map((x) => (m.pvid ? { vid: x.vid, ...(x.untagged ? { untagged: true as const } : {}) } : x));
+      l.vlans = [...rest, { ...m }].sort((a, b) => a.vid - b.vid);
+      return;
+    }
+    case 'bridge.vlan.del': {
+      const l = linkOf(op.ns, op.dev);
+      if (!l.vlans?.some((x) => x.vid === op.vid)) fail(`VLAN ${op.vid} not on ${op.dev}`);
+      l.vlans = l.vlans.filter((x) => x.vid !== op.vid);
+      return;
+    }
+    case 'vlan.add':
+      free(op.ns, op.name);
+      linkOf(op.ns, op.parent);
+      nsOf(op.ns).links[op.name] = { ...newLink(op.name, 'vlan', op.mark), vlan: { parent: op.parent, id: op.id } };
+      return;
   }
 }
 
@@ -131,12 +166,15 @@ export function run(state: KernelState, ops: Op[]): KernelState {
   return s;
 }
 
-/** Key order, address order and route order do not matter. */
+/**
+ * Key order, address order and route order do not matter. A port's VLANs show only on a
+ * VLAN-filtering bridge (as the observer reads them).
+ */
 export function normal(s: KernelState): unknown {
   const ns = Object.values(s.namespaces).map((k) => ({
     ...k,
     links: Object.values(k.links)
-      .map((l) => ({ ...l, addresses: [...l.addresses].sort() }))
+      .map(({ vlans, ...l }) => ({ ...l, ...(vlans && l.master && k.links[l.master]?.vlanFiltering ? { vlans } : {}), addresses: [...l.addresses].sort() }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     routes: k.routes.map((r) => JSON.stringify([r.dst, r.via ?? '', r.dev ?? ''])).sort(),
   }));

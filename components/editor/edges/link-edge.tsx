@@ -87,6 +87,7 @@ function EndLabel({ end, at, handle, beside, selected }: EndLabelProps) {
     <div className={`link-end beside-${beside}${selected ? ' is-selected' : ''}`} style={{ transform: `translate(${at.x}px, ${at.y}px) translate(${x}, ${y})` }}>
       <span className="link-end-iface">{end.iface}</span>
       {end.address && <span className="link-end-addr">{end.address}</span>}
+      {end.vlan && <span className="link-end-vlan">{end.vlan}</span>}
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { useEditorStoreApi } from '../store/editor-provider';
 import { AddressList } from './address-list';
 import { NodeIdField } from './node-id-field';
 import { NodeLinks } from './node-links';
+import { BridgeVlanField } from './vlan-fields';
 
 /** A bridge on the host: its name, the host's address on it ("give Bridge_0 an IP"), its ports. */
 export function BridgeInspector({ topology, node, index }: { topology: Topology; node: BridgeNode; index: number }) {
@@ -24,6 +25,7 @@ export function BridgeInspector({ topology, node, index }: { topology: Topology;
         example="10.0.0.1/24"
       />
       <p className="muted small">With an address here, the host reaches the namespaces on this bridge and can be their default gateway.</p>
+      <BridgeVlanField topology={topology} node={node} index={index} />
       <NodeLinks topology={topology} nodeId={node.id} />
     </>
   );

@@ -5,6 +5,7 @@ import { HOST_ID, type Topology } from '@/lib/topology';
 import { useEditorStoreApi } from '../store/editor-provider';
 import { AddressList } from './address-list';
 import { TextField } from './text-field';
+import { PortVlanFields, SubinterfaceFields } from './vlan-fields';
 
 interface Props {
   topology: Topology;
@@ -34,8 +35,12 @@ export function EndpointFields({ topology, index, side, title, isBridge }: Props
         placeholder={isBridge ? 'named by nslab' : 'eth0'}
       />
       {isBridge ? (
-        <p className="muted small">A bridge port carries no address: give the bridge its address instead.</p>
+        <>
+          <p className="muted small">A bridge port carries no address: give the bridge its address instead.</p>
+          <PortVlanFields topology={topology} index={index} side={side} end={end} />
+        </>
       ) : (
+        <>
         <AddressList
           label="Address"
           path={`${base}.addresses`}
@@ -44,6 +49,8 @@ export function EndpointFields({ topology, index, side, title, isBridge }: Props
           suggestion={suggestAddress(topology, index, side)}
           example={end.node === HOST_ID ? '10.0.0.1/24' : '10.0.0.2/24'}
         />
+        <SubinterfaceFields topology={topology} index={index} side={side} end={end} />
+        </>
       )}
     </fieldset>
   );

@@ -22,7 +22,15 @@ export const IpLink = z.object({
   /** the peer's ifindex (veth), in the namespace `link_netnsid` names when it is elsewhere */
   link_index: z.number().int().optional(),
   link_netnsid: z.number().int().optional(),
-  linkinfo: z.object({ info_kind: z.string().optional() }).optional(),
+  /** the parent's name (a VLAN's; a veth's peer in the same namespace); null: none */
+  link: z.string().nullish(),
+  linkinfo: z
+    .object({
+      info_kind: z.string().optional(),
+      /** kind-specific: a vlan's `id`, a bridge's `vlan_filtering` (other kinds print other fields) */
+      info_data: z.object({ id: z.unknown().optional(), vlan_filtering: z.unknown().optional() }).optional(),
+    })
+    .optional(),
   addr_info: z.array(z.object({ family: z.string().optional(), local: z.string().optional(), prefixlen: z.number().int().optional() })).optional(),
   stats64: z.object({ rx: counters.optional(), tx: counters.optional() }).optional(),
 });

@@ -5,7 +5,7 @@ import type { IpLink, IpNetconf, IpNsid, IpRoute } from './ip';
 /** bridge, veth, loopback or other, as nslab models it. */
 export function kindOf(l: Pick<IpLink, 'linkinfo' | 'link_type'>): LinkKind {
   const k = l.linkinfo?.info_kind;
-  if (k === 'veth' || k === 'bridge') return k;
+  if (k === 'veth' || k === 'bridge' || k === 'vlan') return k;
   if (l.link_type === 'loopback') return 'loopback';
   return 'other';
 }
@@ -41,12 +41,22 @@ export function linkFrom(l: IpLink): KLink {
     master: l.master ?? null,
     addresses: addressesOf(l),
     ...groupOf(l),
+    ...vlanOf(l),
     ifindex: l.ifindex,
     ...(l.operstate !== undefined ? { oper: l.operstate } : {}),
     ...(l.address !== undefined ? { mac: l.address } : {}),
     ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
     ...(stats ? { stats } : {}),
   };
+}
+
+/** A vlan's parent and id; a bridge's VLAN filtering (lib/vlan.ts), when on. */
+function vlanOf(l: IpLink): Pick<KLink, 'vlan' | 'vlanFiltering'> {
+  const data = l.linkinfo?.info_data;
+  const kind = l.linkinfo?.info_kind;
+  if (kind === 'vlan' && typeof data?.id === 'number') return { vlan: { parent: l.link ?? (l.link_index !== undefined ? `if${l.link_index}` : ''), id: data.id } };
+  if (kind === 'bridge' && data?.vlan_filtering === 1) return { vlanFiltering: true };
+  return {};
 }
 
 function groupOf(l: IpLink): { group?: number } {

@@ -11,6 +11,10 @@ const IFF_UP = 0x1;
 const ARPHRD_LOOPBACK = 772;
 const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, OPERSTATE: 16, LINKINFO: 18, STATS64: 23, IFALIAS: 20, GROUP: 27, LINK_NETNSID: 37 } as const;
 const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+/** inside IFLA_INFO_DATA: a vlan's id (u16), a bridge's vlan_filtering (u8) */
+const IFLA_VLAN_ID = 1;
+const IFLA_BR_VLAN_FILTERING = 7;
 const IFA = { ADDRESS: 1, LOCAL: 2 } as const;
 const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, TABLE: 15 } as const;
 const AF_INET = 2;
@@ -58,7 +62,9 @@ export function decodeLink(buf: Buffer, where = 'link'): RawLink {
   const ifname = cstring(a.get(IFLA.IFNAME));
   if (!ifname) throw new NetlinkError(`${where}: a link without a name`);
   const info = a.get(IFLA.LINKINFO);
-  const kind = info ? cstring(attrs(info, 0, where).get(IFLA_INFO_KIND)) : undefined;
+  const infoAttrs = info ? attrs(info, 0, where) : undefined;
+  const kind = cstring(infoAttrs?.get(IFLA_INFO_KIND));
+  const data = kind ? infoData(kind, infoAttrs?.get(IFLA_INFO_DATA), where) : undefined;
   const stats = a.get(IFLA.STATS64);
   const oper = a.get(IFLA.OPERSTATE);
   const alias = cstring(a.get(IFLA.IFALIAS));
@@ -74,7 +80,7 @@ export function decodeLink(buf: Buffer, where = 'link'): RawLink {
     ...(u32(a.get(IFLA.GROUP)) !== undefined ? { group: u32(a.get(IFLA.GROUP))! } : {}),
     ...(u32(a.get(IFLA.LINK)) !== undefined ? { link_index: u32(a.get(IFLA.LINK))! } : {}),
     ...(a.get(IFLA.LINK_NETNSID) && a.get(IFLA.LINK_NETNSID)!.length >= 4 ? { link_netnsid: a.get(IFLA.LINK_NETNSID)!.readInt32LE(0) } : {}),
-    ...(kind ? { linkinfo: { info_kind: kind } } : {}),
+    ...(kind ? { linkinfo: { info_kind: kind, ...(data ? { info_data: data } : {}) } } : {}),
     ...(stats && stats.length >= 32
       ? { stats64: { rx: { packets: Number(stats.readBigUInt64LE(0)), bytes: Number(stats.readBigUInt64LE(16)) }, tx: { packets: Number(stats.readBigUInt64LE(8)), bytes: Number(stats.readBigUInt64LE(24)) } } }
       : {}),
@@ -83,6 +89,18 @@ export function decodeLink(buf: Buffer, where = 'link'): RawLink {
   const master = u32(a.get(IFLA.MASTER));
   if (master !== undefined) out.masterIndex = master;
   return out;
+}
+
+/** The kind-specific data nslab reads, as `ip -j -d` prints it: a vlan's id, a bridge's vlan_filtering. */
+function infoData(kind: string, buf: Buffer | undefined, where: string): { id?: number; vlan_filtering?: number } | undefined {
+  if (!buf || (kind !== 'vlan' && kind !== 'bridge')) return undefined;
+  const d = attrs(buf, 0, where);
+  if (kind === 'vlan') {
+    const id = d.get(IFLA_VLAN_ID);
+    return id && id.length >= 2 ? { id: id.readUInt16LE(0) } : undefined;
+  }
+  const f = d.get(IFLA_BR_VLAN_FILTERING);
+  return f && f.length >= 1 ? { vlan_filtering: f[0]! } : undefined;
 }
 
 /** RTM_NEWADDR: ifaddrmsg (8 bytes) then attributes; IPv4 only. */
@@ -232,7 +250,12 @@ export function decodeDump(stdout: string): { namespaces: Map<string, DumpedName
       const a = decodeAddr(b, where);
       if (a) byIndex.get(a.index)?.addr_info?.push({ family: 'inet', local: a.local, prefixlen: a.prefixlen });
     }
-    const links = r.links.map(({ masterIndex, ...l }) => (masterIndex !== undefined && names.has(masterIndex) ? { ...l, master: names.get(masterIndex)! } : l));
+    // as ip prints them: the master by name, and a parent in the same namespace (a vlan's) by name
+    const links = r.links.map(({ masterIndex, ...l }) => ({
+      ...l,
+      ...(masterIndex !== undefined && names.has(masterIndex) ? { master: names.get(masterIndex)! } : {}),
+      ...(l.link_index !== undefined && l.link_netnsid === undefined && names.has(l.link_index) ? { link: names.get(l.link_index)! } : {}),
+    }));
     const routes = r.routes.flatMap((b) => decodeRoute(b, names, where) ?? []);
     const qdiscs = r.qdiscs.map((b) => decodeQdisc(b, names, where));
     namespaces.set(ns, { links, routes, forwarding: r.forwarding, qdiscs });
