@@ -23,7 +23,12 @@ export type Leftover =
   | { kind: 'link'; ns: string; name: string; mark: string }
   | { kind: 'nft'; ns: string; table: string }
   /** a user namespace file whose network namespace is gone (a crash between the two removals) */
-  | { kind: 'userns'; ns: string };
+  | { kind: 'userns'; ns: string }
+  /**
+   * a namespace's name file with no namespace on it, beside its user namespace file: a removal
+   * cut short between unmounting the namespace and removing the file
+   */
+  | { kind: 'netns-file'; ns: string };
 
 function where(ns: string): string {
   return ns ? `namespace ${ns}` : `this machine's own namespace`;
@@ -39,6 +44,8 @@ export function describeLeftover(l: Leftover): string {
       return `nft table ip ${l.table} in ${where(l.ns)}`;
     case 'userns':
       return `user namespace file ${usernsPath(l.ns)} (its network namespace is gone)`;
+    case 'netns-file':
+      return `namespace file /run/netns/${l.ns} with no namespace on it, and its user namespace file`;
   }
 }
 
@@ -77,7 +84,12 @@ export async function findLeftovers(opts: SweepOptions = {}): Promise<Leftover[]
   // of some lab (one with its namespace goes with it, by netns.del); a sweep of every lab removes it
   if (!opts.lab) {
     const names = new Set(await listNetns());
-    for (const u of listUserns()) if (!names.has(u)) out.push({ kind: 'userns', ns: u });
+    for (const u of listUserns()) {
+      if (!names.has(u)) out.push({ kind: 'userns', ns: u });
+      // the name's file is there but no namespace is mounted on it: nslab's user namespace file
+      // says nslab made a namespace of this name, whose deletion was cut short
+      else if (!state.namespaces[u]) out.push({ kind: 'netns-file', ns: u });
+    }
   }
   return out;
 }
@@ -88,7 +100,7 @@ export async function sweep(opts: SweepOptions, sink?: CommandSink): Promise<str
   const ops: Op[] = [
     ...found.flatMap((l): Op[] => (l.kind === 'link' ? [{ type: 'link.del', ns: l.ns, name: l.name }] : [])),
     ...found.flatMap((l): Op[] => (l.kind === 'nft' ? [{ type: 'nft.del', ns: l.ns, table: l.table }] : [])),
-    ...found.flatMap((l): Op[] => (l.kind === 'netns' ? [{ type: 'netns.del', ns: l.ns }] : [])),
+    ...found.flatMap((l): Op[] => (l.kind === 'netns' || l.kind === 'netns-file' ? [{ type: 'netns.del', ns: l.ns }] : [])),
     ...found.flatMap((l): Op[] => (l.kind === 'userns' ? [{ type: 'userns.del', ns: l.ns }] : [])),
   ];
   const errors = await runOpsTolerant(ops, sink);

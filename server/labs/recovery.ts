@@ -5,7 +5,8 @@
 // the marks alone say what is nslab's, so `nslab clean` removes it and the next apply converges.
 // A journaled name that now holds something nslab did not make is left alone and reported: a
 // namespace nslab made has its own user namespace (lib/ops.ts netns.add); a half-made one (the
-// name's file, no namespace mounted on it yet) is removed with its user namespace file.
+// name's file, no namespace mounted on it yet) is removed with its user namespace file, and so
+// is the name's file a destroy killed half-way through a namespace's deletion left behind.
 import type { KLink, KNamespace } from '@/lib/kernel-state';
 import { labGroup, markLab } from '@/lib/names';
 import type { Op } from '@/lib/ops';
@@ -60,7 +61,7 @@ export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops
   const group = labGroup(lab);
   const spaces = new Set<string>();
   for (const op of journaled) {
-    if (op.type === 'netns.add' || op.type === 'bridge.add' || op.type === 'vlan.add') spaces.add(op.ns);
+    if (op.type === 'netns.add' || op.type === 'netns.del' || op.type === 'bridge.add' || op.type === 'vlan.add') spaces.add(op.ns);
     if (op.type === 'veth.add') spaces.add(op.ns).add(op.peerNs);
   }
   if (spaces.size === 0) return { ops: [], notes: [] };
@@ -94,6 +95,12 @@ export async function completionOps(lab: string, journaled: Op[]): Promise<{ ops
         else notes.push(`(left alone: namespace ${op.ns} has no mark and holds interfaces nslab did not make)`);
         break;
       }
+      case 'netns.del':
+        // killed between unmounting the namespace and removing its name's file (ip netns del
+        // does the two one after the other): the file is left, with no namespace on it. The
+        // destroy proved the namespace was the lab's before it started; finish it.
+        if (!state.namespaces[op.ns] && files.has(op.ns)) ops.push({ type: 'netns.del', ns: op.ns });
+        break;
       case 'bridge.add':
       case 'vlan.add':
         markLink(op.ns, op.name, op.mark);

@@ -3,7 +3,7 @@
 // recovery.test.ts).
 import '../sandbox-guard';
 import { execa } from 'execa';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { natTable } from '@/lib/names';
 import { nftScript } from '@/lib/ops';
@@ -146,5 +146,22 @@ describe('user namespace files', () => {
     expect((await sh('grep', '-c', ` /run/nslab/userns/${ns} `, '/proc/self/mountinfo')).stdout.trim()).toBe('1');
     expect(await sweep({})).toEqual([`namespace ${ns} (nslab:${lab}:ns:A)`]);
     expect(listUserns()).toEqual([]);
+  });
+
+  it('a deletion cut short (the namespace unmounted, its name file and user namespace file left) is finished; a lone hand-made file stays', async () => {
+    const lab = uniqueLab('u');
+    made.push(`${lab}-`);
+    const ns = `${lab}-B`;
+    expect(await runOpsTolerant([{ type: 'netns.add', ns, mark: `nslab:${lab}:ns:B` }])).toEqual([]);
+    // what a kill between ip netns del's unmount and its unlink leaves
+    await sh('umount', '-l', `/run/netns/${ns}`);
+    // and a hand-made empty file of a lab-like name, with no user namespace file of nslab's
+    const hand = `${lab}-C`;
+    await sh('touch', `/run/netns/${hand}`);
+    expect(await sweep({})).toEqual([`namespace file /run/netns/${ns} with no namespace on it, and its user namespace file`]);
+    expect(listUserns()).toEqual([]);
+    expect(existsSync(`/run/netns/${ns}`)).toBe(false);
+    expect(existsSync(`/run/netns/${hand}`)).toBe(true);
+    await sh('rm', '-f', `/run/netns/${hand}`);
   });
 });
