@@ -1,7 +1,7 @@
 // The topology: the lab a user draws (desired state), as one document.
 // The same zod schema checks files, socket payloads and editor forms.
 import { z } from 'zod';
-import { ipv4Number, parseCidr } from './addr';
+import { familyOf, ipv4Number, parseCidr, parseCidr6 } from './addr';
 
 /** Lab ids become part of namespace names and nft table names. */
 export const LAB_NAME = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -43,28 +43,40 @@ export const netnsNameSchema = z
       `namespace name ${JSON.stringify(iss.input)} is not valid: 1-64 of A-Z a-z 0-9 '_' '-', starting with a letter or digit`,
   });
 
-export const cidrSchema = z.string({ error: 'address must be a string like 10.0.0.2/24' }).refine(
+/** An address with prefix of either family (IPv4 10.0.0.2/24, IPv6 2001:db8::2/64). */
+export const cidrSchema = z.string({ error: 'address must be a string like 10.0.0.2/24 or 2001:db8::2/64' }).refine(
+  (v) => parseCidr(v) !== null || parseCidr6(v) !== null,
+  { error: (iss) => `${JSON.stringify(iss.input)} is not an address with prefix, like 10.0.0.2/24 or 2001:db8::2/64` },
+);
+/** An IPv4 address with prefix only (NAT is IPv4's). */
+export const ipv4CidrSchema = z.string({ error: 'address must be a string like 10.0.0.0/24' }).refine(
   (v) => parseCidr(v) !== null,
-  { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with prefix, like 10.0.0.2/24` },
+  { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with prefix, like 10.0.0.0/24 (NAT is IPv4 only)` },
 );
 export const ipSchema = z.string({ error: 'gateway must be a string like 10.0.0.1' }).refine(
   (v) => ipv4Number(v) !== null,
   { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address like 10.0.0.1` },
 );
-/** A route destination: `default` or a network prefix like 192.168.5.0/24. */
-export const destinationSchema = z.string().refine((v) => v === 'default' || parseCidr(v) !== null, {
-  error: (iss) => `route destination ${JSON.stringify(iss.input)} must be "default" or a prefix like 10.1.0.0/24`,
+/** A gateway of either family. */
+export const gatewaySchema = z.string({ error: 'gateway must be a string like 10.0.0.1 or 2001:db8::1' }).refine(
+  (v) => familyOf(v) !== null,
+  { error: (iss) => `${JSON.stringify(iss.input)} is not an address like 10.0.0.1 or 2001:db8::1` },
+);
+/** A route destination: `default` or a network prefix like 192.168.5.0/24 or 2001:db8:5::/64. */
+export const destinationSchema = z.string().refine((v) => v === 'default' || parseCidr(v) !== null || parseCidr6(v) !== null, {
+  error: (iss) => `route destination ${JSON.stringify(iss.input)} must be "default" or a prefix like 10.1.0.0/24 or 2001:db8:1::/64`,
 });
 
 export const routeSchema = z.strictObject({
   to: destinationSchema,
-  via: ipSchema.optional(),
+  /** the gateway; its family says which default route `default` is (an IPv6 default on a device alone: `::/0`) */
+  via: gatewaySchema.optional(),
   dev: ifaceSchema.optional(),
 });
 
 export const natSchema = z.strictObject({
   /** the source prefix to masquerade, e.g. 10.0.0.0/24 */
-  source: cidrSchema,
+  source: ipv4CidrSchema,
   /** the interface of this node the traffic leaves through */
   out: ifaceSchema,
 });
@@ -77,14 +89,23 @@ const nodeCommon = {
 export const namespaceNodeSchema = z.strictObject({
   ...nodeCommon,
   kind: z.literal('namespace'),
-  /** cosmetic: how the canvas draws it ("machine" = another machine reached through NAT) */
+  /**
+   * how the canvas draws it ("machine" = another machine reached through NAT); a "router"
+   * forwards (IPv4 and IPv6) unless `forwarding: false`
+   */
   role: z.enum(['namespace', 'router', 'machine']).optional(),
   /** the kernel namespace this node is (default `<lab>-<id>`); adopted labs keep the names they found */
   netns: netnsNameSchema.optional(),
+  /** forwards packets between its interfaces: IPv4 and IPv6 (default: on for a router) */
   forwarding: z.boolean().optional(),
   routes: z.array(routeSchema).optional(),
   nat: z.array(natSchema).optional(),
 });
+
+/** Whether a namespace node forwards: `forwarding` when set, else on for `role: router`. */
+export function forwards(n: { forwarding?: boolean | undefined; role?: string | undefined }): boolean {
+  return n.forwarding ?? n.role === 'router';
+}
 
 export const bridgeNodeSchema = z.strictObject({
   ...nodeCommon,
@@ -115,6 +136,10 @@ export const linkSchema = z.strictObject({
 export const hostSchema = z.strictObject({
   /** empty: this machine's own namespace; a name: an isolated host namespace nslab creates and owns */
   netns: z.union([z.literal(''), netnsNameSchema]).optional(),
+  /**
+   * forwarding: IPv4 (ip_forward) and, in an isolated host, IPv6 too; IPv6 forwarding of this
+   * machine's own namespace is never changed (it would stop its interfaces taking router adverts)
+   */
   forwarding: z.boolean().optional(),
   routes: z.array(routeSchema).optional(),
   nat: z.array(natSchema).optional(),

@@ -8,7 +8,7 @@ import { MARK_PREFIX, markLab, natTable } from '@/lib/names';
 import { inParallel, runArgv, type CommandSink } from './exec';
 import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from './nsctl';
 import { ensureUsernsSupport } from './userns';
-import { batchArgv, batchStdin, forwardingFrom, type IpLink, type IpRoute, linkFrom, natFromText, OBSERVE, pairVeths, parseIpBatch, routesFrom } from './read';
+import { batchArgv, batchStdin, forwarding6From, forwardingFrom, type IpLink, type IpRoute, linkFrom, natFromText, OBSERVE, pairVeths, parseIpBatch, routesFrom } from './read';
 import { decodeDump } from './read/netlink';
 
 const NETNS_DIR = '/run/netns';
@@ -48,7 +48,7 @@ async function readNamespace(ns: string, sink?: CommandSink): Promise<KNamespace
   sink?.({ argv, stdin, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
   if (res.exitCode !== 0) return null;
   const [links, routes, netconf] = parseIpBatch(OBSERVE, argv, res.stdout);
-  return namespaceFrom(ns, links, routes, forwardingFrom(netconf));
+  return namespaceFrom(ns, links, routes, forwardingFrom(netconf), forwarding6From(netconf));
 }
 
 /** `nft list table ip T` in a namespace: its mark and rules; null when the table is not there. */
@@ -62,11 +62,11 @@ export async function readNat(ns: string, table: string, sink?: CommandSink) {
 }
 
 /** A namespace's state from what was read of it. */
-function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwarding: boolean): KNamespace {
+function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwarding: boolean, forwarding6: boolean): KNamespace {
   const byName: Record<string, KLink> = {};
   for (const l of links) byName[l.ifname] = linkFrom(l);
   const mark = ns ? (byName.lo?.mark ?? null) : null;
-  return { name: ns, mark, owned: !!mark?.startsWith(MARK_PREFIX), links: byName, routes: routesFrom(routes), forwarding, nat: null };
+  return { name: ns, mark, owned: !!mark?.startsWith(MARK_PREFIX), links: byName, routes: routesFrom(routes), forwarding, forwarding6, nat: null };
 }
 
 /**
@@ -93,7 +93,7 @@ async function readNamespaces(names: string[], sink?: CommandSink): Promise<KNam
       const { namespaces, failed } = decodeDump(res.stdout);
       const [ns, why] = [...failed][0] ?? [];
       if (ns !== undefined) throw new Error(`reading ${ns ? `namespace ${ns}` : "this machine's own namespace"} failed: ${why}`);
-      return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding));
+      return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding, d.forwarding6));
     }),
   );
   return parts.flat();
@@ -146,6 +146,7 @@ async function readMarks(names: string[], lab: string, sink?: CommandSink): Prom
       links: { lo: { name: 'lo', kind: 'loopback', mark: m.mark, up: true, master: null, addresses: [] } },
       routes: [],
       forwarding: m.forwarding,
+      ...(m.forwarding6 !== null ? { forwarding6: m.forwarding6 } : {}),
       nat: null,
     });
   }

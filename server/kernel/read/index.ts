@@ -5,5 +5,5 @@ export { commandText, parseBatch, parseJson, readFailure } from './check';
 export * from './ip';
 export { natCountersFromText, natFromText, parseNftTables } from './nft';
 export { parseTcQdiscs, rootQdiscs, TcQdisc, TcQdiscs } from './tc';
-export { compareCidr, countersOf, forwardingFrom, kindOf, linkFrom, nsidsFrom, pairVeths, routesFrom } from './model';
+export { compareCidr, countersOf, forwarding6From, forwardingFrom, kindOf, linkFrom, nsidsFrom, pairVeths, routesFrom } from './model';
 export { batchArgv, batchStdin, NODE_VIEW, OBSERVE, parseIpBatch, SCAN, type IpBatch } from './batches';

@@ -23,7 +23,7 @@ export const IpLink = z.object({
   link_index: z.number().int().optional(),
   link_netnsid: z.number().int().optional(),
   linkinfo: z.object({ info_kind: z.string().optional() }).optional(),
-  addr_info: z.array(z.object({ family: z.string().optional(), local: z.string().optional(), prefixlen: z.number().int().optional() })).optional(),
+  addr_info: z.array(z.object({ family: z.string().optional(), local: z.string().optional(), prefixlen: z.number().int().optional(), scope: z.string().optional() })).optional(),
   stats64: z.object({ rx: counters.optional(), tx: counters.optional() }).optional(),
 });
 
@@ -37,6 +37,8 @@ export const IpRoute = z.object({
   table: z.string().optional(),
   metric: z.number().optional(),
   flags: z.array(z.string()).optional(),
+  /** IPv6 routes only (the kernel always gives them a router preference): how a family-less `default` is told apart */
+  pref: z.string().optional(),
 });
 
 export const IpNetconf = z.object({
