@@ -48,11 +48,12 @@ export const cidrSchema = z.string({ error: 'address must be a string like 10.0.
   (v) => parseCidr(v) !== null || parseCidr6(v) !== null,
   { error: (iss) => `${JSON.stringify(iss.input)} is not an address with prefix, like 10.0.0.2/24 or 2001:db8::2/64` },
 );
-/** An IPv4 address with prefix only (NAT is IPv4's). */
-export const ipv4CidrSchema = z.string({ error: 'address must be a string like 10.0.0.0/24' }).refine(
-  (v) => parseCidr(v) !== null,
-  { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with prefix, like 10.0.0.0/24 (NAT is IPv4 only)` },
-);
+/** An IPv4 address with prefix only; `why` ends the message (NAT is IPv4's). */
+const ipv4Cidr = (why = '') =>
+  z.string({ error: 'address must be a string like 10.0.0.0/24' }).refine((v) => parseCidr(v) !== null, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with prefix, like 10.0.0.0/24${why}`,
+  });
+export const ipv4CidrSchema = ipv4Cidr();
 export const ipSchema = z.string({ error: 'gateway must be a string like 10.0.0.1' }).refine(
   (v) => ipv4Number(v) !== null,
   { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address like 10.0.0.1` },
@@ -76,7 +77,7 @@ export const routeSchema = z.strictObject({
 
 export const natSchema = z.strictObject({
   /** the source prefix to masquerade, e.g. 10.0.0.0/24 */
-  source: ipv4CidrSchema,
+  source: ipv4Cidr(' (NAT is IPv4 only)'),
   /** the interface of this node the traffic leaves through */
   out: ifaceSchema,
 });

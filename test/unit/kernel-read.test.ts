@@ -153,7 +153,7 @@ describe('ip monitor all-nsid label (recorded)', () => {
     expect(new Set(seen.map((e) => e.kind))).toEqual(new Set(['LINK', 'ADDR', 'ROUTE', 'NEIGH']));
   });
 
-  it('tells IPv6-only events (link-local addresses, their routes and neighbours) from the rest', () => {
+  it('tells the kernel\'s own IPv6 events (link-local addresses, their routes and neighbours) from the rest', () => {
     const lines = fixture('ip-monitor-H.txt').split('\n').filter((l) => l && !/^\s/.test(l));
     let v6 = 0;
     for (const line of lines) {
@@ -165,6 +165,16 @@ describe('ip monitor all-nsid label (recorded)', () => {
       if (e.kind === 'LINK' || / 10\.0\.|203\.0\./.test(text.split(' dev ')[0] ?? '')) expect(e.ipv6, line).toBeUndefined();
     }
     expect(v6).toBeGreaterThan(10);
+    // a lab's own IPv6 (global addresses and routes, IPv6 forwarding) is lab state, not noise
+    for (const line of [
+      '[nsid 3][ADDR]2: eth0    inet6 2001:db8:0:1::2/64 scope global ',
+      '[nsid 3][ROUTE]2001:db8:5::/64 via 2001:db8:0:1::fe dev eth0 metric 1024 pref medium',
+      '[nsid 3][ROUTE]Deleted default via 2001:db8:0:1::fe dev eth0 metric 1024 pref medium',
+      '[nsid 3][NETCONF]ipv6 all forwarding on ',
+    ])
+      expect(parseMonitorLine(line)!.ipv6, line).toBeUndefined();
+    for (const line of ['[nsid 3][NETCONF]inet6 eth0 forwarding off ', '[nsid 3][ROUTE]multicast ff00::/8 dev eth0 table local proto kernel metric 256 pref medium'])
+      expect(parseMonitorLine(line)!.ipv6, line).toBe(true);
   });
 });
 
