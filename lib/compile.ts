@@ -78,7 +78,7 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
   host.routes = compileRoutes(topology.host?.routes);
   host.forwarding = topology.host?.forwarding ?? false;
   // IPv6 forwarding follows `forwarding` where nslab owns the namespace (an isolated host)
-  if (hostNs !== '') host.forwarding6 = host.forwarding;
+  if (hostNs !== '' && topology.adopt !== true) host.forwarding6 = host.forwarding;
   host.nat = compileNat(lab, topology.host?.nat);
   namespaces[hostNs] = host;
 
@@ -106,7 +106,8 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
     if (adopt) k.adopt = true;
     k.routes = compileRoutes(node.routes);
     k.forwarding = forwards(node);
-    k.forwarding6 = k.forwarding;
+    // an adopted lab leaves IPv6 forwarding as it found it (its file cannot tell the two apart)
+    if (!adopt) k.forwarding6 = k.forwarding;
     k.nat = compileNat(lab, node.nat);
     namespaces[ns] = k;
   }
