@@ -37,14 +37,15 @@ export function autoRoutes(t: Topology): AutoRoute[] {
   return out;
 }
 
-/** Whether a node forwards packets of this family (IPv6 forwarding of this machine's own namespace is never set). */
-function forwarder(t: Topology, node: string, f: Family): boolean {
-  if (node === HOST_ID) return !!t.host?.forwarding && (f === 4 || !!t.host?.netns);
-  const n = t.nodes.find((x) => x.id === node);
-  return n?.kind === 'namespace' && forwards(n);
+/** The nodes that forward packets of this family (IPv6 forwarding of this machine's own namespace is never set). */
+function forwarders(t: Topology, f: Family): Set<string> {
+  const out = new Set(t.nodes.filter((n) => n.kind === 'namespace' && forwards(n)).map((n) => n.id));
+  if (t.host?.forwarding && (f === 4 || !!t.host?.netns)) out.add(HOST_ID);
+  return out;
 }
 
 function routesOfFamily(t: Topology, f: Family): Map<string, Route[]> {
+  const forwarding = forwarders(t, f);
   // attachments: who is on which segment, with which address of family f
   const attachments: Attachment[] = [];
   const prefixOf = new Map<string, string>();
@@ -64,11 +65,17 @@ function routesOfFamily(t: Topology, f: Family): Map<string, Route[]> {
   }
   const bySegment = new Map<string, Attachment[]>();
   const byNode = new Map<string, Attachment[]>();
+  const push = (m: Map<string, Attachment[]>, k: string, a: Attachment) => {
+    const list = m.get(k);
+    if (list) list.push(a);
+    else m.set(k, [a]);
+  };
   for (const a of attachments) {
-    bySegment.set(a.segment, [...(bySegment.get(a.segment) ?? []), a]);
-    byNode.set(a.node, [...(byNode.get(a.node) ?? []), a]);
+    push(bySegment, a.segment, a);
+    push(byNode, a.node, a);
   }
-  const existing = (node: string): Route[] => (node === HOST_ID ? t.host?.routes : (t.nodes.find((n) => n.id === node) as { routes?: Route[] } | undefined)?.routes) ?? [];
+  const routesOf = new Map<string, Route[]>(t.nodes.flatMap((n) => (n.kind === 'namespace' ? [[n.id, n.routes ?? []] as const] : [])));
+  const existing = (node: string): Route[] => (node === HOST_ID ? t.host?.routes : routesOf.get(node)) ?? [];
   const result = new Map<string, Route[]>();
   for (const [src, own] of byNode) {
     const have = existing(src);
@@ -82,7 +89,7 @@ function routesOfFamily(t: Topology, f: Family): Map<string, Route[]> {
     const mine = new Set(own.map((a) => a.segment));
     for (let i = 0; i < queue.length; i++) {
       const x = queue[i]!;
-      if (x !== src && !forwarder(t, x, f)) continue;
+      if (x !== src && !forwarding.has(x)) continue;
       for (const a of byNode.get(x) ?? []) {
         if (x !== src && !mine.has(a.segment) && !exitOf.has(a.segment)) exitOf.set(a.segment, gateway.get(x)!);
         for (const b of bySegment.get(a.segment) ?? []) {
@@ -100,7 +107,7 @@ function routesOfFamily(t: Topology, f: Family): Map<string, Route[]> {
     const seen = new Set<string>();
     let routes: Route[] = wanted.filter((r) => !seen.has(r.to) && seen.add(r.to));
     const gateways = new Set(routes.map((r) => r.via));
-    const leaf = src !== HOST_ID && !forwarder(t, src, f) && defaultVia === undefined;
+    const leaf = src !== HOST_ID && !forwarding.has(src) && defaultVia === undefined;
     if (leaf && gateways.size === 1 && routes.length > 0) routes = [{ to: 'default', via: routes[0]!.via! }];
     if (routes.length) result.set(src, routes);
   }
