@@ -26,6 +26,7 @@ test('computed routes, shown before they are added, then applied; both families 
   await expect(routes.getByRole('list', { name: 'routes to add' })).toContainText('+ A: default (IPv6) via 2001:db8:0:1::fe');
   await expect(routes).toContainText('+ remote: default (IPv6) via 2001:db8:0:2::1');
   await expect(page.getByText('unsaved changes')).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/ipv6-routes-dialog-1280x800.png' });
   await routes.getByRole('button', { name: /^Add \d+ routes to the drawing$/ }).click();
   await expect(page.getByText('unsaved changes')).toBeVisible();
 
