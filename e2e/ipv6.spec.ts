@@ -1,4 +1,4 @@
-// A dual-stack lab in the editor: Routes… lists the computed routes (both families) before they
+// A dual-stack lab in the editor: "Add static routes…" (the lab's overview) lists the computed routes (both families) before they
 // are added to the drawing, Apply… builds them, and the canvas shows each interface's IPv4 and
 // IPv6 addresses read back from the kernel. The screenshot is for a person to look at.
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ test('computed routes, shown before they are added, then applied; both families 
   expect(made.ok, JSON.stringify(made)).toBe(true);
 
   await login(page, `/labs/${LAB}`);
-  await page.getByRole('button', { name: 'Routes…' }).click();
+  await page.getByRole('button', { name: 'Add static routes so every node reaches every other…' }).click();
   const routes = page.getByTestId('auto-routes');
   await expect(routes.getByRole('list', { name: 'routes to add' })).toContainText('+ A: default (IPv6) via 2001:db8:0:1::fe');
   await expect(routes).toContainText('+ remote: default (IPv6) via 2001:db8:0:2::1');

@@ -1,5 +1,5 @@
 'use client';
-// "Routes…" in the editor's toolbar: the static routes that let every node reach every other
+// "Add static routes…" in the lab's overview (the inspector with nothing selected): the static routes that let every node reach every other
 // (lib/routes-auto.ts), shown as the change they make to the drawing before it is made. Adding
 // them edits the drawing only (undo takes them back); Save and Apply… then show the kernel plan.
 import { useEffect, useMemo, useState } from 'react';
@@ -13,8 +13,8 @@ export function AutoRoutesButton({ disabled }: { disabled?: boolean }) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" className="btn ghost" onClick={() => setOpen(true)} disabled={disabled} title="Add static routes so every node reaches every other (shown before they are added)">
-        Routes…
+      <button type="button" className="btn small" onClick={() => setOpen(true)} disabled={disabled} title="The routes are shown before they are added to the drawing">
+        Add static routes so every node reaches every other…
       </button>
       {open && <AutoRoutesDialog onClose={() => setOpen(false)} />}
     </>

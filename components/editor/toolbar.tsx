@@ -9,7 +9,6 @@ import { useEditorStore, useEditorStoreApi } from './store/editor-provider';
 import { useApplyFlow } from './apply/use-apply-flow';
 import { useLabState } from './use-lab-state';
 import { useAutoLayout } from './use-auto-layout';
-import { AutoRoutesButton } from './auto-routes';
 
 const toolbarSel = (s: EditorState) => ({
   name: s.name,
@@ -39,7 +38,6 @@ export function Toolbar() {
       <button type="button" className="btn ghost" onClick={() => store.getState().undo()} disabled={!t.canUndo} title="Undo (Ctrl+Z)">Undo</button>
       <button type="button" className="btn ghost" onClick={() => store.getState().redo()} disabled={!t.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
       <button type="button" className="btn ghost" onClick={() => void layout()} title="Lay the lab out afresh: the host with its bridges on top, namespaces below (undo puts it back)">Layout</button>
-      <AutoRoutesButton disabled={t.busy} />
       <ExportMenu />
       <Link className="btn ghost" href={`/labs/${encodeURIComponent(t.name)}/present`} title="Presentation mode: the canvas alone, full window, for a projector (P)">Present</Link>
       <LargeTextToggle />

@@ -5,6 +5,7 @@ import type { EditorState } from '../store/editor-store';
 import { useShallow } from 'zustand/react/shallow';
 import { useEditorStore, useEditorStoreApi } from '../store/editor-provider';
 import { useLabState } from '../use-lab-state';
+import { AutoRoutesButton } from '../auto-routes';
 
 const problemsSel = (s: EditorState) => s.problems;
 const topologySel = (s: EditorState) => s.topology;
@@ -50,6 +51,10 @@ export function LabOverview() {
           </ul>
         </div>
       )}
+      <div className="group" data-lab-actions="true">
+        <h3 className="group-title">Routes</h3>
+        <AutoRoutesButton />
+      </div>
     </>
   );
 }
