@@ -13,7 +13,7 @@ export function AutoRoutesButton({ disabled }: { disabled?: boolean }) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" className="btn small" onClick={() => setOpen(true)} disabled={disabled} title="The routes are shown before they are added to the drawing">
+      <button type="button" className="btn small" style={{ whiteSpace: 'normal', textAlign: 'left', maxWidth: '100%' }} onClick={() => setOpen(true)} disabled={disabled} title="The routes are shown before they are added to the drawing">
         Add static routes so every node reaches every other…
       </button>
       {open && <AutoRoutesDialog onClose={() => setOpen(false)} />}
