@@ -121,3 +121,176 @@ export function nextFree(subnet: string, used: string[]): string | null {
   }
   return null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// IPv6 (and either family). Addresses are 128-bit BigInts; text is parsed strictly (hex groups of
+// 1-4 digits, at most one "::", an IPv4 tail only in the last 32 bits, no zone "%eth0") and
+// printed the way the kernel's tools print it (inet_ntop: RFC 5952 lower case, the longest run
+// of zero groups shortened, an IPv4 tail for ::ffff:a.b.c.d and ::a.b.c.d).
+
+export interface Cidr6 {
+  /** the address in canonical form, e.g. 2001:db8::2 */
+  address: string;
+  prefix: number;
+  /** the network in canonical form with its prefix, e.g. 2001:db8::/64 */
+  network: string;
+  n: bigint;
+  net: bigint;
+}
+
+const B16 = BigInt(16);
+const B128 = BigInt(128);
+const MASK128 = (BigInt(1) << B128) - BigInt(1);
+
+/** "2001:db8::1" as a 128-bit number, or null unless it is a plain IPv6 address. */
+export function ipv6Number(text: string): bigint | null {
+  if (typeof text !== 'string' || text.length < 2 || text.length > 45) return null;
+  let tail: number | null = null;
+  let head = text;
+  const lastColon = text.lastIndexOf(':');
+  if (text.indexOf('.', lastColon) > 0) {
+    tail = ipv4Number(text.slice(lastColon + 1));
+    if (tail === null) return null;
+    head = text.slice(0, lastColon + 1) + (text[lastColon - 1] === ':' ? '' : '0');
+    // "::1.2.3.4" -> "::" + tail; "a:b::c:1.2.3.4" -> "a:b::c:0" with the tail in two groups
+    if (head.endsWith('::')) head += '0';
+  }
+  const groupsWanted = tail === null ? 8 : 7;
+  const double = head.indexOf('::');
+  if (double >= 0 && head.indexOf('::', double + 1) >= 0) return null;
+  const parseGroups = (s: string): number[] | null => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  let groups: number[];
+  if (double >= 0) {
+    const left = parseGroups(head.slice(0, double));
+    const right = parseGroups(head.slice(double + 2));
+    if (!left || !right || left.length + right.length > groupsWanted - 1) return null;
+    groups = [...left, ...new Array<number>(groupsWanted - left.length - right.length).fill(0), ...right];
+  } else {
+    const all = parseGroups(head);
+    if (!all || all.length !== groupsWanted) return null;
+    groups = all;
+  }
+  if (tail !== null) groups = [...groups.slice(0, 6), Math.floor(tail / 65536), tail % 65536];
+  if (groups.length !== 8) return null;
+  let n = BigInt(0);
+  for (const g of groups) n = (n << B16) | BigInt(g);
+  return n;
+}
+
+/** A 128-bit number as the kernel's tools print it. */
+export function formatIPv6(n: bigint): string {
+  const w: number[] = [];
+  for (let i = 7; i >= 0; i--) w.push(Number((n >> BigInt(i * 16)) & BigInt(0xffff)));
+  // the longest run of two or more zero groups, the first on a tie
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (w[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) [best, bestLen] = [i, j - i];
+    i = j;
+  }
+  // glibc's inet_ntop: ::a.b.c.d and ::ffff:a.b.c.d keep an IPv4 tail
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff)) && (w[6] !== 0 || w[7]! > 1 || bestLen === 5)) {
+    const v4 = `${w[6]! >> 8}.${w[6]! & 255}.${w[7]! >> 8}.${w[7]! & 255}`;
+    return bestLen === 6 ? `::${v4}` : `::ffff:${v4}`;
+  }
+  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
+  if (best < 0) return hex(w);
+  return `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
+}
+
+/** The network of n with this prefix length. */
+export function mask6(n: bigint, prefix: number): bigint {
+  const host = B128 - BigInt(prefix);
+  return ((n >> host) << host) & MASK128;
+}
+
+/** Parses "2001:db8::2/64" strictly; null when malformed. */
+export function parseCidr6(text: string): Cidr6 | null {
+  if (typeof text !== 'string') return null;
+  const slash = text.indexOf('/');
+  if (slash < 0) return null;
+  const p = text.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 128) return null;
+  const n = ipv6Number(text.slice(0, slash));
+  if (n === null) return null;
+  const prefix = Number(p);
+  const net = mask6(n, prefix);
+  return { address: formatIPv6(n), prefix, network: `${formatIPv6(net)}/${prefix}`, n, net };
+}
+
+/** 4 or 6 for an address without prefix, else null. */
+export function familyOf(ip: string): 4 | 6 | null {
+  if (ipv4Number(ip) !== null) return 4;
+  if (ipv6Number(ip) !== null) return 6;
+  return null;
+}
+
+/** 4 or 6 for an address with prefix, else null. */
+export function cidrFamily(text: string): 4 | 6 | null {
+  if (parseCidr(text)) return 4;
+  if (parseCidr6(text)) return 6;
+  return null;
+}
+
+/** An address with prefix of either family, as the kernel prints it ("2001:DB8:0::1/64" -> "2001:db8::1/64"). */
+export function canonicalCidr(text: string): string {
+  const c4 = parseCidr(text);
+  if (c4) return `${c4.address}/${c4.prefix}`;
+  const c6 = parseCidr6(text);
+  return c6 ? `${c6.address}/${c6.prefix}` : text;
+}
+
+/** The network of an address with prefix, either family ("2001:db8::5/64" -> "2001:db8::/64"), or null. */
+export function networkOf(text: string): string | null {
+  return parseCidr(text)?.network ?? parseCidr6(text)?.network ?? null;
+}
+
+/** An address without prefix, either family, in canonical form (the text itself when it is none). */
+export function canonicalIp(text: string): string {
+  if (ipv4Number(text) !== null) return text;
+  const n = ipv6Number(text);
+  return n === null ? text : formatIPv6(n);
+}
+
+/**
+ * Why an IPv6 address cannot be configured on an interface, or null when it can: the kernel
+ * makes link-local addresses itself, multicast, unspecified and loopback are not interface
+ * addresses, and IPv4-mapped ones are IPv4's.
+ */
+export function ipv6Unusable(n: bigint): string | null {
+  const top16 = Number(n >> BigInt(112));
+  if (n === BigInt(0)) return 'the unspecified address';
+  if (n === BigInt(1)) return 'the loopback address';
+  if (top16 >> 8 === 0xff) return 'a multicast address (ff00::/8)';
+  if ((top16 & 0xffc0) === 0xfe80) return 'a link-local address (fe80::/10; the kernel makes these itself)';
+  if (n >> BigInt(32) === BigInt(0xffff)) return 'an IPv4-mapped address (::ffff:0:0/96); write the IPv4 address instead';
+  return null;
+}
+
+/** Orders addresses with prefix: IPv4 first (numerically), then IPv6 (numerically), then anything else. */
+export function compareCidrs(a: string, b: string): number {
+  const key = (c: string): [number, bigint, number] => {
+    const c4 = parseCidr(c);
+    if (c4) return [0, BigInt(toInt(c4.address)), c4.prefix];
+    const c6 = parseCidr6(c);
+    if (c6) return [1, c6.n, c6.prefix];
+    return [2, BigInt(0), 0];
+  };
+  const [fa, na, pa] = key(a);
+  const [fb, nb, pb] = key(b);
+  return fa - fb || (na < nb ? -1 : na > nb ? 1 : 0) || pa - pb || (a < b ? -1 : a > b ? 1 : 0);
+}

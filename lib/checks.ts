@@ -3,7 +3,7 @@
 // dashboard and `nslab check` show each result with its evidence: the command, as a student
 // would type it, and what it printed. Pure: the schemas, the types and the words for each check.
 import { z } from 'zod';
-import { cidrSchema, destinationSchema, ifaceSchema, ipSchema } from './topology';
+import { destinationSchema, ifaceSchema, ipSchema, ipv4CidrSchema } from './topology';
 import { ipv4Number } from './addr';
 
 /** A node id of the lab, or "host" (the host context). */
@@ -21,7 +21,7 @@ export const reachCheckSchema = z.strictObject({ from: nodeRef, to: targetRef })
 export const routeCheckSchema = z.strictObject({ node: nodeRef, to: destinationSchema, via: ipSchema.optional(), dev: ifaceSchema.optional() });
 export const neighCheckSchema = z.strictObject({ node: nodeRef, address: ipSchema });
 export const linkCheckSchema = z.strictObject({ node: nodeRef, iface: ifaceSchema, state: z.enum(['UP', 'DOWN'], { error: 'state must be UP or DOWN' }).default('UP') });
-export const addrCheckSchema = z.strictObject({ node: nodeRef, iface: ifaceSchema, address: cidrSchema });
+export const addrCheckSchema = z.strictObject({ node: nodeRef, iface: ifaceSchema, address: ipv4CidrSchema });
 export const forwardingCheckSchema = z.strictObject({ node: nodeRef.default('host'), enabled: z.boolean({ error: 'enabled must be true or false' }).default(true) });
 /**
  * The lab's masquerade counter in `node` (default the host): with `from` and `to`, a ping from

@@ -1,10 +1,10 @@
 // compile(topology): the lab a user drew, as the kernel state it asks for (desired state).
 // Names and marks come from lib/names; the planner diffs this against what the observer reads.
-import { parseCidr, toInt } from './addr';
+import { canonicalCidr, canonicalIp, compareCidrs, familyOf, networkOf, parseCidr, parseCidr6 } from './addr';
 import { NslabError } from './errors';
 import type { KernelState, KLink, KNamespace, KRoute } from './kernel-state';
 import { bridgeMark, linkMark, natTable, netnsMark, netnsName } from './names';
-import { HOST_ID, type Nat, type Route, type Topology } from './topology';
+import { forwards, HOST_ID, type Nat, type Route, type Topology } from './topology';
 import { normalizeLinks, type NormEndpoint } from './model';
 import { endNetem } from './netem';
 import { compileVlans } from './vlan';
@@ -36,22 +36,26 @@ export function namespaceOf(lab: string, node: { id: string; netns?: string | un
   return node.netns ?? netnsName(lab, node.id);
 }
 
-/** Addresses as the kernel prints them, in numeric order. */
+/** Addresses as the kernel prints them: IPv4 first, in numeric order, IPv6 in canonical form. */
 export function sortAddresses(cidrs: string[]): string[] {
-  const norm = cidrs.map((text) => {
-    const c = parseCidr(text);
-    return c ? { text: `${c.address}/${c.prefix}`, n: toInt(c.address), p: c.prefix } : { text, n: -1, p: -1 };
-  });
-  norm.sort((a, b) => a.n - b.n || a.p - b.p || a.text.localeCompare(b.text));
-  return [...new Set(norm.map((x) => x.text))];
+  return [...new Set(cidrs.map(canonicalCidr))].sort(compareCidrs);
+}
+
+/** A route's destination as the kernel prints it: `default` (IPv4), `::/0` (IPv6) or the network. */
+export function routeDestination(r: Route): string {
+  if (r.to === 'default') return r.via && familyOf(r.via) === 6 ? '::/0' : 'default';
+  if (parseCidr(r.to)?.prefix === 0) return 'default';
+  const c6 = parseCidr6(r.to);
+  if (c6) return c6.network;
+  return networkOf(r.to) ?? r.to;
 }
 
 function compileRoutes(routes: Route[] | undefined): KRoute[] {
   return (routes ?? [])
     .map((r): KRoute => {
       // The kernel prints 0.0.0.0/0 as `default`; write it that way or the plan never settles.
-      const dst = r.to === 'default' || parseCidr(r.to)?.prefix === 0 ? 'default' : parseCidr(r.to)?.network ?? r.to;
-      return { dst, ...(r.via ? { via: r.via } : {}), ...(r.dev ? { dev: r.dev } : {}) };
+      const dst = routeDestination(r);
+      return { dst, ...(r.via ? { via: canonicalIp(r.via) } : {}), ...(r.dev ? { dev: r.dev } : {}) };
     })
     .sort((a, b) => a.dst.localeCompare(b.dst));
 }
@@ -75,6 +79,8 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
   const host = namespace(hostNs, hostNs ? netnsMark(lab, HOST_ID) : null, hostNs !== '');
   host.routes = compileRoutes(topology.host?.routes);
   host.forwarding = topology.host?.forwarding ?? false;
+  // IPv6 forwarding follows `forwarding` where nslab owns the namespace (an isolated host)
+  if (hostNs !== '' && topology.adopt !== true) host.forwarding6 = host.forwarding;
   host.nat = compileNat(lab, topology.host?.nat);
   namespaces[hostNs] = host;
 
@@ -101,7 +107,9 @@ export function compile(topology: Topology, opts: { hostNetns?: string } = {}): 
     const k = namespace(ns, netnsMark(lab, node.id), true);
     if (adopt) k.adopt = true;
     k.routes = compileRoutes(node.routes);
-    k.forwarding = node.forwarding ?? false;
+    k.forwarding = forwards(node);
+    // an adopted lab leaves IPv6 forwarding as it found it (its file cannot tell the two apart)
+    if (!adopt) k.forwarding6 = k.forwarding;
     k.nat = compileNat(lab, node.nat);
     namespaces[ns] = k;
   }

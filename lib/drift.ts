@@ -3,8 +3,8 @@
 // second diff here: a node shows drift exactly when the plan has a step (or a conflict) for it,
 // so the canvas and the plan can never disagree.
 import type { KernelState } from './kernel-state';
-import type { Change, Op, Plan } from './ops';
 import { netemText } from './netem';
+import { FORWARDING6_KEY, type Change, type Op, type Plan } from './ops';
 import { plan as makePlan, routeText } from './plan';
 import { HOST_ID, type Topology } from './topology';
 
@@ -93,7 +93,7 @@ function linesOf(op: Op, change: Change, observed: KernelState, desired: KernelS
       return resource === 'route' && action === 'delete' ? [[at(op.ns), `route ${routeText(op.route)} is not in the lab`]] : [];
     case 'sysctl.set':
       if (resource !== 'forwarding') return []; // part of a namespace's creation
-      return [[at(op.ns), op.value === '1' ? 'forwarding is off (want on)' : 'forwarding is on (want off)']];
+      return [[at(op.ns), `${op.key === FORWARDING6_KEY ? 'IPv6 forwarding' : 'forwarding'} is ${op.value === '1' ? 'off (want on)' : 'on (want off)'}`]];
     case 'nft.load':
       if (action === 'create') return [[at(op.ns), 'NAT rules are missing']];
       return action === 'update' ? [[at(op.ns), `NAT rules differ from the lab (${change.details.join(', ')})`]] : [];

@@ -22,7 +22,10 @@ export interface KLink {
   up: boolean;
   /** the bridge this link is a port of, by name, in the same namespace */
   master: string | null;
-  /** IPv4 addresses with prefix ("10.0.0.2/24"), sorted; kernel-made ones are left out */
+  /**
+   * addresses with prefix ("10.0.0.2/24", "2001:db8::2/64"), IPv4 first, sorted; kernel-made ones
+   * (127.0.0.1/8 and ::1 on lo, IPv6 link-local) are left out
+   */
   addresses: string[];
   /** veth only: the other end. Desired: always set. Observed: set when the peer is found. */
   peer?: { ns: string; name: string };
@@ -49,7 +52,7 @@ export interface KLink {
 }
 
 export interface KRoute {
-  /** 'default' or a network prefix like 10.1.0.0/24 */
+  /** 'default' (IPv4), '::/0' (the IPv6 default) or a network prefix like 10.1.0.0/24, 2001:db8:1::/64 */
   dst: string;
   via?: string;
   dev?: string;
@@ -81,6 +84,11 @@ export interface KNamespace {
   routes: KRoute[];
   /** net.ipv4.ip_forward of this namespace */
   forwarding: boolean;
+  /**
+   * net.ipv6.conf.all.forwarding. Observed: always read. Desired: set in namespaces nslab owns,
+   * absent in the machine's own (never changed there)
+   */
+  forwarding6?: boolean;
   /** this lab's nft NAT table here, if any */
   nat: KNat | null;
   /** desired only: an existing unmarked namespace of this name is taken over (marked), not a conflict */

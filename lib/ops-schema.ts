@@ -1,7 +1,7 @@
 // The shape of an operation (lib/ops.ts) as zod, for operations read back from storage (the
 // apply journal): a row that is not an operation is refused, never handed to recovery.
 import { z } from 'zod';
-import { FORWARDING_KEY, type Op } from './ops';
+import { FORWARDING6_KEY, FORWARDING_KEY, type Op } from './ops';
 
 const ns = z.string();
 const name = z.string();
@@ -23,7 +23,7 @@ export const opSchema: z.ZodType<Op> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('route.add'), ns, route }),
   z.strictObject({ type: z.literal('route.replace'), ns, route }),
   z.strictObject({ type: z.literal('route.del'), ns, route }),
-  z.strictObject({ type: z.literal('sysctl.set'), ns, key: z.literal(FORWARDING_KEY), value: z.enum(['0', '1']) }),
+  z.strictObject({ type: z.literal('sysctl.set'), ns, key: z.enum([FORWARDING_KEY, FORWARDING6_KEY]), value: z.enum(['0', '1']) }),
   z.strictObject({ type: z.literal('nft.load'), ns, table: z.string(), rules: z.array(rule), mark: z.string() }),
   z.strictObject({ type: z.literal('nft.del'), ns, table: z.string() }),
   z.strictObject({ type: z.literal('netem.set'), ns, dev: z.string(), netem, reset: z.literal(true).optional() }),

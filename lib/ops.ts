@@ -6,6 +6,9 @@ import { labGroup, markLab } from './names';
 import { netemArgs, type KNetem } from './netem';
 
 export const FORWARDING_KEY = 'net.ipv4.ip_forward';
+/** IPv6 forwarding: set in namespaces nslab owns only, never in the machine's own */
+export const FORWARDING6_KEY = 'net.ipv6.conf.all.forwarding';
+export type ForwardingKey = typeof FORWARDING_KEY | typeof FORWARDING6_KEY;
 
 export type Op =
   /** NS and its own user namespace (see usernsPath); lo up; lo alias MARK */
@@ -24,7 +27,7 @@ export type Op =
   | { type: 'route.add'; ns: string; route: KRoute }
   | { type: 'route.replace'; ns: string; route: KRoute }
   | { type: 'route.del'; ns: string; route: KRoute }
-  | { type: 'sysctl.set'; ns: string; key: typeof FORWARDING_KEY; value: '0' | '1' }
+  | { type: 'sysctl.set'; ns: string; key: ForwardingKey; value: '0' | '1' }
   /** replaces the whole table atomically (nft -f) */
   | { type: 'nft.load'; ns: string; table: string; rules: KNatRule[]; mark: string }
   | { type: 'nft.del'; ns: string; table: string }
@@ -186,7 +189,9 @@ export function commandsFor(op: Op): Command[] {
       return out;
     }
     case 'addr.add':
-      return [ip(op.ns, 'addr', 'add', op.cidr, 'dev', op.dev)];
+      // IPv6: without duplicate address detection, so the address is usable (not `tentative`)
+      // as soon as the command returns
+      return [ip(op.ns, 'addr', 'add', op.cidr, 'dev', op.dev, ...(op.cidr.includes(':') ? ['nodad'] : []))];
     case 'addr.del':
       return [ip(op.ns, 'addr', 'del', op.cidr, 'dev', op.dev)];
     case 'route.add':

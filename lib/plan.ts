@@ -4,7 +4,7 @@
 // are never compared.
 import type { KernelState, KNamespace, KNatRule, KRoute } from './kernel-state';
 import { markLab, natMark, natTable } from './names';
-import { FORWARDING_KEY, type Op, type Plan } from './ops';
+import { FORWARDING6_KEY, FORWARDING_KEY, type Op, type Plan } from './ops';
 import { cmp, inNs, nsPhrase, Phase, routeText } from './plan-builder';
 import { PlanContext, type NsView } from './plan-context';
 import { planLinks } from './plan-links';
@@ -68,6 +68,8 @@ function planNamespace(ctx: PlanContext, v: NsView): void {
       // the observer says the copy is already what we want. Undoing the namespace's creation
       // discards it, so the step needs no undo of its own.
       if (ctx.observed.newNamespaceForwarding !== want!.forwarding) b.step(c, Phase.forwarding, forwardingOp(name, want!.forwarding), []);
+      // IPv6 forwarding of a new namespace starts off (the kernel's default, not copied)
+      if (want!.forwarding6) b.step(c, Phase.forwarding, forwarding6Op(name, true), []);
       return;
     }
     case 'delete': {
@@ -75,6 +77,7 @@ function planNamespace(ctx: PlanContext, v: NsView): void {
       b.step(c, Phase.deleteNamespace, { type: 'netns.del', ns: name }, [
         { type: 'netns.add', ns: name, mark: have!.mark ?? '' },
         forwardingOp(name, have!.forwarding),
+        ...(have!.forwarding6 ? [forwarding6Op(name, true)] : []),
       ]);
       return;
     }
@@ -105,6 +108,10 @@ function planNamespace(ctx: PlanContext, v: NsView): void {
 
 function forwardingOp(ns: string, on: boolean): Op {
   return { type: 'sysctl.set', ns, key: FORWARDING_KEY, value: on ? '1' : '0' };
+}
+
+function forwarding6Op(ns: string, on: boolean): Op {
+  return { type: 'sysctl.set', ns, key: FORWARDING6_KEY, value: on ? '1' : '0' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,16 +182,24 @@ function routeOrder(a: KRoute, b: KRoute): number {
 
 // ---------------------------------------------------------------------------------------------
 
-/** ip_forward: set in namespaces nslab owns; in the machine's own only ever turned on, never off. */
+/**
+ * ip_forward: set in namespaces nslab owns; in the machine's own only ever turned on, never off.
+ * IPv6 forwarding: only where the desired state sets it (namespaces nslab owns).
+ */
 function planForwarding(ctx: PlanContext, v: NsView): void {
   if (v.status !== 'keep' && v.status !== 'shared') return; // created/deleted with the namespace
   if (!v.want || !v.have) return;
   const want = v.want.forwarding;
   const was = v.have.forwarding;
-  if (want === was) return;
-  if (v.status === 'shared' && !want) return;
-  const c = ctx.builder.change('update', 'forwarding', `forwarding ${inNs(v.name)}`, v.name, [`${FORWARDING_KEY}: ${was ? 1 : 0} -> ${want ? 1 : 0}`]);
-  ctx.builder.step(c, Phase.forwarding, forwardingOp(v.name, want), [forwardingOp(v.name, was)]);
+  if (want !== was && !(v.status === 'shared' && !want)) {
+    const c = ctx.builder.change('update', 'forwarding', `forwarding ${inNs(v.name)}`, v.name, [`${FORWARDING_KEY}: ${was ? 1 : 0} -> ${want ? 1 : 0}`]);
+    ctx.builder.step(c, Phase.forwarding, forwardingOp(v.name, want), [forwardingOp(v.name, was)]);
+  }
+  const want6 = v.want.forwarding6;
+  const was6 = v.have.forwarding6 ?? false;
+  if (want6 === undefined || want6 === was6) return;
+  const c6 = ctx.builder.change('update', 'forwarding', `IPv6 forwarding ${inNs(v.name)}`, v.name, [`${FORWARDING6_KEY}: ${was6 ? 1 : 0} -> ${want6 ? 1 : 0}`]);
+  ctx.builder.step(c6, Phase.forwarding, forwarding6Op(v.name, want6), [forwarding6Op(v.name, was6)]);
 }
 
 // ---------------------------------------------------------------------------------------------

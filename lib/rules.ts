@@ -3,10 +3,11 @@
 // its problems through `add`; the order of the table is the order problems are listed in.
 // Every rule is linear in the size of the lab (maps and indexes from lib/rules-facts.ts, never a
 // search inside a loop).
-import { parseCidr, toInt } from './addr';
+import { familyOf, parseCidr, parseCidr6, toInt } from './addr';
+import { ipv6AddressesAreHostAddresses, ipv6AddressesDoNotCollide, ipv6GatewayIsSound, ipv6SegmentsHaveOneSubnet } from './rules-ipv6';
 import { contextOf, type NodeKind } from './model';
 import { netnsName } from './names';
-import { HOST_ID, type Endpoint, type Link, type Nat, type Route } from './topology';
+import { forwards, HOST_ID, type Endpoint, type Link, type Nat, type Route } from './topology';
 import { segmentText, vlansAreSound } from './vlan';
 import { addrPath, FEW, ifacePath, maskOf, overlapping, span, W, type Lab, type Placed } from './rules-facts';
 
@@ -248,10 +249,12 @@ interface Routed {
 type RouteRule = (r: Route, j: number, node: Routed, lab: Lab, add: Add) => void;
 type NatRule = (n: Nat, j: number, node: Routed, lab: Lab, add: Add) => void;
 
-/** 0.0.0.0/0 is the default route too (the kernel prints it as `default`). */
+/** 0.0.0.0/0 is the default route too (the kernel prints it as `default`); IPv6's is ::/0. */
 const destinationOf = (r: Route) => {
-  const to = r.to === 'default' ? null : parseCidr(r.to);
-  return r.to === 'default' || to?.prefix === 0 ? 'default' : to?.network ?? r.to;
+  if (r.to === 'default') return r.via && familyOf(r.via) === 6 ? '::/0' : 'default';
+  const to = parseCidr(r.to);
+  if (to) return to.prefix === 0 ? 'default' : to.network;
+  return parseCidr6(r.to)?.network ?? r.to;
 };
 
 const routesHaveDistinctDestinations: RouteRule = (r, j, node, _lab, add) => {
@@ -260,15 +263,15 @@ const routesHaveDistinctDestinations: RouteRule = (r, j, node, _lab, add) => {
   if (prev !== undefined)
     add(
       `${node.base}.routes[${j}].to`,
-      dest === 'default'
-        ? `${node.label} has two default routes (also ${node.base}.routes[${prev}]); keep one`
+      dest === 'default' || dest === '::/0'
+        ? `${node.label} has two ${dest === '::/0' ? 'IPv6 ' : ''}default routes (also ${node.base}.routes[${prev}]); keep one`
         : `${node.label} has two routes to ${dest} (also ${node.base}.routes[${prev}])`,
     );
   else node.dests.set(dest, j);
 };
 
 const routeDestinationsAreNetworks: RouteRule = (r, j, node, _lab, add) => {
-  const to = r.to === 'default' ? null : parseCidr(r.to);
+  const to = r.to === 'default' ? null : (parseCidr(r.to) ?? parseCidr6(r.to));
   if (to && to.network !== `${to.address}/${to.prefix}`)
     add(`${node.base}.routes[${j}].to`, `route destination ${r.to} has host bits set; did you mean ${to.network}?`);
 };
@@ -281,12 +284,25 @@ const routeDevicesExist: RouteRule = (r, j, node, lab, add) => {
   if (r.dev && !lab.ifaces.get(node.ctx)?.has(r.dev)) add(`${node.base}.routes[${j}].dev`, `${node.label} has no interface "${r.dev}"`);
 };
 
+/** IPv4 gateways: an IPv4 destination's, on a subnet of the node, not its own (IPv6: rules-ipv6.ts). */
+const isV4 = (via: string | undefined): via is string => !!via && familyOf(via) === 4;
+
+const gatewayFamiliesMatch: RouteRule = (r, j, node, _lab, add) => {
+  if (isV4(r.via) && r.to !== 'default' && parseCidr6(r.to)) add(`${node.base}.routes[${j}].via`, `gateway ${r.via} is IPv4 but ${r.to} is IPv6; use an IPv6 gateway`);
+};
+
+const ipv6GatewaysAreSound: RouteRule = (r, j, node, lab, add) => {
+  if (r.via && !isV4(r.via)) ipv6GatewayIsSound(r, j, node, lab, add);
+};
+
 const gatewaysAreOnASubnet: RouteRule = (r, j, node, lab, add) => {
+  if (!isV4(r.via) || parseCidr6(r.to)) return;
   if (r.via && !r.dev && !lab.onSubnet(node.ctx, toInt(r.via)))
     add(`${node.base}.routes[${j}].via`, `gateway ${r.via} is not on any subnet of ${node.label}; add an address in its subnet first`);
 };
 
 const gatewaysAreNotOwnAddresses: RouteRule = (r, j, node, lab, add) => {
+  if (!isV4(r.via) || parseCidr6(r.to)) return;
   if (r.via && lab.isOwn(node.ctx, toInt(r.via))) add(`${node.base}.routes[${j}].via`, `gateway ${r.via} is ${node.label}'s own address`);
 };
 
@@ -307,7 +323,7 @@ function eachRoutedNode(routeRules: RouteRule[], natRules: NatRule[]): Rule {
     ];
     t.nodes.forEach((n, i) => {
       if (n.kind === 'namespace' && (n.routes?.length || n.nat?.length))
-        nodes.push({ ctx: n.id, base: `nodes[${i}]`, label: `"${n.id}"`, routes: n.routes ?? [], nat: n.nat ?? [], forwarding: n.forwarding, dests: new Map() });
+        nodes.push({ ctx: n.id, base: `nodes[${i}]`, label: `"${n.id}"`, routes: n.routes ?? [], nat: n.nat ?? [], forwarding: forwards(n), dests: new Map() });
     });
     for (const node of nodes) {
       node.routes.forEach((r, j) => {
@@ -332,8 +348,20 @@ export const RULES: readonly Rule[] = [
   addressesAreHostAddresses,
   addressesDoNotCollide,
   segmentsHaveOneSubnet,
+  ipv6AddressesAreHostAddresses,
+  ipv6AddressesDoNotCollide,
+  ipv6SegmentsHaveOneSubnet,
   eachRoutedNode(
-    [routesHaveDistinctDestinations, routeDestinationsAreNetworks, routesHaveAGateway, routeDevicesExist, gatewaysAreOnASubnet, gatewaysAreNotOwnAddresses],
+    [
+      routesHaveDistinctDestinations,
+      routeDestinationsAreNetworks,
+      routesHaveAGateway,
+      routeDevicesExist,
+      gatewayFamiliesMatch,
+      gatewaysAreOnASubnet,
+      gatewaysAreNotOwnAddresses,
+      ipv6GatewaysAreSound,
+    ],
     [natLeavesByAnInterface, natHasForwarding],
   ),
 ];

@@ -1,7 +1,7 @@
 // The topology: the lab a user draws (desired state), as one document.
 // The same zod schema checks files, socket payloads and editor forms.
 import { z } from 'zod';
-import { ipv4Number, parseCidr } from './addr';
+import { familyOf, ipv4Number, parseCidr, parseCidr6 } from './addr';
 import { runSchema } from './services';
 import { netemSchema } from './netem';
 import { subinterfaceSchema, VLAN_IFACE_NAME, vlanIdSchema, vlanListSchema } from './vlan-schema';
@@ -52,28 +52,41 @@ export const netnsNameSchema = z
       `namespace name ${JSON.stringify(iss.input)} is not valid: 1-64 of A-Z a-z 0-9 '_' '-', starting with a letter or digit`,
   });
 
-export const cidrSchema = z.string({ error: 'address must be a string like 10.0.0.2/24' }).refine(
-  (v) => parseCidr(v) !== null,
-  { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with prefix, like 10.0.0.2/24` },
+/** An address with prefix of either family (IPv4 10.0.0.2/24, IPv6 2001:db8::2/64). */
+export const cidrSchema = z.string({ error: 'address must be a string like 10.0.0.2/24 or 2001:db8::2/64' }).refine(
+  (v) => parseCidr(v) !== null || parseCidr6(v) !== null,
+  { error: (iss) => `${JSON.stringify(iss.input)} is not an address with prefix, like 10.0.0.2/24 or 2001:db8::2/64` },
 );
+/** An IPv4 address with prefix only; `why` ends the message (NAT is IPv4's). */
+const ipv4Cidr = (why = '') =>
+  z.string({ error: 'address must be a string like 10.0.0.0/24' }).refine((v) => parseCidr(v) !== null, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with prefix, like 10.0.0.0/24${why}`,
+  });
+export const ipv4CidrSchema = ipv4Cidr();
 export const ipSchema = z.string({ error: 'gateway must be a string like 10.0.0.1' }).refine(
   (v) => ipv4Number(v) !== null,
   { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address like 10.0.0.1` },
 );
-/** A route destination: `default` or a network prefix like 192.168.5.0/24. */
-export const destinationSchema = z.string().refine((v) => v === 'default' || parseCidr(v) !== null, {
-  error: (iss) => `route destination ${JSON.stringify(iss.input)} must be "default" or a prefix like 10.1.0.0/24`,
+/** A gateway of either family. */
+export const gatewaySchema = z.string({ error: 'gateway must be a string like 10.0.0.1 or 2001:db8::1' }).refine(
+  (v) => familyOf(v) !== null,
+  { error: (iss) => `${JSON.stringify(iss.input)} is not an address like 10.0.0.1 or 2001:db8::1` },
+);
+/** A route destination: `default` or a network prefix like 192.168.5.0/24 or 2001:db8:5::/64. */
+export const destinationSchema = z.string().refine((v) => v === 'default' || parseCidr(v) !== null || parseCidr6(v) !== null, {
+  error: (iss) => `route destination ${JSON.stringify(iss.input)} must be "default" or a prefix like 10.1.0.0/24 or 2001:db8:1::/64`,
 });
 
 export const routeSchema = z.strictObject({
   to: destinationSchema,
-  via: ipSchema.optional(),
+  /** the gateway; its family says which default route `default` is (an IPv6 default on a device alone: `::/0`) */
+  via: gatewaySchema.optional(),
   dev: devSchema.optional(),
 });
 
 export const natSchema = z.strictObject({
   /** the source prefix to masquerade, e.g. 10.0.0.0/24 */
-  source: cidrSchema,
+  source: ipv4Cidr(' (NAT is IPv4 only)'),
   /** the interface of this node the traffic leaves through */
   out: devSchema,
 });
@@ -86,16 +99,25 @@ const nodeCommon = {
 export const namespaceNodeSchema = z.strictObject({
   ...nodeCommon,
   kind: z.literal('namespace'),
-  /** cosmetic: how the canvas draws it ("machine" = another machine reached through NAT) */
+  /**
+   * how the canvas draws it ("machine" = another machine reached through NAT); a "router"
+   * forwards (IPv4 and IPv6) unless `forwarding: false`
+   */
   role: z.enum(['namespace', 'router', 'machine']).optional(),
   /** the kernel namespace this node is (default `<lab>-<id>`); adopted labs keep the names they found */
   netns: netnsNameSchema.optional(),
+  /** forwards packets between its interfaces: IPv4 and IPv6 (default: on for a router) */
   forwarding: z.boolean().optional(),
   routes: z.array(routeSchema).optional(),
   nat: z.array(natSchema).optional(),
   /** services: command lines run in this namespace once the lab is up (lib/services.ts) */
   run: runSchema.optional(),
 });
+
+/** Whether a namespace node forwards: `forwarding` when set, else on for `role: router`. */
+export function forwards(n: { forwarding?: boolean | undefined; role?: string | undefined }): boolean {
+  return n.forwarding ?? n.role === 'router';
+}
 
 export const bridgeNodeSchema = z.strictObject({
   ...nodeCommon,
@@ -136,6 +158,10 @@ export const linkSchema = z.strictObject({
 export const hostSchema = z.strictObject({
   /** empty: this machine's own namespace; a name: an isolated host namespace nslab creates and owns */
   netns: z.union([z.literal(''), netnsNameSchema]).optional(),
+  /**
+   * forwarding: IPv4 (ip_forward) and, in an isolated host, IPv6 too; IPv6 forwarding of this
+   * machine's own namespace is never changed (it would stop its interfaces taking router adverts)
+   */
   forwarding: z.boolean().optional(),
   routes: z.array(routeSchema).optional(),
   nat: z.array(natSchema).optional(),

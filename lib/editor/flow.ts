@@ -1,6 +1,6 @@
 // The topology as React Flow draws it: one canvas node per topology node (and the host), one
 // edge per link. Plain data here; components/editor types it as React Flow's AppNode.
-import { HOST_ID, type Endpoint, type Topology } from '../topology';
+import { forwards, HOST_ID, type Endpoint, type Topology } from '../topology';
 import { endLabel } from '../vlan';
 import type { Problem } from '../validate';
 import { fanOffsets } from './edge-geometry';
@@ -69,7 +69,7 @@ export type LinkState = 'planned' | 'down' | 'up' | 'unknown';
 /** One end of a link as the canvas labels it: the interface and its first address. */
 export interface FlowEdgeEnd {
   iface: string;
-  /** the first address, '' when none ("+N" follows when it has more) */
+  /** the first address of each family (one a line), '' when none ("+N" follows when it has more) */
   address: string;
   /** px along the node's edge where this end leaves it (links sharing a handle fan out) */
   offset: number;
@@ -118,11 +118,16 @@ export function hostTitle(t: Topology): string {
 /** a node's width before React Flow has measured it (11rem at 15px, plus padding) */
 const DEFAULT_NODE_WIDTH = 176;
 
-const end = (iface: string, addresses: string[]): FlowEdgeEnd => ({
-  iface,
-  address: addresses.length > 1 ? `${addresses[0]} +${addresses.length - 1}` : addresses[0] ?? '',
-  offset: 0,
-});
+/** The first address of each family, one per line (dual stack shows both), "+N" for the rest. */
+function endAddress(addresses: string[]): string {
+  const v4 = addresses.find((a) => !a.includes(':'));
+  const v6 = addresses.find((a) => a.includes(':'));
+  const shown = [v4, v6].filter((a): a is string => !!a);
+  const more = addresses.length - shown.length;
+  return shown.join('\n') + (more > 0 ? ` +${more}` : '');
+}
+
+const end = (iface: string, addresses: string[]): FlowEdgeEnd => ({ iface, address: endAddress(addresses), offset: 0 });
 
 const withVlan = (e: FlowEdgeEnd, raw: Endpoint | undefined): FlowEdgeEnd => {
   const vlan = raw ? endLabel(raw) : null;
@@ -210,7 +215,7 @@ export function toFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdge[]
   t.nodes.forEach((n, i) => {
     if (n.kind === 'bridge') bridges.push(node(n.id, 'bridge', i, n.id, n.label ?? 'bridge'));
     else if (n.role === 'machine') others.push(node(n.id, 'machine', i, n.id, n.label ?? 'another machine'));
-    else others.push(node(n.id, 'namespace', i, n.id, n.label ?? (n.forwarding ? 'router' : 'namespace')));
+    else others.push(node(n.id, 'namespace', i, n.id, n.label ?? (forwards(n) ? 'router' : 'namespace')));
   });
 
   // Absolute boxes: bridges apart from each other inside the host, then the host's frame and

@@ -145,8 +145,9 @@ function describeSection(section: Section, ops: Op[], names: Namer): { title: st
     case 'forwarding': {
       const on = ops.flatMap((o) => (o.type === 'sysctl.set' && o.value === '1' ? [names.who(o.ns)] : []));
       const off = ops.flatMap((o) => (o.type === 'sysctl.set' && o.value === '0' ? [names.who(o.ns)] : []));
+      const keys = [...new Set(ops.flatMap((o) => (o.type === 'sysctl.set' ? [o.key] : [])))].sort().join(', ') || FORWARDING_KEY;
       return {
-        title: on.length ? `Let ${list(on)} forward packets between ${on.length > 1 ? 'their' : 'its'} interfaces (${FORWARDING_KEY})` : `Forwarding (${FORWARDING_KEY})`,
+        title: on.length ? `Let ${list(unique(on))} forward packets between ${unique(on).length > 1 ? 'their' : 'its'} interfaces (${keys})` : `Forwarding (${keys})`,
         body: [
           'Without forwarding, Linux drops packets that are not addressed to itself.',
           ...(off.length ? [`${list(off)} must not forward; a new namespace may start with the machine's setting, so it is set either way.`] : []),

@@ -28,7 +28,7 @@ export interface ReachMatrix {
   lab: string;
   /** the nodes, host first, then the namespaces in the lab's order */
   nodes: string[];
-  /** each node's IPv4 addresses as the kernel has them ("10.0.0.2/24"), by interface */
+  /** each node's addresses as the kernel has them ("10.0.0.2/24", global IPv6 "2001:db8::2/64"), by interface */
   addresses: Record<string, { iface: string; address: string }[]>;
   /** nodes whose namespace does not exist (no row, no column) */
   missing: string[];
@@ -68,13 +68,14 @@ function hostInterfaces(t: Topology): Set<string> {
 }
 
 async function addressesOf(ns: string, node: string, only: Set<string> | null): Promise<{ iface: string; address: string }[]> {
-  const argv = ['ip', '-j', '-4', 'addr', 'show'];
+  const argv = ['ip', '-j', 'addr', 'show'];
   const res = await runArgv(confinedArgv(ns, argv), { timeoutMs: 15_000, env: confinedEnv(node) });
   if (res.exitCode !== 0) return [];
   const out: { iface: string; address: string }[] = [];
   for (const l of parseIpLinks(inNamespace(ns, argv).join(' '), res.stdout)) {
     if (l.ifname === 'lo' || (only && !only.has(l.ifname))) continue;
-    for (const a of l.addr_info ?? []) if (a.family === 'inet' && a.local) out.push({ iface: l.ifname, address: `${a.local}/${a.prefixlen}` });
+    // IPv4, and global IPv6 (ping tells the family from the address); link-local is left out
+    for (const a of l.addr_info ?? []) if (a.local && (a.family === 'inet' || (a.family === 'inet6' && a.scope === 'global'))) out.push({ iface: l.ifname, address: `${a.local}/${a.prefixlen}` });
   }
   return out;
 }

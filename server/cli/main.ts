@@ -99,6 +99,43 @@ program
   });
 
 program
+  .command('routes')
+  .description('compute the static routes that let every node reach every other (both families), and show them as changes to FILE')
+  .argument('<file>', 'topology file (YAML or JSON)')
+  .option('--write', 'add the routes to FILE (comments and layout of a YAML file are kept); apply it then')
+  .option('--json', 'print the routes as JSON')
+  .addHelpText(
+    'after',
+    `
+Shortest paths through the nodes that forward (role: router, forwarding: true, the host with
+forwarding); a namespace that does not forward and has one gateway gets a default route to it.
+Routes FILE has already are kept. Nothing is applied: \`nslab plan FILE\` shows the kernel changes.`,
+  )
+  .action(async (file: string, opts: { write?: boolean; json?: boolean }) => {
+    const t = await readTopology(file);
+    const { autoRoutes, autoRouteLines, withRoutes } = await import('@/lib/routes-auto');
+    const add = autoRoutes(t);
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(add, null, 2) + '\n');
+    } else if (!add.length) {
+      process.stdout.write('No routes to add: every node reaches every other already (or no router joins the segments).\n');
+    } else {
+      process.stdout.write(`Routes to add so every node reaches every other:\n${autoRouteLines(add).join('\n')}\n${add.length} route${add.length > 1 ? 's' : ''} to add.\n`);
+    }
+    if (!add.length || opts.json) return;
+    if (!opts.write) {
+      process.stdout.write(`Run \`nslab routes ${file} --write\` to add them to the file, then \`nslab plan ${file}\`.\n`);
+      return;
+    }
+    if (file === '-') throw new NslabError('invalid', '--write needs a file, not standard input');
+    const { readFileSync } = await import('node:fs');
+    const { updateYamlText } = await import('@/lib/export/topology-file');
+    const { writeOutput } = await import('./io');
+    writeOutput(file, updateYamlText(readFileSync(file, 'utf8'), withRoutes(t, add)));
+    process.stdout.write(`Written to ${file}.\n`);
+  });
+
+program
   .command('destroy')
   .description('remove every kernel object of the lab (its isolated host too) and restore host settings it changed')
   .argument('<lab>', 'lab name')

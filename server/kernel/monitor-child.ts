@@ -17,26 +17,35 @@ export interface MonitorEvent {
   nsid: string;
   /** LINK, ADDR, ROUTE, NETCONF, NEIGH */
   kind: string;
-  /** about IPv6 only (an address, route, neighbour or netconf of family inet6) */
+  /**
+   * IPv6 the kernel makes by itself (a link-local or host address, a link-local, multicast or
+   * local-table route, a neighbour, an interface's netconf): what a lab's live state leaves out.
+   * Global IPv6 addresses and routes, and IPv6 forwarding (netconf `all`), are lab state.
+   */
   ipv6?: boolean;
 }
 
 /** Route types `ip monitor` may print before a route's destination. */
 const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'unreachable', 'prohibit', 'blackhole', 'throw', 'nat']);
 
-/** Whether an event's text (after its [nsid][KIND] labels) is about IPv6 only. */
+/** Whether an event's text (after its [nsid][KIND] labels) is IPv6 the kernel makes itself (see `ipv6`). */
 function isIpv6(kind: string, text: string): boolean {
   const words = text.trim().split(/\s+/);
   if (words[0] === 'Deleted') words.shift();
   switch (kind) {
-    case 'ADDR':
-      return words.includes('inet6');
+    case 'ADDR': {
+      const scope = words[words.indexOf('scope') + 1];
+      return words.includes('inet6') && (scope === 'link' || scope === 'host');
+    }
     case 'NETCONF':
-      return words[0] === 'inet6' || words[0] === 'ipv6';
-    case 'ROUTE':
-    case 'NEIGH': {
-      if (kind === 'ROUTE' && ROUTE_TYPES.has(words[0] ?? '')) words.shift();
+      return (words[0] === 'inet6' || words[0] === 'ipv6') && words[1] !== 'all';
+    case 'NEIGH':
       return (words[0] ?? '').includes(':');
+    case 'ROUTE': {
+      const type = ROUTE_TYPES.has(words[0] ?? '') ? words.shift() : 'unicast';
+      const dst = words[0] ?? '';
+      if (!dst.includes(':')) return false;
+      return type !== 'unicast' || dst.startsWith('fe80:') || dst.startsWith('ff') || words.includes('local');
     }
     default:
       return false;

@@ -34,7 +34,7 @@ async function readNsids(): Promise<Map<string, string>> {
 export interface WatchOptions {
   /** neighbour (ARP) changes count too (node views); a lab's live state ignores them */
   neigh?: boolean;
-  /** IPv6-only events (link-local addresses, their routes) count too; a lab's live state (IPv4) ignores them */
+  /** the kernel's own IPv6 events (link-local addresses, their routes, neighbours) count too; a lab's live state ignores them */
   ipv6?: boolean;
   /** bursts within this many ms in one namespace are one notice (default 100) */
   debounceMs?: number;

@@ -48,7 +48,7 @@ export function nsctlSource(): string {
 #   nslab-nsctl run     lines on stdin: FLAG<TAB>ARGV... (FLAG m: only if mounted); prints
 #                       "ok I" or "err I MESSAGE" per line and stops at the first error (exit 3)
 #   nslab-nsctl marks NS...
-#                       prints "NS<TAB>ok<TAB>HEX(lo alias)<TAB>ip_forward" or "NS<TAB>missing"
+#                       prints "NS<TAB>ok<TAB>HEX(lo alias)<TAB>ip_forward<TAB>ipv6 forwarding" or "NS<TAB>missing"
 #   nslab-nsctl ip PARALLEL
 #                       lines on stdin: NS<TAB>LINE<TAB>LINE...; runs \`ip -batch -\` with those lines
 #                       in /run/netns/NS (as nsenter --net would), PARALLEL at a time; prints
@@ -208,6 +208,24 @@ sub ip_forward {
   return $v;
 }
 
+# net.ipv6.conf.all.forwarding of the current network namespace ('' when unreadable)
+sub ip6_forward {
+  open(my $f, '<', '/proc/sys/net/ipv6/conf/all/forwarding') or return '';
+  my $v = <$f> // '';
+  chomp $v;
+  return $v;
+}
+
+# IPv6: addresses (ifaddrmsg, AF_INET6), routes (rtmsg, AF_INET6) and forwarding ("G" line)
+sub dump_inet6 {
+  my ($ns) = @_;
+  my $err = nl_dump($ns, 'A', 22, pack('CCCCI', 10, 0, 0, 0, 0))
+    // nl_dump($ns, 'R', 26, pack('CCCCCCCCI', 10, 0, 0, 0, 0, 0, 0, 0, 0));
+  return $err if defined $err;
+  print "$ns\\tG\\t" . ip6_forward() . "\\n";
+  return undef;
+}
+
 # Dumps (NLM_F_DUMP) one kind of object in the current network namespace; prints each answer
 # message as "NS<TAB>TAG<TAB>HEX" (server/kernel/read/netlink.ts decodes them).
 sub nl_dump {
@@ -346,10 +364,11 @@ if ($mode eq 'dump') {
       print "$ns\\tmissing\\n";
       next;
     }
-    # links (ifinfomsg, with IFLA_EXT_MASK = 0), IPv4 addresses (ifaddrmsg), IPv4 routes (rtmsg)
+    # links (ifinfomsg, with IFLA_EXT_MASK = 0), IPv4 addresses (ifaddrmsg), IPv4 routes (rtmsg), then IPv6's
     my $err = nl_dump($ns, 'L', 18, pack('CCSiII', 0, 0, 0, 0, 0, 0))
       // nl_dump($ns, 'A', 22, pack('CCCCI', 2, 0, 0, 0, 0))
-      // nl_dump($ns, 'R', 26, pack('CCCCCCCCI', 2, 0, 0, 0, 0, 0, 0, 0, 0));
+      // nl_dump($ns, 'R', 26, pack('CCCCCCCCI', 2, 0, 0, 0, 0, 0, 0, 0, 0))
+      // dump_inet6($ns);
     if (defined $err) {
       print "$ns\\terror\\t$err\\n";
       next;
@@ -402,7 +421,7 @@ if ($mode eq 'marks') {
       print "$ns\\terror\\t$err\\n";
       next;
     }
-    print "$ns\\tok\\t" . unpack('H*', $alias) . "\\t" . ip_forward() . "\\n";
+    print "$ns\\tok\\t" . unpack('H*', $alias) . "\\t" . ip_forward() . "\\t" . ip6_forward() . "\\n";
   }
   exit 0;
 }
@@ -488,15 +507,19 @@ export interface NsMarks {
   /** the namespace's `lo` alias ('' when none) */
   mark: string;
   forwarding: boolean | null;
+  /** net.ipv6.conf.all.forwarding (null when unreadable) */
+  forwarding6: boolean | null;
 }
+
+const bit = (v: string | undefined) => (v === '1' ? true : v === '0' ? false : null);
 
 /** Reads `nslab-nsctl marks`'s answer: the namespaces that exist, with their marks. */
 export function parseNsctlMarks(stdout: string): Map<string, NsMarks | { error: string }> {
   const out = new Map<string, NsMarks | { error: string }>();
   for (const line of stdout.split('\n')) {
-    const [ns, status, a, b] = line.split('\t');
+    const [ns, status, a, b, c] = line.split('\t');
     if (!ns || !status || status === 'missing') continue;
-    if (status === 'ok') out.set(ns, { mark: Buffer.from(a ?? '', 'hex').toString('utf8'), forwarding: b === '1' ? true : b === '0' ? false : null });
+    if (status === 'ok') out.set(ns, { mark: Buffer.from(a ?? '', 'hex').toString('utf8'), forwarding: bit(b), forwarding6: bit(c) });
     else out.set(ns, { error: a ?? status });
   }
   return out;

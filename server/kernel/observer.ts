@@ -9,7 +9,7 @@ import { MARK_PREFIX, markLab, natTable } from '@/lib/names';
 import { inParallel, runArgv, type CommandSink } from './exec';
 import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from './nsctl';
 import { ensureUsernsSupport } from './userns';
-import { attachMemberships, batchArgv, batchStdin, commandText, forwardingFrom, hasFilteringBridge, type IpLink, type IpRoute, linkFrom, membershipsFrom, natFromText, netemsFrom, OBSERVE, pairVeths, parseBridgeVlans, parseIpBatch, parseTcQdiscs, routesFrom, type TcQdisc } from './read';
+import { attachMemberships, batchArgv, batchStdin, commandText, forwarding6From, forwardingFrom, hasFilteringBridge, type IpLink, type IpRoute, linkFrom, membershipsFrom, natFromText, netemsFrom, OBSERVE, pairVeths, parseBridgeVlans, parseIpBatch, parseTcQdiscs, routesFrom, type TcQdisc } from './read';
 import { decodeDump } from './read/netlink';
 
 const NETNS_DIR = '/run/netns';
@@ -52,7 +52,7 @@ async function readNamespace(ns: string, sink?: CommandSink): Promise<KNamespace
   sink?.({ argv, stdin, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
   if (res.exitCode !== 0 || qdiscs === null) return null;
   const [links, routes, netconf] = parseIpBatch(OBSERVE, argv, res.stdout);
-  return namespaceFrom(ns, links, routes, forwardingFrom(netconf), qdiscs);
+  return namespaceFrom(ns, links, routes, forwardingFrom(netconf), forwarding6From(netconf), qdiscs);
 }
 
 /** `tc [-n NS] -j qdisc show`: the reference read of qdiscs (nslab-nsctl dumps them by rtnetlink); null when NS is gone. */
@@ -74,7 +74,7 @@ export async function readNat(ns: string, table: string, sink?: CommandSink) {
 }
 
 /** A namespace's state from what was read of it. */
-function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwarding: boolean, qdiscs: TcQdisc[]): KNamespace {
+function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwarding: boolean, forwarding6: boolean, qdiscs: TcQdisc[]): KNamespace {
   const byName: Record<string, KLink> = {};
   for (const l of links) byName[l.ifname] = linkFrom(l);
   for (const [dev, netem] of netemsFrom(`qdiscs of ${ns ? `namespace ${ns}` : "this machine's own namespace"}`, qdiscs)) {
@@ -82,7 +82,7 @@ function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwardin
     if (l) l.netem = netem;
   }
   const mark = ns ? (byName.lo?.mark ?? null) : null;
-  return { name: ns, mark, owned: !!mark?.startsWith(MARK_PREFIX), links: byName, routes: routesFrom(routes), forwarding, nat: null };
+  return { name: ns, mark, owned: !!mark?.startsWith(MARK_PREFIX), links: byName, routes: routesFrom(routes), forwarding, forwarding6, nat: null };
 }
 
 /**
@@ -109,7 +109,7 @@ async function readNamespaces(names: string[], sink?: CommandSink): Promise<KNam
       const { namespaces, failed } = decodeDump(res.stdout);
       const [ns, why] = [...failed][0] ?? [];
       if (ns !== undefined) throw new Error(`reading ${ns ? `namespace ${ns}` : "this machine's own namespace"} failed: ${why}`);
-      return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding, d.qdiscs));
+      return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding, d.forwarding6, d.qdiscs));
     }),
   );
   return parts.flat();
@@ -175,6 +175,7 @@ async function readMarks(names: string[], lab: string, sink?: CommandSink): Prom
       links: { lo: { name: 'lo', kind: 'loopback', mark: m.mark, up: true, master: null, addresses: [] } },
       routes: [],
       forwarding: m.forwarding,
+      ...(m.forwarding6 !== null ? { forwarding6: m.forwarding6 } : {}),
       nat: null,
     });
   }

@@ -35,9 +35,12 @@ const cases: [string, () => string, string, RegExp][] = [
   ['a name with $(...)', edit((s) => { s.links[1]!.a.iface = '$(reboot)'; }), 'links[1].a.iface', /not valid/],
   ['a lab name with a dot', edit((s) => { s.name = '../x'; }), 'name', /lab name/],
   ['a malformed address', edit((s) => { s.links[0]!.a.addresses = ['10.0.0.300/24']; }), 'links[0].a.addresses[0]', /10\.0\.0\.300\/24/],
-  ['a short-form address', edit((s) => { s.links[0]!.a.addresses = ['10.2/24']; }), 'links[0].a.addresses[0]', /not an IPv4/],
-  ['an octal address', edit((s) => { s.links[0]!.a.addresses = ['010.0.0.2/24']; }), 'links[0].a.addresses[0]', /not an IPv4/],
-  ['a prefix out of range', edit((s) => { s.links[0]!.a.addresses = ['10.0.0.2/33']; }), 'links[0].a.addresses[0]', /not an IPv4/],
+  ['a short-form address', edit((s) => { s.links[0]!.a.addresses = ['10.2/24']; }), 'links[0].a.addresses[0]', /not an address with prefix/],
+  ['an octal address', edit((s) => { s.links[0]!.a.addresses = ['010.0.0.2/24']; }), 'links[0].a.addresses[0]', /not an address with prefix/],
+  ['a prefix out of range', edit((s) => { s.links[0]!.a.addresses = ['10.0.0.2/33']; }), 'links[0].a.addresses[0]', /not an address with prefix/],
+  ['a link-local IPv6 address', edit((s) => { s.links[0]!.a.addresses = ['10.0.0.2/24', 'fe80::2/64']; }), 'links[0].a.addresses[1]', /link-local/],
+  ['a multicast IPv6 address', edit((s) => { s.nodes[0]!.addresses = ['10.0.0.1/24', 'ff02::1/64']; }), 'nodes[0].addresses[1]', /multicast/],
+  ['an IPv6 gateway off every subnet', edit((s) => { node(s, 'B').routes!.push({ to: '2001:db8:5::/64', via: '2001:db8::1' }); }), 'nodes[2].routes[1].via', /not on any IPv6 subnet/],
   ['overlapping subnets on one node', edit((s) => {
     s.links.push({ a: { node: 'A', iface: 'eth1', addresses: ['10.0.0.9/16'] }, b: { node: 'B', iface: 'eth1', addresses: ['10.0.200.9/16'] } });
   }), 'links[4].a.addresses[0]', /overlaps/],

@@ -48,14 +48,14 @@ describe('runSteps creates what the steps say', () => {
     const lo = (mark: string) => ({ name: 'lo', kind: 'loopback', mark, up: true, master: null, addresses: [] });
     const veth = (name: string, mark: string, master: string | null, addresses: string[], peer: { ns: string; name: string }) => ({ name, kind: 'veth', mark, up: true, master, addresses, peer });
     const node = (ns: string, id: string, addr: string) => ({
-      name: ns, mark: netnsMark(lab, id), owned: true, forwarding: false, nat: null,
+      name: ns, mark: netnsMark(lab, id), owned: true, forwarding: false, forwarding6: false, nat: null,
       links: { lo: lo(netnsMark(lab, id)), eth0: veth('eth0', linkMark(lab, id), null, [addr], { ns: H, name: `v-${id}` }) },
       routes: [{ dst: 'default', via: '10.0.0.1', dev: 'eth0' }],
     });
     const observed = await observe([H, A, B, `${lab}-absent`], { lab });
     expect(intent(observed)).toEqual({
       [H]: {
-        name: H, mark: netnsMark(lab, 'host'), owned: true, forwarding: true, routes: [],
+        name: H, mark: netnsMark(lab, 'host'), owned: true, forwarding: true, forwarding6: false, routes: [],
         nat: { table: natTable(lab), mark: `nslab:${lab}`, rules: [{ source: '10.0.0.0/16', out: 'up0' }] },
         links: {
           lo: lo(netnsMark(lab, 'host')),

@@ -106,16 +106,18 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     const ops: Op[] = names.map((ns, i) => ({ type: 'netns.add', ns, mark: netnsMark(lab, `m${i}`) }));
     expect(await runOpsTolerant(ops)).toEqual([]);
     await sh('ip', 'netns', 'exec', names[1]!, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    await sh('ip', 'netns', 'exec', names[0]!, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
     // a hand-made namespace: no mark
     await sh('ip', 'netns', 'add', `${lab}-hand`);
     const res = await runArgv(['perl', NSCTL_PATH, 'marks', ...names, `${lab}-hand`, `${lab}-missing`]);
     const marks = parseNsctlMarks(res.stdout);
     const full = await observe([...names, `${lab}-hand`]);
     for (const ns of [...names, `${lab}-hand`]) {
-      expect(marks.get(ns)).toEqual({ mark: full.namespaces[ns]?.mark ?? '', forwarding: full.namespaces[ns]?.forwarding });
+      expect(marks.get(ns)).toEqual({ mark: full.namespaces[ns]?.mark ?? '', forwarding: full.namespaces[ns]?.forwarding, forwarding6: full.namespaces[ns]?.forwarding6 });
     }
     expect(marks.has(`${lab}-missing`)).toBe(false);
-    expect(marks.get(names[1]!)).toMatchObject({ forwarding: true });
+    expect(marks.get(names[1]!)).toMatchObject({ forwarding: true, forwarding6: false });
+    expect(marks.get(names[0]!)).toMatchObject({ forwarding6: true });
   });
 
   it('runs the ip batches of many namespaces as nsenter … ip -batch does: the same kernel, the same failures', async () => {

@@ -80,6 +80,17 @@ describe.skipIf(!nsctlUsable())('observing by rtnetlink dump and by ip read the 
       ['ip', '-n', H, 'link', 'set', 'v-n1', 'nomaster'],
       ['ip', '-n', H, 'link', 'set', 'v-n2', 'master', 'b9'],
       ['ip', 'netns', 'exec', A, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'],
+      // IPv6: global addresses (one still tentative), host, gateway, device-only default and
+      // blackhole routes, another table; kernel-made link-local and multicast routes stay out
+      ['ip', '-n', A, 'addr', 'add', '2001:db8:7::1/64', 'dev', 'd0', 'nodad'],
+      ['ip', '-n', A, 'addr', 'add', '2001:DB8:8:0:0::1/128', 'dev', 'd0'],
+      ['ip', '-n', H, 'addr', 'add', 'fd00:0:0:1::1/64', 'dev', 'b9', 'nodad'],
+      ['ip', '-n', A, 'route', 'add', '2001:db8:9::9', 'dev', 'd0'],
+      ['ip', '-n', A, 'route', 'add', '2001:db8:10::/64', 'via', '2001:db8:7::2', 'metric', '7'],
+      ['ip', '-n', A, 'route', 'add', '::/0', 'dev', 'd0'],
+      ['ip', '-n', A, 'route', 'add', 'blackhole', '2001:db8:11::/64'],
+      ['ip', '-n', A, 'route', 'add', '2001:db8:12::/64', 'dev', 'd0', 'table', '100'],
+      ['ip', 'netns', 'exec', A, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1'],
     ];
     let after = first;
     for (const c of changes) {
@@ -126,5 +137,14 @@ describe.skipIf(!nsctlUsable())('observing by rtnetlink dump and by ip read the 
       expect(after.byNetlink.namespaces[H]?.links['v-n1']?.netem).toEqual({ delay: 0, jitter: 0, loss: 0.0001, duplicate: 0, corrupt: 0, rate: 0 });
       expect(after.byNetlink.namespaces[H]?.links['v-n2']?.netem).toMatchObject({ delay: 12_000_000, loss: 100, rate: 5_000_000_000 });
     }
+    // what the IPv6 changes read as (both paths agree, above)
+    const last = (await both(names, lab)).byNetlink.namespaces[A]!;
+    expect(last.links.d0!.addresses).toEqual(['192.168.7.1/24', '192.168.8.1/32', '2001:db8:7::1/64', '2001:db8:8::1/128']);
+    expect(last.routes.filter((r) => r.dst.includes(':'))).toEqual([
+      { dst: '2001:db8:9::9/128', dev: 'd0' },
+      { dst: '2001:db8:10::/64', via: '2001:db8:7::2', dev: 'd0' },
+      { dst: '::/0', dev: 'd0' },
+    ]);
+    expect(last.forwarding6).toBe(true);
   });
 });

@@ -60,7 +60,8 @@ describe('observe', () => {
     const rows = (ns: typeof x) => Object.values(ns.links).map((l) => [l.name, l.kind, l.mark, l.up, l.master, l.addresses.join(','), l.peer ? `${l.peer.ns}/${l.peer.name}` : '-']);
     expect(rows(x)).toEqual([
       ['lo', 'loopback', `nslab:${lab}:ns:X`, true, null, '', '-'],
-      ['br0', 'bridge', null, true, null, '10.1.0.9/24,10.1.0.10/24,192.168.7.1/30', '-'],
+      // IPv4 first; global IPv6 after it (the kernel's own link-local fe80:: addresses are left out)
+      ['br0', 'bridge', null, true, null, '10.1.0.9/24,10.1.0.10/24,192.168.7.1/30,2001:db8::1/64', '-'],
       ['a0', 'veth', `nslab:${lab}:link:ab`, true, 'br0', '', `${Y}/b0`],
     ]);
     expect(rows(y)).toEqual([

@@ -121,8 +121,8 @@ describe('garbage is refused with one sentence naming the command', () => {
     { why: 'a route without a destination', run: () => parseIpRoutes('ip -j route show', '[{"dev":"eth0"}]'), command: 'ip -j route show', says: /\[0\]\.dst/ },
     { why: 'forwarding that is not a boolean', run: () => parseIpNetconf('ip -j netconf show', '[{"family":"inet","interface":"all","forwarding":"yes"}]'), command: 'ip -j netconf show', says: /forwarding/ },
     { why: 'an nsid that is text', run: () => parseIpNsids('ip -j netns list-id', '[{"nsid":"0"}]'), command: 'ip -j netns list-id', says: /nsid/ },
-    { why: 'too few documents in a batch', run: () => parseIpBatch(OBSERVE, argv('H'), '[]\n[]\n'), command: 'ip -n H -j -d -s -batch - (addr show; route show table main; netconf show)', says: /2 JSON documents for 3 commands/ },
-    { why: 'a bad document in a batch names its line', run: () => parseIpBatch(OBSERVE, argv('H'), '[]\n[{}]\n[]\n'), command: 'ip -n H -j -d -s -batch - (route show table main)', says: /\[0\]\.dst/ },
+    { why: 'too few documents in a batch', run: () => parseIpBatch(OBSERVE, argv('H'), '[]\n[]\n'), command: 'ip -n H -j -d -s -batch - (addr show; route show table all; netconf show)', says: /2 JSON documents for 3 commands/ },
+    { why: 'a bad document in a batch names its line', run: () => parseIpBatch(OBSERVE, argv('H'), '[]\n[{}]\n[]\n'), command: 'ip -n H -j -d -s -batch - (route show table all)', says: /\[0\]\.dst/ },
     { why: 'nft text that is not the table', run: () => natFromText('nslab_x', 'Error: No such file or directory'), command: 'nft list table ip nslab_x', says: /not a listing of table ip nslab_x/ },
     { why: 'nft JSON without nftables', run: () => parseNftTables('nft -j list tables ip', '{"tables":[]}'), command: 'nft -j list tables ip', says: /nftables/ },
     { why: 'a qdisc without a kind', run: () => parseTcQdiscs('tc -j qdisc show', '[{"handle":"0:","dev":"lo"}]'), command: 'tc -j qdisc show', says: /\[0\]\.kind/ },
@@ -153,7 +153,7 @@ describe('ip monitor all-nsid label (recorded)', () => {
     expect(new Set(seen.map((e) => e.kind))).toEqual(new Set(['LINK', 'ADDR', 'ROUTE', 'NEIGH']));
   });
 
-  it('tells IPv6-only events (link-local addresses, their routes and neighbours) from the rest', () => {
+  it('tells the kernel\'s own IPv6 events (link-local addresses, their routes and neighbours) from the rest', () => {
     const lines = fixture('ip-monitor-H.txt').split('\n').filter((l) => l && !/^\s/.test(l));
     let v6 = 0;
     for (const line of lines) {
@@ -165,6 +165,16 @@ describe('ip monitor all-nsid label (recorded)', () => {
       if (e.kind === 'LINK' || / 10\.0\.|203\.0\./.test(text.split(' dev ')[0] ?? '')) expect(e.ipv6, line).toBeUndefined();
     }
     expect(v6).toBeGreaterThan(10);
+    // a lab's own IPv6 (global addresses and routes, IPv6 forwarding) is lab state, not noise
+    for (const line of [
+      '[nsid 3][ADDR]2: eth0    inet6 2001:db8:0:1::2/64 scope global ',
+      '[nsid 3][ROUTE]2001:db8:5::/64 via 2001:db8:0:1::fe dev eth0 metric 1024 pref medium',
+      '[nsid 3][ROUTE]Deleted default via 2001:db8:0:1::fe dev eth0 metric 1024 pref medium',
+      '[nsid 3][NETCONF]ipv6 all forwarding on ',
+    ])
+      expect(parseMonitorLine(line)!.ipv6, line).toBeUndefined();
+    for (const line of ['[nsid 3][NETCONF]inet6 eth0 forwarding off ', '[nsid 3][ROUTE]multicast ff00::/8 dev eth0 table local proto kernel metric 256 pref medium'])
+      expect(parseMonitorLine(line)!.ipv6, line).toBe(true);
   });
 });
 

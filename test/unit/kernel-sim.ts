@@ -46,7 +46,7 @@ export function sim(state: KernelState, op: Op): void {
     case 'netns.add':
       if (state.namespaces[op.ns]) fail(`namespace ${op.ns} exists`);
       state.namespaces[op.ns] = {
-        name: op.ns, mark: op.mark, owned: true, routes: [], forwarding: false, nat: null,
+        name: op.ns, mark: op.mark, owned: true, routes: [], forwarding: false, forwarding6: false, nat: null,
         links: { lo: { name: 'lo', kind: 'loopback', mark: op.mark, up: true, master: null, addresses: [] } },
       };
       return;
@@ -112,7 +112,8 @@ export function sim(state: KernelState, op: Op): void {
       return;
     }
     case 'sysctl.set':
-      nsOf(op.ns).forwarding = op.value === '1';
+      if (op.key === 'net.ipv6.conf.all.forwarding') nsOf(op.ns).forwarding6 = op.value === '1';
+      else nsOf(op.ns).forwarding = op.value === '1';
       return;
     case 'nft.load':
       nsOf(op.ns).nat = { table: op.table, rules: op.rules.map((r) => ({ ...r })) };

@@ -94,11 +94,57 @@ describe('decodeDump', () => {
     const a = namespaces.get('a')!;
     expect(a.forwarding).toBe(true);
     expect(a.links.find((l) => l.ifname === 'v1')).toMatchObject({ master: 'br0' });
-    expect(a.links.find((l) => l.ifname === 'br0')?.addr_info).toEqual([{ family: 'inet', local: '10.0.0.1', prefixlen: 24 }]);
+    expect(a.links.find((l) => l.ifname === 'br0')?.addr_info).toEqual([{ family: 'inet', local: '10.0.0.1', prefixlen: 24, scope: 'global' }]);
     expect(a.routes).toEqual([{ dst: 'default', type: 'unicast', gateway: '10.0.0.9', dev: 'br0', protocol: 'static', table: 'main' }]);
   });
 
   it('refuses a line it does not know', () => {
     expect(() => decodeDump('a\tZ\t00\n')).toThrow(/unknown line/);
+  });
+});
+
+describe('IPv6 in the dump', () => {
+  const v6 = (text: string) => Buffer.from(text.replace(/:/g, ''), 'hex');
+  const addr6 = (index: number, ip: string, prefix: number, scope: number) => {
+    const head = Buffer.alloc(8);
+    head[0] = 10;
+    head[1] = prefix;
+    head[3] = scope;
+    head.writeUInt32LE(index, 4);
+    return Buffer.concat([head, attr(1, v6(ip))]);
+  };
+  const route6 = (dst: string | null, len: number, opts: { gw?: string; oif?: number; protocol?: number } = {}) => {
+    const head = Buffer.from([10, len, 0, 0, 254, opts.protocol ?? 3, 0, 1, 0, 0, 0, 0]);
+    const parts = [head, attr(15, u32(254)), attr(20, Buffer.from([0]))];
+    if (dst) parts.push(attr(1, v6(dst)));
+    if (opts.gw) parts.push(attr(5, v6(opts.gw)));
+    if (opts.oif !== undefined) parts.push(attr(4, u32(opts.oif)));
+    return Buffer.concat(parts);
+  };
+  const hex = (b: Buffer) => b.toString('hex');
+
+  it('reads addresses with their scope, routes (default, prefix, host) in canonical form, and IPv6 forwarding', () => {
+    const out = [
+      `a\tL\t${hex(link(2, 'eth0', { up: true, kind: 'veth' }))}`,
+      `a\tA\t${hex(addr6(2, '2001:0db8:0000:0001:0000:0000:0000:0002', 64, 0))}`,
+      `a\tA\t${hex(addr6(2, 'fe80:0000:0000:0000:0000:0000:0000:0001', 64, 253))}`,
+      `a\tR\t${hex(route6(null, 0, { gw: '2001:0db8:0000:0001:0000:0000:0000:00fe', oif: 2 }))}`,
+      `a\tR\t${hex(route6('2001:0db8:0005:0000:0000:0000:0000:0000', 64, { oif: 2 }))}`,
+      `a\tR\t${hex(route6('2001:0db8:0006:0000:0000:0000:0000:0007', 128, { oif: 2 }))}`,
+      'a\tG\t1',
+      'a\tF\t0',
+    ].join('\n');
+    const a = decodeDump(out).namespaces.get('a')!;
+    expect(a.forwarding6).toBe(true);
+    expect(a.links[0]!.addr_info).toEqual([
+      { family: 'inet6', local: '2001:db8:0:1::2', prefixlen: 64, scope: 'global' },
+      { family: 'inet6', local: 'fe80::1', prefixlen: 64, scope: 'link' },
+    ]);
+    expect(a.routes.map((r) => [r.dst, r.gateway, r.pref])).toEqual([
+      ['default', '2001:db8:0:1::fe', 'medium'],
+      ['2001:db8:5::/64', undefined, 'medium'],
+      ['2001:db8:6::7', undefined, 'medium'],
+    ]);
+    expect(decodeRoute(route6(null, 0, { oif: 2 }), new Map([[2, 'eth0']]))).toMatchObject({ dst: 'default', dev: 'eth0', pref: 'medium' });
   });
 });

@@ -58,10 +58,12 @@ describe('parseNsctlRun', () => {
 describe('parseNsctlMarks', () => {
   it('reads marks (hex, any bytes), forwarding, missing and errors', () => {
     const hex = Buffer.from('nslab:lab:ns:A\tweird').toString('hex');
-    const m = parseNsctlMarks(`a\tok\t${hex}\t1\nb\tmissing\nc\terror\tsocket: EPERM\nd\tok\t\t0\n`);
-    expect(m.get('a')).toEqual({ mark: 'nslab:lab:ns:A\tweird', forwarding: true });
+    const m = parseNsctlMarks(`a\tok\t${hex}\t1\t0\nb\tmissing\nc\terror\tsocket: EPERM\nd\tok\t\t0\t1\ne\tok\t\t1\n`);
+    expect(m.get('a')).toEqual({ mark: 'nslab:lab:ns:A\tweird', forwarding: true, forwarding6: false });
     expect(m.has('b')).toBe(false);
     expect(m.get('c')).toEqual({ error: 'socket: EPERM' });
-    expect(m.get('d')).toEqual({ mark: '', forwarding: false });
+    expect(m.get('d')).toEqual({ mark: '', forwarding: false, forwarding6: true });
+    // without IPv6 in the kernel: unknown
+    expect(m.get('e')).toEqual({ mark: '', forwarding: true, forwarding6: null });
   });
 });

@@ -68,6 +68,8 @@ describe('rounds', () => {
       'ip:H[4,5,30,31,32,33,34,35,37,39,41,42,44,46,48,49,51,53,55,56,58,60]',
       'ip:seed-A[10,11,36,38,40,62] ip:seed-B[16,17,43,45,47,63] ip:seed-C[22,23,50,52,54,64] ip:seed-remote[28,29,57,59,61] job:65[65]',
       'job:66[66] job:67[67] job:68[68] job:69[69] job:70[70]',
+      // the isolated host's IPv6 forwarding after its IPv4 one (in the driver both are lines of one `ip -batch`)
+      'job:71[71]',
     ]);
   });
 

@@ -1,6 +1,7 @@
 // Bad topologies are refused before any kernel change, each problem naming its field.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { checkTopology, normalizeLinks, parseTopologyText, type Problem } from '@/lib/validate';
 
 /** A small sound lab: A and B on a bridge, R routing to the host, NAT out of the host's uplink. */
@@ -39,15 +40,15 @@ const rows: Row[] = [
   ["interface name with ':'", (t) => (t.links[0].a.iface = 'eth0:1'), 'links[0].a.iface', 'is not valid'],
   ['interface name ip reads as a keyword', (t) => (t.links[0].a.iface = 'dev'), 'links[0].a.iface', 'reserved by ip'],
   ['lab name with capitals and a space', (t) => (t.name = 'My Lab'), 'name', 'lab name "My Lab" is not valid'],
-  ['an octet above 255', (t) => (t.links[0].a.addresses = ['10.0.0.300/24']), 'links[0].a.addresses[0]', '"10.0.0.300/24" is not an IPv4 address with prefix'],
-  ['a shortened address (127.1)', (t) => (t.links[0].a.addresses = ['127.1/8']), 'links[0].a.addresses[0]', 'is not an IPv4 address with prefix'],
-  ['an octal octet', (t) => (t.links[0].a.addresses = ['010.0.0.2/24']), 'links[0].a.addresses[0]', 'is not an IPv4 address with prefix'],
-  ['a hex octet', (t) => (t.links[0].a.addresses = ['0x0a.0.0.2/24']), 'links[0].a.addresses[0]', 'is not an IPv4 address with prefix'],
-  ['a prefix above 32', (t) => (t.links[0].a.addresses = ['10.0.0.2/33']), 'links[0].a.addresses[0]', 'is not an IPv4 address with prefix'],
-  ['a prefix with a leading zero', (t) => (t.links[0].a.addresses = ['10.0.0.2/024']), 'links[0].a.addresses[0]', 'is not an IPv4 address with prefix'],
-  ['an address without prefix', (t) => (t.links[0].a.addresses = ['10.0.0.2']), 'links[0].a.addresses[0]', 'is not an IPv4 address with prefix'],
-  ['an IPv6 address', (t) => (t.links[0].a.addresses = ['fd00::2/64']), 'links[0].a.addresses[0]', 'is not an IPv4 address with prefix'],
-  ['a trailing space', (t) => (t.links[0].a.addresses = ['10.0.0.2/24 ']), 'links[0].a.addresses[0]', 'is not an IPv4 address with prefix'],
+  ['an octet above 255', (t) => (t.links[0].a.addresses = ['10.0.0.300/24']), 'links[0].a.addresses[0]', '"10.0.0.300/24" is not an address with prefix'],
+  ['a shortened address (127.1)', (t) => (t.links[0].a.addresses = ['127.1/8']), 'links[0].a.addresses[0]', 'is not an address with prefix'],
+  ['an octal octet', (t) => (t.links[0].a.addresses = ['010.0.0.2/24']), 'links[0].a.addresses[0]', 'is not an address with prefix'],
+  ['a hex octet', (t) => (t.links[0].a.addresses = ['0x0a.0.0.2/24']), 'links[0].a.addresses[0]', 'is not an address with prefix'],
+  ['a prefix above 32', (t) => (t.links[0].a.addresses = ['10.0.0.2/33']), 'links[0].a.addresses[0]', 'is not an address with prefix'],
+  ['a prefix with a leading zero', (t) => (t.links[0].a.addresses = ['10.0.0.2/024']), 'links[0].a.addresses[0]', 'is not an address with prefix'],
+  ['an address without prefix', (t) => (t.links[0].a.addresses = ['10.0.0.2']), 'links[0].a.addresses[0]', 'is not an address with prefix'],
+  ['an IPv6 address with two "::"', (t) => (t.links[0].a.addresses = ['fd00::2::1/64']), 'links[0].a.addresses[0]', 'is not an address with prefix'],
+  ['a trailing space', (t) => (t.links[0].a.addresses = ['10.0.0.2/24 ']), 'links[0].a.addresses[0]', 'is not an address with prefix'],
   ['the network address as a host address', (t) => (t.links[0].a.addresses = ['10.0.0.0/24']), 'links[0].a.addresses[0]', 'network address of 10.0.0.0/24'],
   ['the broadcast address as a host address', (t) => (t.links[0].a.addresses = ['10.0.0.255/24']), 'links[0].a.addresses[0]', 'broadcast address of 10.0.0.0/24'],
   ['one address twice on a segment', (t) => (t.links[1].a.addresses = ['10.0.0.2/24']), 'links[1].a.addresses[0]', 'address 10.0.0.2 is used twice'],
@@ -86,11 +87,43 @@ function problemsOf(value: unknown): Problem[] {
   return r.ok ? [] : r.problems;
 }
 
-describe('validate: bad input is refused with the field and a reason', () => {
-  it('the base lab is sound', () => expect(problemsOf(base())).toEqual([]));
+const nodeIndex = (t: Record<string, any>, id: string) => t.nodes.findIndex((n: { id: string }) => n.id === id);
+const A = (t: Record<string, any>) => t.nodes[nodeIndex(t, 'A')];
+/** The same, on the dual-stack seed (examples/seed-dualstack.yaml): IPv6's rules. */
+const ipv6Rows: Row[] = [
+  ['a link-local address', (t) => (t.links[0].a.addresses[1] = 'fe80::2/64'), 'links[0].a.addresses[1]', 'a link-local address'],
+  ['a multicast address', (t) => (t.links[0].a.addresses[1] = 'ff02::1/64'), 'links[0].a.addresses[1]', 'a multicast address'],
+  ['the unspecified address', (t) => (t.links[0].a.addresses[1] = '::/64'), 'links[0].a.addresses[1]', 'the unspecified address'],
+  ['the loopback address', (t) => (t.links[0].a.addresses[1] = '::1/128'), 'links[0].a.addresses[1]', 'the loopback address'],
+  ['an IPv4-mapped address', (t) => (t.links[0].a.addresses[1] = '::ffff:10.0.0.9/120'), 'links[0].a.addresses[1]', 'IPv4-mapped'],
+  ['the subnet-router anycast address', (t) => (t.links[0].a.addresses[1] = '2001:db8:0:1::/64'), 'links[0].a.addresses[1]', 'the network address of 2001:db8:0:1::/64'],
+  ['a prefix above 128', (t) => (t.links[0].a.addresses[1] = '2001:db8:0:1::2/129'), 'links[0].a.addresses[1]', 'is not an address with prefix'],
+  ['a zone index', (t) => (t.links[0].a.addresses[1] = 'fe80::2%eth0/64'), 'links[0].a.addresses[1]', 'is not an address with prefix'],
+  ['one address twice on a segment (written differently)', (t) => (t.links[1].a.addresses[1] = '2001:DB8:0:1:0::2/64'), 'links[1].a.addresses[1]', 'address 2001:db8:0:1::2 is used twice (also links[0].a.addresses[1])'],
+  ['an address outside its bridge subnet', (t) => (t.links[1].a.addresses[1] = '2001:db8:0:9::3/64'), 'links[1].a.addresses[1]', `outside bridge "br0"'s IPv6 subnet 2001:db8:0:1::/64`],
+  ['overlapping subnets on one node', (t) => (t.links[5].a.addresses[0] = '2001:db8::1/48'), 'links[5].a.addresses[0]', 'overlaps 2001:db8:0:1::/64 on another interface'],
+  ['an IPv6 gateway on no subnet of the node', (t) => (A(t).routes[1].via = '2001:db8:0:7::1'), 'nodes[1].routes[1].via', 'is not on any IPv6 subnet of "A"'],
+  ["an IPv6 gateway that is the node's own", (t) => (A(t).routes[1].via = '2001:db8:0:1::2'), 'nodes[1].routes[1].via', `is "A"'s own address`],
+  ['a link-local gateway', (t) => (A(t).routes[1].via = 'fe80::1'), 'nodes[1].routes[1].via', 'a link-local address'],
+  ['an IPv6 destination through an IPv4 gateway', (t) => A(t).routes.push({ to: '2001:db8:5::/64', via: '10.0.0.1' }), 'nodes[1].routes[2].via', 'is IPv4 but 2001:db8:5::/64 is IPv6'],
+  ['an IPv4 destination through an IPv6 gateway', (t) => A(t).routes.push({ to: '10.5.0.0/16', via: '2001:db8:0:1::fe' }), 'nodes[1].routes[2].via', 'is IPv6 but 10.5.0.0/16 is IPv4'],
+  ['two IPv6 default routes', (t) => A(t).routes.push({ to: '::/0', via: '2001:db8:0:1::1' }), 'nodes[1].routes[2].to', 'two IPv6 default routes'],
+  ['an IPv6 destination with host bits', (t) => A(t).routes.push({ to: '2001:db8:5::1/64', via: '2001:db8:0:1::fe' }), 'nodes[1].routes[2].to', 'did you mean 2001:db8:5::/64?'],
+  ['a gateway that is no address', (t) => (A(t).routes[1].via = '2001:db8::g'), 'nodes[1].routes[1].via', 'is not an address like'],
+  ['NAT of an IPv6 prefix', (t) => (t.host.nat[0].source = '2001:db8:0:1::/64'), 'host.nat[0].source', 'NAT is IPv4 only'],
+  ['NAT in a router that does not forward', (t) => Object.assign(t.nodes[nodeIndex(t, 'R')], { forwarding: false, nat: [{ source: '10.0.0.0/24', out: 'eth1' }] }), 'nodes[4].nat[0]', 'needs forwarding'],
+];
 
-  it.each(rows)('%s', (_name, edit, path, fragment) => {
-    const t = base();
+const dualBase = (): Record<string, any> => parseYaml(readFileSync(new URL('../../examples/seed-dualstack.yaml', import.meta.url), 'utf8'));
+
+describe.each([
+  ['the IPv4 lab', base, rows],
+  ['the dual-stack seed', dualBase, ipv6Rows],
+] as const)('validate: bad input is refused with the field and a reason (%s)', (_lab, make, table) => {
+  it('the base lab is sound', () => expect(problemsOf(make())).toEqual([]));
+
+  it.each(table)('%s', (_name, edit, path, fragment) => {
+    const t = make();
     edit(t);
     const problems = problemsOf(t);
     expect(problems.map((p) => p.path), JSON.stringify(problems)).toContain(path);

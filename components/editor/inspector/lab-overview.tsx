@@ -6,6 +6,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useEditorStore, useEditorStoreApi } from '../store/editor-provider';
 import { useLabState } from '../use-lab-state';
 import { AssignAddressesButton } from '../assign-addresses';
+import { AutoRoutesButton } from '../auto-routes';
 
 const problemsSel = (s: EditorState) => s.problems;
 const topologySel = (s: EditorState) => s.topology;
@@ -52,6 +53,10 @@ export function LabOverview() {
         </div>
       )}
       <AssignAddressesButton />
+      <div className="group" data-lab-actions="true">
+        <h3 className="group-title">Routes</h3>
+        <AutoRoutesButton />
+      </div>
     </>
   );
 }

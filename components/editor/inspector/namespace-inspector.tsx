@@ -1,7 +1,7 @@
 'use client';
 import { updateNode, type NodePatch } from '@/lib/editor/edit';
 import { suggestGateway } from '@/lib/editor/suggest';
-import type { NamespaceNode, Topology } from '@/lib/topology';
+import { forwards, type NamespaceNode, type Topology } from '@/lib/topology';
 import { useEditorStoreApi } from '../store/editor-provider';
 import { CheckField } from './check-field';
 import { NatEditor } from './nat-editor';
@@ -24,8 +24,15 @@ export function NamespaceInspector({ topology, node, index }: { topology: Topolo
       <TextField label="Label (shown on the canvas only)" path={`${base}.label`} value={node.label ?? ''} onChange={(v) => edit({ label: v || undefined }, 'label')} />
       <NodeLinks topology={topology} nodeId={node.id} />
       <RoutesEditor base={base} routes={node.routes ?? []} onChange={(routes) => edit({ routes }, 'routes')} gateway={suggestGateway(topology, node.id)} />
-      <CheckField label="Forward packets (a router)" path={`${base}.forwarding`} checked={!!node.forwarding} onChange={(v) => edit({ forwarding: v || undefined }, 'forwarding')} help="net.ipv4.ip_forward=1 inside this namespace" />
-      {(node.forwarding || (node.nat?.length ?? 0) > 0) && (
+      <CheckField
+        label={node.role === 'router' ? 'Forward packets (a router does by default)' : 'Forward packets (a router)'}
+        path={`${base}.forwarding`}
+        checked={forwards(node)}
+        // a router forwards unless told not to; another node only when told to
+        onChange={(v) => edit({ forwarding: node.role === 'router' ? (v ? undefined : false) : v || undefined }, 'forwarding')}
+        help="net.ipv4.ip_forward=1 and net.ipv6.conf.all.forwarding=1 inside this namespace"
+      />
+      {(forwards(node) || (node.nat?.length ?? 0) > 0) && (
         <NatEditor base={base} nat={node.nat ?? []} onChange={(nat) => edit({ nat }, 'nat')} ifaces={ifaces} source={null} />
       )}
       <ServicesEditor base={base} run={node.run ?? []} onChange={(run) => edit({ run }, 'run')} />

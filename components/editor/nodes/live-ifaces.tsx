@@ -10,7 +10,7 @@ export function LiveIfaces({ live }: { live: LiveNodeView | null }) {
       {live.ifaces.map((i) => (
         <li key={i.name} data-iface={i.name} data-state={i.state} className={i.port ? 'is-port' : undefined}>
           <span className="iface-name">{i.port ? `↳ ${i.name}` : i.name}</span>
-          <span className="iface-addr">{i.addresses.join(' ') || (i.port ? 'port' : '—')}</span>
+          <span className="iface-addr">{i.addresses.join('\n') || (i.port ? 'port' : '—')}</span>
           <span className={`iface-state ${i.state === 'UP' ? 'up' : 'down'}`} title={`kernel operstate: ${i.oper}`}>{i.state}</span>
         </li>
       ))}

@@ -14,10 +14,14 @@ export interface IpBatch<S extends readonly z.ZodType[]> {
 
 const batch = <const S extends readonly z.ZodType[]>(options: readonly string[], lines: readonly string[], schemas: S): IpBatch<S> => ({ options, lines, schemas });
 
-/** The observer: links with addresses, details and counters; routes; forwarding. */
-export const OBSERVE = batch(['-j', '-d', '-s'], ['addr show', 'route show table main', 'netconf show'], [IpLinks, IpRoutes, IpNetconfs]);
+/**
+ * The observer: links with addresses, details and counters; routes; forwarding. Routes of every
+ * table and both families (a batch line cannot say `-6`, and `table all` is the one that lists
+ * both): routesFrom keeps the main table's.
+ */
+export const OBSERVE = batch(['-j', '-d', '-s'], ['addr show', 'route show table all', 'netconf show'], [IpLinks, IpRoutes, IpNetconfs]);
 /** Adoption: the same, plus the nsid map that pairs veth ends across namespaces. */
-export const SCAN = batch(['-j', '-d'], ['addr show', 'route show table main', 'netconf show', 'netns list-id'], [IpLinks, IpRoutes, IpNetconfs, IpNsids]);
+export const SCAN = batch(['-j', '-d'], ['addr show', 'route show table all', 'netconf show', 'netns list-id'], [IpLinks, IpRoutes, IpNetconfs, IpNsids]);
 /** A node view: interfaces, routes, neighbours. */
 export const NODE_VIEW = batch(['-j', '-d'], ['addr show', 'route show table main', 'neigh show'], [IpLinks, IpRoutes, IpNeighs]);
 

@@ -6,5 +6,5 @@ export * from './ip';
 export { natCountersFromText, natFromText, parseNftTables } from './nft';
 export { attachMemberships, BridgeVlanPorts, hasFilteringBridge, membershipsFrom, parseBridgeVlans } from './bridge';
 export { netemsFrom, parseTcQdiscs, rootQdiscs, TcQdisc, TcQdiscs } from './tc';
-export { compareCidr, countersOf, forwardingFrom, kindOf, linkFrom, nsidsFrom, pairVeths, routesFrom } from './model';
+export { compareCidr, countersOf, forwarding6From, forwardingFrom, kindOf, linkFrom, nsidsFrom, pairVeths, routesFrom } from './model';
 export { batchArgv, batchStdin, NODE_VIEW, OBSERVE, parseIpBatch, SCAN, type IpBatch } from './batches';

@@ -31,7 +31,7 @@ export const IpLink = z.object({
       info_data: z.object({ id: z.unknown().optional(), vlan_filtering: z.unknown().optional() }).optional(),
     })
     .optional(),
-  addr_info: z.array(z.object({ family: z.string().optional(), local: z.string().optional(), prefixlen: z.number().int().optional() })).optional(),
+  addr_info: z.array(z.object({ family: z.string().optional(), local: z.string().optional(), prefixlen: z.number().int().optional(), scope: z.string().optional() })).optional(),
   stats64: z.object({ rx: counters.optional(), tx: counters.optional() }).optional(),
 });
 
@@ -45,6 +45,8 @@ export const IpRoute = z.object({
   table: z.string().optional(),
   metric: z.number().optional(),
   flags: z.array(z.string()).optional(),
+  /** IPv6 routes only (the kernel always gives them a router preference): how a family-less `default` is told apart */
+  pref: z.string().optional(),
 });
 
 export const IpNetconf = z.object({

@@ -1,4 +1,5 @@
 // Reshapes checked `ip -j` output into nslab's kernel model (lib/kernel-state.ts). Pure.
+import { compareCidrs, canonicalCidr } from '@/lib/addr';
 import type { KLink, KRoute, LinkKind } from '@/lib/kernel-state';
 import type { IpLink, IpNetconf, IpNsid, IpRoute } from './ip';
 
@@ -10,18 +11,21 @@ export function kindOf(l: Pick<IpLink, 'linkinfo' | 'link_type'>): LinkKind {
   return 'other';
 }
 
-/** IPv4 addresses as prefixes, sorted; the kernel's own 127.0.0.1/8 on lo is left out. */
+/**
+ * Addresses as prefixes, IPv4 first, sorted. Left out: what the kernel makes itself (127.0.0.1/8
+ * on lo; IPv6 of any scope but global: ::1, the link-local fe80::/64 of every interface).
+ */
 function addressesOf(l: IpLink): string[] {
   return (l.addr_info ?? [])
-    .filter((a) => a.family === 'inet' && a.local && a.prefixlen !== undefined)
+    .filter((a) => a.local && a.prefixlen !== undefined && (a.family === 'inet' || (a.family === 'inet6' && (a.scope ?? 'global') === 'global')))
     .map((a) => `${a.local}/${a.prefixlen}`)
     .filter((a) => !(l.link_type === 'loopback' && a === '127.0.0.1/8'))
     .sort(compareCidr);
 }
 
+/** IPv4 first, then IPv6, each in numeric order. */
 export function compareCidr(a: string, b: string): number {
-  const key = (c: string) => c.split(/[./]/).map((n) => n.padStart(3, '0')).join('.');
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  return compareCidrs(a, b);
 }
 
 /** A link's counters, 0 where the kernel printed none. */
@@ -64,12 +68,20 @@ function groupOf(l: IpLink): { group?: number } {
   return Number.isInteger(g) ? { group: g } : {};
 }
 
-/** Static IPv4 unicast routes of the main table; the kernel's connected routes are left out. */
+/** Whether `ip -j route` printed an IPv6 route (they alone carry a router preference). */
+const isIPv6Route = (r: IpRoute) => r.pref !== undefined || r.dst.includes(':') || !!r.gateway?.includes(':');
+
+/**
+ * Static unicast routes of the main table, both families; the kernel's connected and link-local
+ * routes (protocol kernel) and other tables (local: local, broadcast and multicast) are left
+ * out. The IPv6 default is written `::/0` (IPv4's stays `default`), host routes get /32 or /128.
+ */
 export function routesFrom(routes: IpRoute[]): KRoute[] {
   return routes
     .filter((r) => (r.type ?? 'unicast') === 'unicast' && r.protocol !== 'kernel' && (r.table ?? 'main') === 'main')
     .map((r) => {
-      const dst = r.dst === 'default' || r.dst.includes('/') ? r.dst : `${r.dst}/32`;
+      const v6 = isIPv6Route(r);
+      const dst = r.dst === 'default' ? (v6 ? '::/0' : 'default') : r.dst.includes('/') ? canonicalCidr(r.dst) : `${r.dst}/${v6 ? 128 : 32}`;
       return { dst, ...(r.gateway ? { via: r.gateway } : {}), ...(r.dev ? { dev: r.dev } : {}) };
     });
 }
@@ -77,6 +89,11 @@ export function routesFrom(routes: IpRoute[]): KRoute[] {
 /** net.ipv4.ip_forward is the `all` entry of `ip netconf` (the kernel keeps the two equal). */
 export function forwardingFrom(netconf: IpNetconf[]): boolean {
   return netconf.some((n) => n.family === 'inet' && n.interface === 'all' && n.forwarding === true);
+}
+
+/** net.ipv6.conf.all.forwarding: the `all` entry of family inet6. */
+export function forwarding6From(netconf: IpNetconf[]): boolean {
+  return netconf.some((n) => n.family === 'inet6' && n.interface === 'all' && n.forwarding === true);
 }
 
 /** nsid -> the peer's name in /run/netns (null when it has none). */

@@ -1,8 +1,9 @@
 // Decodes the rtnetlink answers nslab-nsctl dumps (server/kernel/nsctl.ts `dump`) into the same
 // shapes `ip -j` prints (./ip.ts), so one model layer (./model.ts) reads both: links with their
-// IPv4 addresses, routes, and forwarding. Only the attributes nslab uses are decoded; a message
+// addresses and routes of both families, and forwarding. Only the attributes nslab uses are decoded; a message
 // too short for its header or an attribute running past its message is an error naming the
 // namespace, never a guess.
+import { formatIPv6 } from '@/lib/addr';
 import type { IpLink, IpRoute } from './ip';
 import type { TcQdisc } from './tc';
 
@@ -16,11 +17,14 @@ const IFLA_INFO_DATA = 2;
 const IFLA_VLAN_ID = 1;
 const IFLA_BR_VLAN_FILTERING = 7;
 const IFA = { ADDRESS: 1, LOCAL: 2 } as const;
-const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, TABLE: 15 } as const;
+const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, TABLE: 15, PREF: 20 } as const;
 const AF_INET = 2;
+const AF_INET6 = 10;
+const SCOPE: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 254: 'host', 255: 'nowhere' };
+const PREF: Record<number, string> = { 0: 'medium', 1: 'high', 3: 'low' };
 const OPER = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 const RTN = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'xresolve'];
-const PROTO: Record<number, string> = { 0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 16: 'dhcp' };
+const PROTO: Record<number, string> = { 0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 9: 'ra', 16: 'dhcp' };
 const TABLE: Record<number, string> = { 253: 'default', 254: 'main', 255: 'local' };
 
 export class NetlinkError extends Error {}
@@ -42,6 +46,9 @@ function attrs(buf: Buffer, offset: number, what: string): Map<number, Buffer> {
 const cstring = (b: Buffer | undefined) => (b ? b.toString('utf8', 0, b.indexOf(0) >= 0 ? b.indexOf(0) : b.length) : undefined);
 const u32 = (b: Buffer | undefined) => (b && b.length >= 4 ? b.readUInt32LE(0) : undefined);
 const ipv4 = (b: Buffer | undefined) => (b && b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : undefined);
+const ipv6 = (b: Buffer | undefined) => (b && b.length === 16 ? formatIPv6(BigInt(`0x${b.toString('hex')}`)) : undefined);
+/** An address of the message's family. */
+const ipOf = (family: number, b: Buffer | undefined) => (family === AF_INET6 ? ipv6(b) : ipv4(b));
 const mac = (b: Buffer | undefined) => (b && b.length > 0 ? [...b].map((x) => x.toString(16).padStart(2, '0')).join(':') : undefined);
 
 function need(buf: Buffer, size: number, what: string): void {
@@ -103,36 +110,43 @@ function infoData(kind: string, buf: Buffer | undefined, where: string): { id?: 
   return f && f.length >= 1 ? { vlan_filtering: f[0]! } : undefined;
 }
 
-/** RTM_NEWADDR: ifaddrmsg (8 bytes) then attributes; IPv4 only. */
-export function decodeAddr(buf: Buffer, where = 'address'): { index: number; local: string; prefixlen: number } | null {
+/** RTM_NEWADDR: ifaddrmsg (8 bytes) then attributes; IPv4 and IPv6 (with its scope: `ip` prints it, the model keeps global ones). */
+export function decodeAddr(buf: Buffer, where = 'address'): { index: number; family: 'inet' | 'inet6'; local: string; prefixlen: number; scope: string } | null {
   need(buf, 8, where);
-  if (buf[0] !== AF_INET) return null;
+  const family = buf[0]!;
+  if (family !== AF_INET && family !== AF_INET6) return null;
   const prefixlen = buf[1]!;
+  const scope = buf[3]!;
   const index = buf.readUInt32LE(4);
   const a = attrs(buf, 8, where);
-  const local = ipv4(a.get(IFA.LOCAL)) ?? ipv4(a.get(IFA.ADDRESS));
-  return local ? { index, local, prefixlen } : null;
+  const local = ipOf(family, a.get(IFA.LOCAL)) ?? ipOf(family, a.get(IFA.ADDRESS));
+  return local ? { index, family: family === AF_INET ? 'inet' : 'inet6', local, prefixlen, scope: SCOPE[scope] ?? String(scope) } : null;
 }
 
-/** RTM_NEWROUTE: rtmsg (12 bytes) then attributes; IPv4 only. `names`: ifindex -> name. */
+/** RTM_NEWROUTE: rtmsg (12 bytes) then attributes; IPv4 and IPv6. `names`: ifindex -> name. */
 export function decodeRoute(buf: Buffer, names: Map<number, string>, where = 'route'): IpRoute | null {
   need(buf, 12, where);
-  if (buf[0] !== AF_INET) return null;
+  const family = buf[0]!;
+  if (family !== AF_INET && family !== AF_INET6) return null;
+  const v6 = family === AF_INET6;
   const dstLen = buf[1]!;
   const a = attrs(buf, 12, where);
   const table = u32(a.get(RTA.TABLE)) ?? buf[4]!;
-  const dst = ipv4(a.get(RTA.DST));
+  const zero = v6 ? '::' : '0.0.0.0';
+  const dst = ipOf(family, a.get(RTA.DST));
   const oif = u32(a.get(RTA.OIF));
-  const gateway = ipv4(a.get(RTA.GATEWAY));
+  const gateway = ipOf(family, a.get(RTA.GATEWAY));
   const metric = u32(a.get(RTA.PRIORITY));
+  const pref = a.get(RTA.PREF);
   return {
-    dst: dstLen === 0 ? 'default' : dstLen === 32 ? (dst ?? '0.0.0.0') : `${dst ?? '0.0.0.0'}/${dstLen}`,
+    dst: dstLen === 0 ? 'default' : dstLen === (v6 ? 128 : 32) ? (dst ?? zero) : `${dst ?? zero}/${dstLen}`,
     type: RTN[buf[7]!] ?? String(buf[7]),
     ...(gateway ? { gateway } : {}),
     ...(oif !== undefined ? { dev: names.get(oif) ?? `if${oif}` } : {}),
     protocol: PROTO[buf[5]!] ?? String(buf[5]),
     table: TABLE[table] ?? String(table),
     ...(metric !== undefined ? { metric } : {}),
+    ...(pref && pref.length > 0 ? { pref: PREF[pref[0]!] ?? String(pref[0]) } : {}),
   };
 }
 
@@ -208,6 +222,8 @@ export interface DumpedNamespace {
   forwarding: boolean;
   /** its queueing disciplines, as `tc -j qdisc show` prints them */
   qdiscs: TcQdisc[];
+  /** net.ipv6.conf.all.forwarding (false when the kernel has no IPv6) */
+  forwarding6: boolean;
 }
 
 /**
@@ -216,7 +232,7 @@ export interface DumpedNamespace {
  * forwarding line) is absent, or in `failed` with the reason.
  */
 export function decodeDump(stdout: string): { namespaces: Map<string, DumpedNamespace>; failed: Map<string, string> } {
-  const raw = new Map<string, { links: RawLink[]; addrs: Buffer[]; routes: Buffer[]; qdiscs: Buffer[]; forwarding?: boolean }>();
+  const raw = new Map<string, { links: RawLink[]; addrs: Buffer[]; routes: Buffer[]; qdiscs: Buffer[]; forwarding?: boolean; forwarding6?: boolean }>();
   const failed = new Map<string, string>();
   const of = (ns: string) => {
     let r = raw.get(ns);
@@ -234,6 +250,7 @@ export function decodeDump(stdout: string): { namespaces: Map<string, DumpedName
     }
     const r = of(ns);
     if (tag === 'F') r.forwarding = data === '1';
+    else if (tag === 'G') r.forwarding6 = data === '1';
     else if (tag === 'L') r.links.push(decodeLink(Buffer.from(data, 'hex'), where));
     else if (tag === 'A') r.addrs.push(Buffer.from(data, 'hex'));
     else if (tag === 'R') r.routes.push(Buffer.from(data, 'hex'));
@@ -248,7 +265,7 @@ export function decodeDump(stdout: string): { namespaces: Map<string, DumpedName
     const names = new Map(r.links.map((l) => [l.ifindex, l.ifname]));
     for (const b of r.addrs) {
       const a = decodeAddr(b, where);
-      if (a) byIndex.get(a.index)?.addr_info?.push({ family: 'inet', local: a.local, prefixlen: a.prefixlen });
+      if (a) byIndex.get(a.index)?.addr_info?.push({ family: a.family, local: a.local, prefixlen: a.prefixlen, scope: a.scope });
     }
     // as ip prints them: the master by name, and a parent in the same namespace (a vlan's) by name
     const links = r.links.map(({ masterIndex, ...l }) => ({
@@ -258,7 +275,7 @@ export function decodeDump(stdout: string): { namespaces: Map<string, DumpedName
     }));
     const routes = r.routes.flatMap((b) => decodeRoute(b, names, where) ?? []);
     const qdiscs = r.qdiscs.map((b) => decodeQdisc(b, names, where));
-    namespaces.set(ns, { links, routes, forwarding: r.forwarding, qdiscs });
+    namespaces.set(ns, { links, routes, forwarding: r.forwarding, forwarding6: r.forwarding6 ?? false, qdiscs });
   }
   return { namespaces, failed };
 }
