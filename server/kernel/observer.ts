@@ -162,11 +162,17 @@ async function readMarks(names: string[], lab: string, sink?: CommandSink): Prom
   const out = new Map<string, KNamespace>();
   if (names.length === 0 || !nsctlUsable()) return out;
   ensureUsernsSupport();
-  const argv = ['perl', NSCTL_PATH, 'marks', ...names];
-  const res = await runArgv(argv);
-  sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
-  if (res.exitCode !== 0) return out;
-  for (const [ns, m] of parseNsctlMarks(res.stdout)) {
+  // two processes side by side for many (a setns and a netlink question per namespace)
+  const halves = names.length >= 64 ? [names.slice(0, names.length >> 1), names.slice(names.length >> 1)] : [names];
+  const answers = await Promise.all(
+    halves.map(async (part) => {
+      const argv = ['perl', NSCTL_PATH, 'marks', ...part];
+      const res = await runArgv(argv);
+      sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+      return res.exitCode === 0 ? [...parseNsctlMarks(res.stdout)] : [];
+    }),
+  );
+  for (const [ns, m] of answers.flat()) {
     if ('error' in m || m.forwarding === null || markLab(m.mark) !== lab) continue;
     out.set(ns, {
       name: ns,

@@ -51,7 +51,7 @@ export class Reconciler {
   /** Observes every namespace this lab has or may have left behind. */
   private async observeLab(row: LabRow | null, lab: string, desired: KernelState, hostNs: string, opts: { destroy?: boolean } = {}): Promise<KernelState> {
     const { namespaces, natIn } = await this.scopeOf(row, lab, desired, hostNs);
-    return observe(namespaces, { lab, natIn, ...(opts.destroy ? { markOnly: lab } : {}) });
+    return observe(namespaces, { lab, natIn, ...(opts.destroy ? { markOnly: lab, inherited: false } : {}) });
   }
 
   /** Every namespace this lab has or may have left behind, and where its NAT table may be. */

@@ -5,14 +5,17 @@ import { NslabError } from '@/lib/errors';
 import type { Topology } from '@/lib/topology';
 import { checkTopology, formatProblem } from '@/lib/validate';
 
-/** The last verdict per lab and revision, so listing labs does not validate them all again. */
-const verdicts = new Map<string, { text: string; problem: string | null; topology?: Topology }>();
+/**
+ * Verdicts by lab and text, so listing labs does not validate them all again, and the lab's row
+ * and its applied revision (the same text, most of the time) are validated once.
+ */
+const verdicts = new Map<string, { problem: string | null; topology?: Topology }>();
 
 /** null when the stored text is a valid topology of this lab, else what is wrong with it. */
-export function storedProblem(lab: string, text: string, rev?: number): string | null {
-  const key = `${lab}\0${rev ?? ''}`;
+export function storedProblem(lab: string, text: string): string | null {
+  const key = `${lab}\0${text}`;
   const seen = verdicts.get(key);
-  if (seen && seen.text === text) return seen.problem;
+  if (seen) return seen.problem;
   let problem: string | null;
   let topology: Topology | undefined;
   try {
@@ -24,14 +27,14 @@ export function storedProblem(lab: string, text: string, rev?: number): string |
     problem = 'it is not JSON';
   }
   if (verdicts.size > 1000) verdicts.clear();
-  verdicts.set(key, { text, problem, ...(topology ? { topology } : {}) });
+  verdicts.set(key, { problem, ...(topology ? { topology } : {}) });
   return problem;
 }
 
 /** The stored topology, or an NslabError naming the lab, the problem and the fix. */
 export function storedTopology(lab: string, text: string, rev?: number): Topology {
-  const problem = storedProblem(lab, text, rev);
-  const checked = verdicts.get(`${lab}\0${rev ?? ''}`)?.topology;
+  const problem = storedProblem(lab, text);
+  const checked = verdicts.get(`${lab}\0${text}`)?.topology;
   if (problem !== null || !checked) throw brokenLabError(lab, problem ?? 'it could not be read', rev);
   return structuredClone(checked);
 }
