@@ -170,4 +170,53 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     expect(out.get(1)?.stderr).toMatch(/refused line/);
     expect(out.get(2)?.stderr).toBe('Cannot open network namespace "x": No such file or directory\n');
   });
+
+  it('sends the common lines over rtnetlink itself exactly as ip sends them: the same kernel, the same messages, line by line', async () => {
+    ensureUsernsSupport();
+    const lab = uniqueLab('x');
+    made.push(`${lab}-`);
+    const ns = `${lab}-nl`;
+    const good = ['link set dev lo up', 'link set dev v0 alias nslab:x:link:a', 'addr add 10.9.0.2/24 dev v0', 'addr add 127.0.0.9/8 dev lo', 'link set dev v0 up', 'link set dev v1 up', 'link set dev v1 down', 'route add default via 10.9.0.1', 'route add 10.8.0.0/16 via 10.9.0.3 dev v0', 'route replace 10.8.0.0/16 via 10.9.0.4', 'route replace 10.7.0.0/16 via 10.9.0.5'];
+    // each fails at its last line, the way ip fails it (its own check, or the kernel's answer)
+    const bad = [
+      ['link set dev lo up', 'addr add 10.9.0.2/24 dev v0'],
+      ['route add 10.6.0.0/16 via 10.99.0.1'],
+      ['link set dev nope up'],
+      ['link set dev nope alias x'],
+      ['route add default via 10.9.0.1'],
+      ['addr add 10.9.1.2/24 dev nope0'],
+      ['route add 10.6.0.0/16 via 10.9.0.1 dev nope0'],
+      ['route add 10.6.0.1/16 via 10.9.0.1'],
+      // a line of another shape: the whole batch goes to ip (and succeeds)
+      ['link set dev lo up', 'addr add 2001:db8::2/64 dev v0 nodad'],
+    ];
+    const stdin = [[ns, ...good], ...bad.map((b) => [ns, ...b]), [`${lab}-missing`, 'link set dev lo up']].map((l) => l.join('\t')).join('\n') + '\n';
+    const seen: Record<string, { answers: unknown; kernel: string }> = {};
+    for (const inline of ['1', '0']) {
+      await sh('ip', 'netns', 'add', ns);
+      await sh('ip', '-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+      const res = await runArgv(['perl', NSCTL_PATH, 'ip', '1'], { stdin, env: { PATH: process.env.PATH ?? '', NSLAB_NSCTL_NETLINK: inline } });
+      expect(res.exitCode, res.stderr).toBe(0);
+      const answers = [...parseNsctlIp(res.stdout)].sort((a, b) => a[0] - b[0]);
+      const kernel = [
+        (await sh('ip', '-n', ns, '-d', 'addr', 'show')).stdout,
+        (await sh('ip', '-n', ns, '-d', 'route', 'show', 'table', 'all')).stdout,
+      ]
+        .join('\n')
+        // the kernel's own per-interface noise: link-local addresses, MACs, lifetimes, counters
+        .split('\n')
+        .filter((l) => !/fe80|ff00::|link\/ether|valid_lft|^\s*$/.test(l))
+        .map((l) => l.replace(/\bif\d+\b|@v\d/g, ''))
+        .join('\n');
+      seen[inline] = { answers, kernel };
+      await removeNamespaces([ns]);
+    }
+    expect(seen['1']).toEqual(seen['0']);
+    const answers = seen['1']!.answers as [number, { exitCode: number; stderr: string }][];
+    expect(answers[0]![1]).toEqual({ exitCode: 0, stderr: '' });
+    // the IPv6 batch (by ip) succeeds; every other one fails
+    expect(answers.map(([, a]) => a.exitCode)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]);
+    expect(answers.map(([, a]) => a.stderr).join('')).toMatch(/Cannot find device "nope"/);
+    expect(seen['1']!.kernel).toMatch(/nslab:x:link:a/);
+  });
 });
