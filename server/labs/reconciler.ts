@@ -261,9 +261,14 @@ export class Reconciler {
     try {
       const out = await recoverAllLabs(this.repo, this.deps.sink);
       const applied = (lab: string) => {
-        const row = this.store.getLab(lab);
-        const t = row?.appliedRev != null ? this.store.getRevision(lab, row.appliedRev) : null;
-        return row && t ? { topology: t, hostNetns: row.hostNetns } : null;
+        // a lab whose saved topology is broken has no services to bring back (it is listed broken)
+        try {
+          const row = this.store.getLab(lab);
+          const t = row?.appliedRev != null ? this.store.getRevision(lab, row.appliedRev) : null;
+          return row && t ? { topology: t, hostNetns: row.hostNetns } : null;
+        } catch {
+          return null;
+        }
       };
       await recoverServices(applied, this.store.listLabs());
       return out;
