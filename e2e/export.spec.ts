@@ -107,9 +107,11 @@ test('PNG and SVG of the seed lab from the canvas; YAML and JSON import back to 
   await page.locator('.react-flow__node[data-id="B"]').click({ button: 'right' });
   await page.getByRole('menuitem', { name: 'Ping…' }).click();
   await page.getByLabel('target node or address').fill('C');
-  const pings = nslab('exec', LAB, 'C', '--', 'ping', '-c', '20', '-i', '0.2', '10.0.0.3');
   await page.getByRole('button', { name: 'Ping', exact: true }).click();
   await expect(page.getByTestId('probe-card')).toHaveAttribute('data-ok', 'true', { timeout: 20_000 });
+  // traffic from C to B once the probe is done (its taps are running by then): a ping begun
+  // before the probe could be over before the packet layer showed any of it
+  const pings = nslab('exec', LAB, 'C', '--', 'ping', '-c', '20', '-i', '0.2', '10.0.0.3');
   await expect.poll(() => page.evaluate(() => document.querySelectorAll('[data-packet]').length), { timeout: 10_000 }).toBeGreaterThan(0);
   await expect(page.locator('.probe-reached').first()).toBeAttached();
   expect(readFileSync((await download(page, 'svg')).path, 'utf8')).toBe(svgText);
