@@ -12,6 +12,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { Command } from '@/lib/ops';
 import { IDMAP_DIR, NETNS_DIR, NOBODY_ID, USERNS_DIR } from '@/lib/ops';
+import { deletesNetns } from './schedule';
 
 export const NSCTL_PATH = `${IDMAP_DIR}/nslab-nsctl`;
 
@@ -250,9 +251,18 @@ sub nl_dump {
 
 # Starts \`ip -batch -\` in network namespace NS with LINES on its standard input (a child that
 # dies with this process); returns (pid, its stderr) or (undef, an error message).
+# Enters network namespace NS (/run/netns/NS), as nsenter --net does: undef, or what went wrong
+# (in ip's words).
+sub enter_netns {
+  my ($ns) = @_;
+  return "nslab-nsctl: refused namespace: $ns" unless $ns =~ /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/ && $ns ne '..';
+  sysopen(my $fh, "${NETNS_DIR}/$ns", O_RDONLY) or return "Cannot open network namespace \\"$ns\\": $!";
+  syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) == 0 or return "setting the network namespace \\"$ns\\" failed: $!";
+  return undef;
+}
+
 sub ip_batch_start {
   my ($ns, $lines) = @_;
-  return (undef, "nslab-nsctl: refused namespace: $ns") unless $ns =~ /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/ && $ns ne '..';
   for (@$lines) {
     return (undef, "nslab-nsctl: refused line: $_") unless m{^[A-Za-z0-9_./:=@%+, -]+$};
   }
@@ -268,16 +278,10 @@ sub ip_batch_start {
     POSIX::dup2(fileno($in_r), 0);
     POSIX::dup2(fileno($err_w), 2);
     open(STDOUT, '>', '/dev/null');
-    my $path = "${NETNS_DIR}/$ns";
-    unless (sysopen(my $fh, $path, O_RDONLY)) {
-      print STDERR "Cannot open network namespace \\"$ns\\": $!\\n";
+    my $err = enter_netns($ns);
+    if (defined $err) {
+      print STDERR "$err\\n";
       POSIX::_exit(1);
-    }
-    else {
-      if (syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) != 0) {
-        print STDERR "setting the network namespace \\"$ns\\" failed: $!\\n";
-        POSIX::_exit(1);
-      }
     }
     exec { 'ip' } 'ip', '-batch', '-' or print STDERR "nsenter: failed to execute ip: $!\\n";
     POSIX::_exit(127);
@@ -405,10 +409,8 @@ sub nl_line {
 # A batch of nl_can lines in namespace NS, in this process: (exit code, what ip -batch prints).
 sub ip_batch_inline {
   my ($ns, $lines) = @_;
-  return (1, "nslab-nsctl: refused namespace: $ns\\n") unless $ns =~ /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/ && $ns ne '..';
-  my $path = "${NETNS_DIR}/$ns";
-  sysopen(my $fh, $path, O_RDONLY) or return (1, "Cannot open network namespace \\"$ns\\": $!\\n");
-  syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) == 0 or return (1, "setting the network namespace \\"$ns\\" failed: $!\\n");
+  my $entered = enter_netns($ns);
+  return (1, "$entered\\n") if defined $entered;
   socket(my $s, 16, 3, 0) or return (1, "Cannot open netlink socket: $!\\n");
   setsockopt($s, 270, 11, pack('i', 1));
   for my $k (0 .. $#$lines) {
@@ -599,9 +601,8 @@ export function nsctlCan(cmd: Command): boolean {
  * nslab-nsctl does as ip does (unmount /run/netns/NAME, lazily, and remove it); else null.
  */
 export function nsctlDeletes(cmd: Command): string | null {
-  if (cmd.tool !== 'ip' || cmd.ns !== '' || cmd.args.length !== 3 || cmd.args[0] !== 'netns' || cmd.args[1] !== 'del') return null;
-  const name = cmd.args[2] as string;
-  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(name) ? name : null;
+  const name = cmd.ns === '' && cmd.tool === 'ip' && cmd.args.length === 3 ? deletesNetns(cmd) : null;
+  return name !== null && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(name) ? name : null;
 }
 
 /** One stdin line of `nslab-nsctl run` for a command nsctlCan accepts. */

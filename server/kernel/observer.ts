@@ -85,6 +85,11 @@ function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwardin
   return { name: ns, mark, owned: !!mark?.startsWith(MARK_PREFIX), links: byName, routes: routesFrom(routes), forwarding, forwarding6, nat: null };
 }
 
+/** Many namespaces go to two nslab-nsctl processes side by side (one question each per namespace). */
+function forTwo(names: string[]): string[][] {
+  return names.length >= 64 ? [names.slice(0, names.length >> 1), names.slice(names.length >> 1)] : [names];
+}
+
 /**
  * Reads of this many namespaces or more go to nslab-nsctl (one process). Even one: `ip -n`
  * copies the mount table, which costs more with every namespace mounted (170 ms with 1000).
@@ -99,7 +104,7 @@ const DUMP_FROM = 1;
 async function readNamespaces(names: string[], sink?: CommandSink): Promise<KNamespace[]> {
   if (names.length < DUMP_FROM || !nsctlUsable()) return (await inParallel(names, PARALLEL, (ns) => readNamespace(ns, sink))).filter((n): n is KNamespace => n !== null);
   ensureUsernsSupport();
-  const halves = names.length >= 64 ? [names.slice(0, names.length >> 1), names.slice(names.length >> 1)] : [names];
+  const halves = forTwo(names);
   const parts = await Promise.all(
     halves.map(async (part) => {
       const argv = ['perl', NSCTL_PATH, 'dump', ...part];
@@ -162,8 +167,7 @@ async function readMarks(names: string[], lab: string, sink?: CommandSink): Prom
   const out = new Map<string, KNamespace>();
   if (names.length === 0 || !nsctlUsable()) return out;
   ensureUsernsSupport();
-  // two processes side by side for many (a setns and a netlink question per namespace)
-  const halves = names.length >= 64 ? [names.slice(0, names.length >> 1), names.slice(names.length >> 1)] : [names];
+  const halves = forTwo(names);
   const answers = await Promise.all(
     halves.map(async (part) => {
       const argv = ['perl', NSCTL_PATH, 'marks', ...part];

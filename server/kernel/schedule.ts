@@ -76,7 +76,7 @@ function touchOf(cmd: Command): Touch {
 }
 
 /** `ip netns del NS`: the namespace it deletes, else null. */
-function deletesNetns(cmd: Command): string | null {
+export function deletesNetns(cmd: Command): string | null {
   return cmd.tool === 'ip' && cmd.args[0] === 'netns' && cmd.args[1] === 'del' ? (cmd.args[2] ?? null) : null;
 }
 

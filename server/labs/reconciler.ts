@@ -260,17 +260,20 @@ export class Reconciler {
   async recoverAll(): Promise<string[]> {
     try {
       const out = await recoverAllLabs(this.repo, this.deps.sink);
+      // only applied labs can have services; their names and hosts, without reading every lab
+      const hosts = new Map(this.store.labHosts().flatMap((l) => (l.appliedRev !== null ? [[l.name, { rev: l.appliedRev, hostNetns: l.hostNetns }] as const] : [])));
       const applied = (lab: string) => {
-        // a lab whose saved topology is broken has no services to bring back (it is listed broken)
+        const h = hosts.get(lab);
+        if (!h) return null;
+        // an applied revision whose saved topology is broken has no services to bring back
         try {
-          const row = this.store.getLab(lab);
-          const t = row?.appliedRev != null ? this.store.getRevision(lab, row.appliedRev) : null;
-          return row && t ? { topology: t, hostNetns: row.hostNetns } : null;
+          const t = this.store.getRevision(lab, h.rev);
+          return t ? { topology: t, hostNetns: h.hostNetns } : null;
         } catch {
           return null;
         }
       };
-      await recoverServices(applied, this.store.listLabs());
+      await recoverServices(applied, [...hosts.keys()]);
       return out;
     } finally {
       this.deps.flush();

@@ -3,7 +3,6 @@
 // supervisor died gets its services started again).
 import { serviceChanges, servicesOf } from '@/lib/services';
 import type { Topology } from '@/lib/topology';
-import type { LabRow } from '@/server/store/store';
 import { ensureServices, labsWithServices, readRecord, runningServices, stopServices, supervisorAlive } from './supervisor';
 
 /** `+ service A: cmd` / `- service A: cmd`: from what runs now to `topology`'s services (null: none, a destroy). */
@@ -16,12 +15,12 @@ export function serviceLines(lab: string, topology: Topology | null): string[] {
  * services; an applied lab with services whose supervisor is gone (it crashed or was killed)
  * gets them again. `applied(lab)`: the lab's applied topology and host, or null.
  */
-export async function recoverServices(applied: (lab: string) => { topology: Topology; hostNetns: string } | null, labs: LabRow[]): Promise<void> {
+export async function recoverServices(applied: (lab: string) => { topology: Topology; hostNetns: string } | null, labs: string[]): Promise<void> {
   for (const lab of labsWithServices()) if (!applied(lab)) await stopServices(lab);
-  for (const row of labs) {
-    const a = applied(row.name);
+  for (const lab of labs) {
+    const a = applied(lab);
     if (!a || !servicesOf(a.topology).length) continue;
-    const r = readRecord(row.name);
-    if (!r || !supervisorAlive(r)) await ensureServices(row.name, a.topology, a.hostNetns);
+    const r = readRecord(lab);
+    if (!r || !supervisorAlive(r)) await ensureServices(lab, a.topology, a.hostNetns);
   }
 }
