@@ -7,8 +7,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { runArgv } from './exec';
 import { monitorPid, subscribeMonitor } from './monitor-child';
+import { NSCTL_PATH, nsctlUsable, parseNsctlNsids } from './nsctl';
 import { listNetns } from './observer';
 import { nsidsFrom, parseIpNsids } from './read';
+import { ensureUsernsSupport } from './userns';
 
 const DEBOUNCE_MS = 100;
 
@@ -31,6 +33,21 @@ async function readNsids(): Promise<Map<string, string>> {
   return new Map([...ids].flatMap(([id, name]) => (name ? [[String(id), name] as const] : [])));
 }
 
+/**
+ * The ids of these namespaces here (nsid -> name), giving one to each of `assign` that has none:
+ * one nslab-nsctl process asks the kernel name by name. (`ip netns list-id` is one dump that the
+ * kernel ends after a buffer's worth, about 130 ids, so past that it names nobody; and `ip netns
+ * set NS auto` is a line each.) Null when nslab-nsctl cannot run here.
+ */
+async function nsctlNsids(names: Iterable<string>, assign: Set<string>): Promise<Map<string, string> | null> {
+  if (!nsctlUsable()) return null;
+  ensureUsernsSupport();
+  const args = [...names].map((ns) => (assign.has(ns) ? `+${ns}` : ns));
+  const res = await runArgv(['perl', NSCTL_PATH, 'nsids', ...args]);
+  if (res.exitCode !== 0) return null;
+  return new Map([...parseNsctlNsids(res.stdout)].map(([name, id]) => [String(id), name]));
+}
+
 export interface WatchOptions {
   /** neighbour (ARP) changes count too (node views); a lab's live state ignores them */
   neigh?: boolean;
@@ -47,6 +64,11 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
   const timers = new Map<string, NodeJS.Timeout>();
   /** ids seen in events before we knew their namespace */
   const unknownIds = new Set<string>();
+  /**
+   * ids still unnamed after a look (a namespace not in /run/netns, such as a container's): their
+   * events are not ours and do not make us look again until something else does
+   */
+  let strangers = new Set<string>();
 
   const debounceMs = opts.debounceMs ?? DEBOUNCE_MS;
   const changed = (ns: string) => {
@@ -65,19 +87,31 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
   let refreshing: Promise<void> | null = null;
   let again = false;
   const doRefresh = async () => {
+    strangers = new Set();
     const present = new Set(await listNetns());
     const wanted = getNamespaces().filter((ns) => ns && present.has(ns));
-    nsids = await readNsids();
-    const named = new Set(nsids.values());
-    const missing = wanted.filter((ns) => !named.has(ns));
-    // one `ip -batch` for all of them (a process each is seconds for a thousand namespaces)
-    if (missing.length) {
-      await runArgv(['ip', '-force', '-batch', '-'], { stdin: missing.map((ns) => `netns set ${ns} auto\n`).join('') });
+    const before = new Set(nsids.values());
+    // every namespace's id (so events of namespaces not watched are known and ignored), giving
+    // the watched ones an id where they have none
+    const read = await nsctlNsids(present, new Set(wanted));
+    let missing: string[];
+    if (read) {
+      nsids = read;
+      missing = wanted.filter((ns) => !before.has(ns));
+    } else {
       nsids = await readNsids();
+      const named = new Set(nsids.values());
+      missing = wanted.filter((ns) => !named.has(ns));
+      // one `ip -batch` for all of them (a process each is seconds for a thousand namespaces)
+      if (missing.length) {
+        await runArgv(['ip', '-force', '-batch', '-'], { stdin: missing.map((ns) => `netns set ${ns} auto\n`).join('') });
+        nsids = await readNsids();
+      }
     }
     for (const id of unknownIds) {
       const ns = nsids.get(id);
       if (ns) changed(ns);
+      else strangers.add(id);
     }
     unknownIds.clear();
     // Namespaces that appeared or vanished since the last look are changes too, and so are those
@@ -114,6 +148,7 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
       if (nsid === 'current') return changed('');
       const ns = nsids.get(nsid);
       if (ns) return changed(ns);
+      if (strangers.has(nsid)) return;
       // an id assigned since we last looked (e.g. by a veth crossing over)
       unknownIds.add(nsid);
       refresh();

@@ -50,6 +50,10 @@ export function nsctlSource(): string {
 #                       "ok I" or "err I MESSAGE" per line and stops at the first error (exit 3)
 #   nslab-nsctl marks NS...
 #                       prints "NS<TAB>ok<TAB>HEX(lo alias)<TAB>ip_forward<TAB>ipv6 forwarding" or "NS<TAB>missing"
+#   nslab-nsctl nsids [+]NS...
+#                       prints "NS<TAB>NSID": the id this namespace gives /run/netns/NS (with a +,
+#                       one is given first where there is none, as \`ip netns set NS auto\` does);
+#                       nothing for a namespace that is gone or has no id
 #   nslab-nsctl ip PARALLEL
 #                       lines on stdin: NS<TAB>LINE<TAB>LINE...; runs \`ip -batch -\` with those lines
 #                       in /run/netns/NS (as nsenter --net would), PARALLEL at a time; prints
@@ -537,6 +541,52 @@ if ($mode eq 'run') {
   }
   exit 0;
 }
+# The id (RTM_GETNSID with the namespace's file) this network namespace gives another: -1 when it
+# has none, -2 when the kernel says no.
+sub nsid_of {
+  my ($s, $fd) = @_;
+  my $seq = ++$SEQ;
+  my $body = pack('Cx3', 0) . rta(3, pack('L', $fd));
+  defined(send($s, pack('LSSLL', 16 + length($body), 90, 1, $seq, 0) . $body, 0)) or return -2;
+  while (1) {
+    defined(recv($s, my $buf, 65536, 0)) or return -2;
+    my $off = 0;
+    while ($off + 16 <= length($buf)) {
+      my ($len, $t, $f, $got) = unpack('LSSL', substr($buf, $off, 12));
+      return -2 if $len < 16;
+      if ($got == $seq) {
+        return -2 if $t != 88;
+        my $a = $off + 20;
+        while ($a + 4 <= $off + $len) {
+          my ($alen, $atype) = unpack('SS', substr($buf, $a, 4));
+          last if $alen < 4;
+          return unpack('l', substr($buf, $a + 4, 4)) if $atype == 1;
+          $a += ($alen + 3) & ~3;
+        }
+        return -2;
+      }
+      $off += ($len + 3) & ~3;
+    }
+  }
+}
+
+if ($mode eq 'nsids') {
+  socket(my $s, 16, 3, 0) or die "nslab-nsctl: socket: $!\n";
+  for my $arg (@ARGV) {
+    my ($assign, $ns) = $arg =~ /^([+]?)(.*)$/s;
+    next unless $ns =~ /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+    sysopen(my $fh, "${NETNS_DIR}/$ns", O_RDONLY) or next;
+    my $id = nsid_of($s, fileno($fh));
+    if ($id == -1 && $assign) {
+      # RTM_NEWNSID with NETNSA_FD and NETNSA_NSID -1: the kernel picks the id
+      my $body = pack('Cx3', 0) . rta(3, pack('L', fileno($fh))) . rta(1, pack('l', -1));
+      nl_talk($s, 88, 0x400, $body);
+      $id = nsid_of($s, fileno($fh));
+    }
+    print "$ns\t$id\n" if $id >= 0;
+  }
+  exit 0;
+}
 if ($mode eq 'marks') {
   for my $ns (@ARGV) {
     my $path = "${NETNS_DIR}/$ns";
@@ -558,7 +608,7 @@ if ($mode eq 'marks') {
   }
   exit 0;
 }
-print STDERR "usage: nslab-nsctl run | marks NS... | dump NS... | ip PARALLEL\\n";
+print STDERR "usage: nslab-nsctl run | marks NS... | dump NS... | nsids [+]NS... | ip PARALLEL\\n";
 exit 2;
 `;
 }
@@ -653,6 +703,16 @@ export function parseNsctlMarks(stdout: string): Map<string, NsMarks | { error: 
     if (!ns || !status || status === 'missing') continue;
     if (status === 'ok') out.set(ns, { mark: Buffer.from(a ?? '', 'hex').toString('utf8'), forwarding: bit(b), forwarding6: bit(c) });
     else out.set(ns, { error: a ?? status });
+  }
+  return out;
+}
+
+/** Reads `nslab-nsctl nsids`'s answer: namespace name -> the id this namespace gives it. */
+export function parseNsctlNsids(stdout: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\t(\d+)$/.exec(line);
+    if (m) out.set(m[1]!, Number(m[2]));
   }
   return out;
 }

@@ -110,6 +110,11 @@ export class Store {
     return r ? toListedRow(r) : null;
   }
 
+  /** Whether a lab of this name is saved (its topology is not read). */
+  hasLab(name: string): boolean {
+    return this.sql('SELECT 1 FROM labs WHERE name = ?').get(name) !== undefined;
+  }
+
   getLab(name: string): LabRow | null {
     const r = this.sql('SELECT * FROM labs WHERE name = ?').get(name) as RawLab | undefined;
     return r ? toRow(r) : null;

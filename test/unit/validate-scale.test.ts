@@ -1,26 +1,13 @@
-// Validation is linear in the size of the lab (issue 8, point 5): a 5,000-node lab or one with
-// 4,000 links validates in a few tens of milliseconds, and the linear checks find exactly what
-// the old pairwise ones found. Speed targets live in the benchmark (npm run bench); here the
-// growth is compared: 16 times the lab may take about 16 times as long, never 256 times.
+// Validation is linear in the size of the lab (issue 8, point 5): the generated big labs are
+// sound, and the linear checks find exactly what the old pairwise ones found. How long a 5,000-node
+// lab takes, and that 16 times the lab takes about 16 times as long (never 256 times), is
+// measured by the benchmark (npm run bench -- --only validate), not here: timings are no test.
 import { describe, expect, it } from 'vitest';
 import { MAX_PROBLEMS } from '@/lib/limits';
 import { topologySchema, type Topology } from '@/lib/topology';
 import { checkTopology, normalizeLinks, rememberChecked, type Problem } from '@/lib/validate';
 import { bridgedLab, linkedLab } from '../scale-labs';
 import { referenceProblems } from './validate-reference';
-
-/** The least CPU time (ms) of a few runs, after warming up: robust against a busy machine. */
-function cpuMs(fn: () => unknown, runs = 5): number {
-  for (let i = 0; i < 2; i++) fn();
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const start = process.cpuUsage();
-    fn();
-    const used = process.cpuUsage(start);
-    best = Math.min(best, (used.user + used.system) / 1000);
-  }
-  return best;
-}
 
 function problemsOf(value: unknown): Problem[] {
   const r = checkTopology(value);
@@ -33,17 +20,6 @@ describe('validation is linear', () => {
     ['4,000 links', linkedLab(4000)],
   ])('%s: the generated lab is sound', (_name, lab) => {
     expect(problemsOf(lab)).toEqual([]);
-  });
-
-  it.each([
-    ['namespaces on bridges', (n: number) => bridgedLab(n), 5000],
-    ['links (many addresses in the host context)', (n: number) => linkedLab(n), 4000],
-  ])('%s: 16 times the lab takes far less than 256 times as long', (_name, make, big) => {
-    const small = make(big / 16);
-    const large = make(big);
-    const ratio = cpuMs(() => checkTopology(large)) / Math.max(cpuMs(() => checkTopology(small)), 0.5);
-    // linear: about 16 (a little more with the garbage collector); quadratic: about 256
-    expect(ratio, `validating 16 times the lab took ${ratio.toFixed(1)} times as long`).toBeLessThan(64);
   });
 });
 
