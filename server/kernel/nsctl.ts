@@ -231,6 +231,49 @@ sub dump_inet6 {
   return undef;
 }
 
+# The attributes of a link that nslab reads (server/kernel/read/netlink.ts): address, name, mtu,
+# link, master, operstate, linkinfo (without a port's data), ifalias, stats64, group,
+# link_netnsid. The rest (per-family settings and statistics, a bridge port's state) is most of
+# a link's message: a host with a thousand ports would print megabytes nobody reads.
+my %LINK_KEEP = map { $_ => 1 } (1, 3, 4, 5, 10, 16, 18, 20, 23, 27, 37);
+
+sub attr_list {
+  my ($buf, $from, $keep) = @_;
+  my $out = '';
+  my $a = $from;
+  while ($a + 4 <= length($buf)) {
+    my ($alen, $atype) = unpack('SS', substr($buf, $a, 4));
+    last if $alen < 4;
+    if ($keep->($atype & 0x3fff)) {
+      my $attr = substr($buf, $a, $alen);
+      if (($atype & 0x3fff) == 18) {
+        my $in = attr_list($attr, 4, sub { $_[0] != 4 && $_[0] != 5 });
+        $attr = pack('SS', 4 + length($in), $atype) . $in;
+      }
+      $out .= $attr . ("\0" x ((4 - length($attr) % 4) % 4));
+    }
+    $a += ($alen + 3) & ~3;
+  }
+  return $out;
+}
+
+# IPv6 the kernel makes by itself, which nslab does not read (server/kernel/read/model.ts keeps
+# global addresses and static unicast routes of the main table): each port of a bridge has its
+# link-local address and its routes, thousands of them on a big host.
+sub skipped {
+  my ($tag, $body) = @_;
+  return 0 if length($body) < 8 || ord($body) != 10;
+  my @h = unpack('C8', $body);
+  return $h[3] != 0 if $tag eq 'A';
+  return $h[4] == 255 || $h[5] == 2 || $h[7] != 1 if $tag eq 'R';
+  return 0;
+}
+
+sub link_slim {
+  my ($body) = @_;
+  return substr($body, 0, 16) . attr_list($body, 16, sub { $LINK_KEEP{$_[0]} });
+}
+
 # Dumps (NLM_F_DUMP) one kind of object in the current network namespace; prints each answer
 # message as "NS<TAB>TAG<TAB>HEX" (server/kernel/read/netlink.ts decodes them).
 sub nl_dump {
@@ -247,8 +290,11 @@ sub nl_dump {
       return "netlink: bad length $len" if $len < 16 || $off + $len > length($buf);
       return undef if $t == 3;
       return 'netlink error ' . -unpack('l', substr($buf, $off + 16, 4)) if $t == 2;
-      print "$ns\\t$tag\\t" . unpack('H*', substr($buf, $off + 16, $len - 16)) . "\\n";
+      my $body = substr($buf, $off + 16, $len - 16);
       $off += ($len + 3) & ~3;
+      next if skipped($tag, $body);
+      $body = link_slim($body) if $tag eq 'L';
+      print "$ns\\t$tag\\t" . unpack('H*', $body) . "\\n";
     }
   }
 }

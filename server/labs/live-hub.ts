@@ -170,14 +170,14 @@ export class LiveHub {
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        if (!this.deps.repo.store.getLab(name)) return;
+        if (!this.deps.repo.store.hasLab(name)) return;
         this.read(name).then(
           ({ live, reading }) => {
             this.deps.onRead(name, reading);
             this.deps.events.emit('live', live);
           },
           (e: unknown) => {
-            if (!this.deps.repo.store.getLab(name)) return; // deleted meanwhile: nothing to show
+            if (!this.deps.repo.store.hasLab(name)) return; // deleted meanwhile: nothing to show
             console.error(`nslab: reading lab ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
           },
         );
@@ -245,7 +245,9 @@ export class LiveHub {
     // when small ones changed too (a hand-made change in a namespace also moves its veth peer
     // on the host), they are read and shown first, and the big one right after.
     const deferred = full ? [] : [...toRead].filter((ns) => Object.keys(c.observed!.namespaces[ns]?.links ?? {}).length > BIG_NAMESPACE_LINKS);
+    let later = 0;
     if (deferred.length && deferred.length < toRead.size) {
+      later = deferred.length;
       for (const ns of deferred) {
         toRead.delete(ns);
         c.dirty.add(ns);
@@ -283,7 +285,7 @@ export class LiveHub {
     c.scope = inScope;
     c.natIn = natIn;
     const reading = this.deps.planFrom(row, compiled, observed);
-    if (TRACE) appendFileSync(TRACE, `${new Date().toISOString()} ${name}: read ${toRead.size} namespace(s)${full ? ' (all)' : ''}${deferred.length ? `, ${deferred.length} deferred` : ''} in ${Math.round(performance.now() - t0)} ms\n`);
+    if (TRACE) appendFileSync(TRACE, `${new Date().toISOString()} ${name}: read ${toRead.size} namespace(s) (${[...toRead].slice(0, 3).join(' ')}${toRead.size > 3 ? ' …' : ''})${full ? ', all' : ''}${later ? `, ${later} big one(s) next` : ''} in ${Math.round(performance.now() - t0)} ms\n`);
     return reading;
   }
 }
