@@ -23,6 +23,12 @@ export interface MonitorEvent {
    * Global IPv6 addresses and routes, and IPv6 forwarding (netconf `all`), are lab state.
    */
   ipv6?: boolean;
+  /**
+   * A bridge's note about one of its ports (an AF_BRIDGE link message: no qdisc, a master). A
+   * bridge sends one for every port when multicast snooping changes its mind, for seconds
+   * after a port comes up; they change nothing nslab reads but a port's VLANs.
+   */
+  portInfo?: boolean;
 }
 
 /** Route types `ip monitor` may print before a route's destination. */
@@ -63,7 +69,10 @@ export function parseMonitorLine(line: string): MonitorEvent | null {
   const m = /^\[nsid (\w+)\](?:\[(\w+)\])?/.exec(line);
   if (!m) return null;
   const kind = m[2] ?? '';
-  return isIpv6(kind, line.slice(m[0].length)) ? { nsid: m[1] as string, kind, ipv6: true } : { nsid: m[1] as string, kind };
+  const text = line.slice(m[0].length);
+  if (isIpv6(kind, text)) return { nsid: m[1] as string, kind, ipv6: true };
+  if (kind === 'LINK' && / master /.test(text) && !/ qdisc /.test(text) && !text.startsWith('Deleted')) return { nsid: m[1] as string, kind, portInfo: true };
+  return { nsid: m[1] as string, kind };
 }
 
 const subscribers = new Set<MonitorSubscriber>();

@@ -53,6 +53,8 @@ export interface WatchOptions {
   neigh?: boolean;
   /** the kernel's own IPv6 events (link-local addresses, their routes, neighbours) count too; a lab's live state ignores them */
   ipv6?: boolean;
+  /** a bridge's notes about its ports count too (MonitorEvent.portInfo): only VLANs show there */
+  portInfo?: () => boolean;
   /** bursts within this many ms in one namespace are one notice (default 100) */
   debounceMs?: number;
 }
@@ -142,9 +144,10 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
   // The shared `ip monitor` child (./monitor-child.ts): after a restart every watched namespace
   // counts as changed, since events may have been lost.
   const unsubscribe = subscribeMonitor({
-    event: ({ nsid, kind, ipv6 }) => {
+    event: ({ nsid, kind, ipv6, portInfo }) => {
       if (kind === 'NEIGH' && !opts.neigh) return;
       if (ipv6 && opts.ipv6 === false) return;
+      if (portInfo && opts.portInfo && !opts.portInfo()) return;
       if (nsid === 'current') return changed('');
       const ns = nsids.get(nsid);
       if (ns) return changed(ns);

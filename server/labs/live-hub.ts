@@ -62,8 +62,11 @@ interface Cache {
   dirty: Set<string>;
   /** everything must be read again (a restart of the monitor, a lab saved under another host) */
   all: boolean;
-  /** a reading in flight */
-  reading: Promise<Reading> | null;
+  /** the readings in flight: at most two, one of them of big namespaces only (see `update`) */
+  readings: Map<Promise<Reading>, { bigOnly: boolean }>;
+  /** readings are numbered as they start; a namespace keeps the result of the newest one */
+  seq: number;
+  merged: Map<string, number>;
   /** the compiled saved topology, by revision */
   compiled: { key: string; value: Compiled } | null;
   /** the namespaces the monitor watches (the compiled lab's and the last scope) */
@@ -97,10 +100,10 @@ export class LiveHub {
     return (await this.read(name)).live;
   }
 
-  async read(name: string): Promise<{ live: LiveState; reading: Reading }> {
+  async read(name: string, beside = false): Promise<{ live: LiveState; reading: Reading }> {
     const w = this.watchers.get(name);
     if (w) {
-      const reading = await this.update(name, w);
+      const reading = await this.update(name, w, beside);
       return { live: liveState(this.deps.repo.row(name), reading), reading };
     }
     const row = this.deps.repo.row(name);
@@ -126,7 +129,7 @@ export class LiveHub {
   watch(name: string): () => void {
     let w = this.watchers.get(name);
     if (!w) {
-      const cache: Cache = { observed: null, scope: new Set(), natIn: new Set(), dirty: new Set(), all: true, reading: null, compiled: null, watched: [] };
+      const cache: Cache = { observed: null, scope: new Set(), natIn: new Set(), dirty: new Set(), all: true, readings: new Map(), seq: 0, merged: new Map(), compiled: null, watched: [] };
       const first = this.deps.repo.row(name);
       cache.watched = Object.keys(this.compiled(first, cache).desired.namespaces);
       const dirty = (ns: string) => {
@@ -134,7 +137,9 @@ export class LiveHub {
         this.push(name, { only: ns });
       };
       // no debounce here: the hub coalesces, and a reading reads only the dirty namespaces
-      const kernel = watchKernel(() => cache.watched, dirty, { debounceMs: 0, ipv6: false });
+      // a bridge's notes about its ports matter only where a bridge filters VLANs
+      const vlans = () => Object.values(cache.compiled?.value.desired.namespaces ?? {}).some((n) => Object.values(n.links).some((l) => l.vlanFiltering));
+      const kernel = watchKernel(() => cache.watched, dirty, { debounceMs: 0, ipv6: false, portInfo: vlans });
       const nft = watchNft(dirty);
       w = { count: 0, kernel, nft, cache };
       this.watchers.set(name, w);
@@ -171,7 +176,7 @@ export class LiveHub {
       setTimeout(() => {
         this.timers.delete(name);
         if (!this.deps.repo.store.hasLab(name)) return;
-        this.read(name).then(
+        this.read(name, true).then(
           ({ live, reading }) => {
             this.deps.onRead(name, reading);
             this.deps.events.emit('live', live);
@@ -205,20 +210,33 @@ export class LiveHub {
     return c.compiled.value;
   }
 
-  /** Brings the cache up to date (one reading at a time) and plans from it. */
-  private async update(name: string, w: Watcher): Promise<Reading> {
+  /**
+   * Brings the cache up to date and plans from it: one reading at a time, but for one case
+   * (`beside`, a live update): while a reading of big namespaces only is in flight (a host with a
+   * port for each of a thousand namespaces takes a few tenths of a second), small namespaces
+   * that changed are read beside it, so a change in one shows without waiting for the host.
+   * Each namespace keeps the result of the reading that started last.
+   */
+  private async update(name: string, w: Watcher, beside = false): Promise<Reading> {
     const c = w.cache;
-    while (c.reading) await c.reading.catch(() => undefined);
-    const p = this.refill(name, w);
-    c.reading = p;
+    for (;;) {
+      const running = [...c.readings];
+      if (!running.length) break;
+      const small = () => [...c.dirty].some((ns) => Object.keys(c.observed?.namespaces[ns]?.links ?? {}).length <= BIG_NAMESPACE_LINKS);
+      if (beside && running.length === 1 && running[0]![1].bigOnly && c.observed && !c.all && small()) break;
+      await Promise.race(running.map(([p]) => p.catch(() => undefined)));
+    }
+    const how = { bigOnly: false };
+    const p = this.refill(name, w, how);
+    c.readings.set(p, how);
     try {
       return await p;
     } finally {
-      if (c.reading === p) c.reading = null;
+      c.readings.delete(p);
     }
   }
 
-  private async refill(name: string, w: Watcher): Promise<Reading> {
+  private async refill(name: string, w: Watcher, how: { bigOnly: boolean }): Promise<Reading> {
     const c = w.cache;
     // Events before the monitor gave the lab's namespaces their ids would be lost: wait for it.
     await w.kernel.ready();
@@ -254,6 +272,8 @@ export class LiveHub {
       }
       setTimeout(() => this.watchers.get(name) === w && this.push(name, { only: deferred[0]! }), 0);
     }
+    how.bigOnly = !full && toRead.size > 0 && [...toRead].every((ns) => Object.keys(c.observed!.namespaces[ns]?.links ?? {}).length > BIG_NAMESPACE_LINKS);
+    const seq = ++c.seq;
     // What the monitor watches follows the scope (a namespace left from the applied revision too).
     const watched = [...new Set([...Object.keys(compiled.desired.namespaces), ...inScope])];
     if (watched.length !== c.watched.length || watched.some((ns, i) => ns !== c.watched[i])) {
@@ -269,6 +289,12 @@ export class LiveHub {
         if (part.newNamespaceForwarding !== undefined) observed.newNamespaceForwarding = part.newNamespaceForwarding;
       }
       for (const ns of toRead) {
+        // a reading that started later (beside this one) has already put its newer result here
+        if ((c.merged.get(ns) ?? 0) > seq) {
+          if (full && c.observed?.namespaces[ns]) observed.namespaces[ns] = c.observed.namespaces[ns];
+          continue;
+        }
+        c.merged.set(ns, seq);
         const n = part.namespaces[ns];
         if (n) observed.namespaces[ns] = n;
         else delete observed.namespaces[ns];

@@ -178,6 +178,25 @@ describe('ip monitor all-nsid label (recorded)', () => {
   });
 });
 
+describe('a bridge\'s notes about its ports (ip monitor, recorded)', () => {
+  it('are told from link changes: no qdisc, a master; a port that changes or leaves is a link change', () => {
+    // a bridge sends such a note for each of its ports for seconds after one port comes up
+    // (multicast snooping); they change nothing a lab reads but VLANs (server/labs/live-hub.ts)
+    for (const line of [
+      '[nsid 10][LINK]178: v77@eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master eth0 state UP ',
+      '[nsid 0][LINK]3: A-eth0@br0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master br0 state UP ',
+    ])
+      expect(parseMonitorLine(line), line).toEqual({ nsid: line.slice(6, line.indexOf(']')), kind: 'LINK', portInfo: true });
+    for (const line of [
+      '[nsid 0][LINK]7: v0@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue master br0 state DOWN group 1853158351 ',
+      '[nsid 1][LINK]2: eth0@if7: <BROADCAST,MULTICAST> mtu 1500 qdisc noqueue state DOWN group 1853158351 ',
+      '[nsid 0][LINK]Deleted 7: v0@eth0: <BROADCAST,MULTICAST> mtu 1500 master br0 state DOWN ',
+      '[nsid 0][LINK]4: br0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default ',
+    ])
+      expect(parseMonitorLine(line)!.portInfo, line).toBeUndefined();
+  });
+});
+
 describe('fixtures', () => {
   it('every recorded fixture is read by a test above', () => {
     expect(readdirSync(DIR).filter((f) => !used.has(f))).toEqual([]);
