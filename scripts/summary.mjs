@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 const dir = process.argv[2];
 let passed = 0, failed = 0, skipped = 0;
 const read = (f) => (existsSync(`${dir}/${f}`) ? JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) : null);
-for (const f of ['unit.json', 'kernel.json']) {
+for (const f of ['unit.json', 'kernel-1.json', 'kernel-2.json']) {
   const r = read(f);
   if (!r) { console.log(`(no ${f}: that suite did not run)`); failed += 1; continue; }
   passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
