@@ -100,8 +100,9 @@ export async function startServer(home: string): Promise<Server> {
   }
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
-  // `node --import tsx`: one process, so its /proc/PID is the server's own
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(port)], {
+  // the server as `npm start` runs it: `nslab serve`, the compiled command, in one process (so
+  // its /proc/PID is the server's own); not through tsx, whose compiler would be measured too
+  const child = spawn(process.execPath, ['bin/nslab.js', 'serve', '--port', String(port)], {
     cwd: ROOT,
     env: { ...process.env, NSLAB_HOME: home, NSLAB_TOKEN: token, NEXT_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
