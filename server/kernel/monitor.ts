@@ -101,6 +101,9 @@ export function watchKernel(getNamespaces: () => string[], onChange: (ns: string
       nsids = read;
       missing = wanted.filter((ns) => !before.has(ns));
     } else {
+      // without nslab-nsctl (NSLAB_NSCTL=0, an unknown architecture): `ip netns list-id` names
+      // only the ids of its one dump, so on a machine with more than about 130 namespaces the
+      // later ones are read again at every look
       nsids = await readNsids();
       const named = new Set(nsids.values());
       missing = wanted.filter((ns) => !named.has(ns));

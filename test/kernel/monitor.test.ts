@@ -115,6 +115,32 @@ describe('watchKernel', () => {
     expect(children()).toEqual(kids);
   });
 
+  it('past the first hundred-odd namespaces: a change in one is a notice of that one only', async () => {
+    // `ip netns list-id` is one dump the kernel ends after a buffer (about 130 ids here): a
+    // monitor that named ids from it saw the later namespaces as unknown, looked again at each
+    // of their events and took every unnamed one as changed
+    const lab = uniqueLab('m');
+    made.push(`${lab}-`);
+    const names = Array.from({ length: 160 }, (_, i) => `${lab}-n${i}`);
+    await execa('ip', ['-batch', '-'], { input: names.map((n) => `netns add ${n}\n`).join('') });
+    const seen: string[] = [];
+    const w = watchKernel(() => names, (ns) => seen.push(ns), { debounceMs: 0 });
+    try {
+      await w.ready();
+      await untilAsync(async () => listening(w.pid()), 10_000);
+      for (const ns of [names[159]!, names[140]!, names[3]!]) {
+        await sleep(300);
+        seen.length = 0;
+        await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+        await until(() => seen.includes(ns), 2000);
+        await sleep(300);
+        expect(new Set(seen), ns).toEqual(new Set([ns]));
+      }
+    } finally {
+      await w.close();
+    }
+  });
+
   it('restarts an ip monitor child that ends, and live notices resume', async () => {
     const lab = uniqueLab('m');
     made.push(`${lab}-`);
