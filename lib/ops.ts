@@ -52,9 +52,10 @@ export type OpType = Op['type'];
 /**
  * One process to run. `ip` commands of one namespace may be batched by the driver (ip -batch).
  * `nsfile` commands make or remove the files that hold a namespace nslab creates (its name in
- * /run/netns and its user namespace in /run/nslab/userns); they run in the machine's own
- * namespace and concern namespace `netns`. One with `afterCreate` runs only when the command
- * before it in the same step made its file (not when the file was there already and is ours).
+ * /run/netns and its user namespace in /run/nslab/userns), and set the new namespace's IPv6
+ * defaults (NO_DAD_KEYS); they run in the machine's own namespace and concern namespace `netns`.
+ * One with `afterCreate` runs only when the command before it in the same step made its file
+ * (not when the file was there already and is ours).
  */
 export type Command =
   | { tool: 'ip'; ns: string; args: string[] }
@@ -94,6 +95,18 @@ export function nsfileLine(cmd: Command & { tool: 'nsfile' }): string {
   return cmd.ifMounted ? `if mountpoint -q ${shellQuote(cmd.argv.slice(1))}; then ${line}; fi` : line;
 }
 
+/**
+ * IPv6 without duplicate address detection in a namespace nslab creates (set right after its
+ * creation, so every interface made in it or moved into it after that inherits `default`):
+ * the link-local address the kernel gives each interface is usable at once instead of staying
+ * `tentative` for a second or two. A router cannot ask for its next hop's link-layer address
+ * (neighbour solicitation) for a packet it forwards while the link-local address of the way out
+ * is tentative, so the first pings through a router just after apply were lost. `-e`: a kernel
+ * without IPv6 has no such keys (nothing to do). Never set in this machine's own namespace.
+ */
+export const NO_DAD_KEYS = ['net.ipv6.conf.all.accept_dad', 'net.ipv6.conf.default.accept_dad'] as const;
+const NO_DAD_ARGS = ['-q', '-e', '-w', ...NO_DAD_KEYS.map((k) => `${k}=0`)];
+
 /** The commands that create network namespace NS, owned by a user namespace of its own. */
 function netnsCreate(ns: string): Command[] {
   const map = `${USERNS_ROOT_ID},0,1`;
@@ -106,6 +119,8 @@ function netnsCreate(ns: string): Command[] {
     nsfile(ns, ['dd', 'if=/dev/null', `of=${usernsPath(ns)}`, 'status=none'], true),
     // a new user namespace and a network namespace owned by it, both kept by bind mounts
     nsfile(ns, ['env', `PATH=${IDMAP_DIR}:/usr/sbin:/usr/bin:/sbin:/bin`, 'unshare', `--user=${usernsPath(ns)}`, `--net=${NETNS_DIR}/${ns}`, '--mount', `--map-users=${map}`, `--map-groups=${map}`, 'true'], true),
+    // before any interface is made in it or moved into it: no IPv6 duplicate address detection
+    nsfile(ns, ['ip', 'netns', 'exec', ns, 'sysctl', ...NO_DAD_ARGS], true),
   ];
 }
 
@@ -143,6 +158,18 @@ export function nftScript(table: string, rules: KNatRule[], mark: string): strin
 function groupOf(mark: string): string[] {
   const lab = markLab(mark);
   return lab ? ['group', String(labGroup(lab))] : [];
+}
+
+/**
+ * `ip link show dev NAME` right after `link set dev NAME up`: reading one link makes the kernel
+ * handle its pending carrier event now (rtnl_getlink syncs the link watch). Otherwise the end
+ * of a veth that comes up second may wait up to a second for it when both ends have the same
+ * ifindex in their namespaces (the event is then not urgent), and until then the link is
+ * operationally down and IPv6 is not started on it (no link-local address, no multicast route):
+ * it drops the neighbour solicitations sent to it, so the first IPv6 packets after apply were lost.
+ */
+function linkSettle(ns: string, name: string): Command {
+  return ip(ns, 'link', 'show', 'dev', name);
 }
 
 /** The commands an operation runs, in order. */
@@ -186,6 +213,7 @@ export function commandsFor(op: Op): Command[] {
         out.push(op.master === null ? ip(op.ns, 'link', 'set', 'dev', op.name, 'nomaster') : ip(op.ns, 'link', 'set', 'dev', op.name, 'master', op.master));
       if (op.mark !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, ...groupOf(op.mark), 'alias', op.mark));
       if (op.up !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, op.up ? 'up' : 'down'));
+      if (op.up === true) out.push(linkSettle(op.ns, op.name));
       return out;
     }
     case 'addr.add':

@@ -82,7 +82,9 @@ function describeSection(section: Section, ops: Op[], names: Namer): { title: st
           'A network namespace is a separate copy of the network stack: its own interfaces,',
           'routes and firewall. dd claims its name (and fails if it is taken); unshare makes it,',
           `owned by a user namespace of its own (kept in ${USERNS_DIR}/NAME): a root shell there`,
-          'rules that namespace only. Each gets its loopback up, and an alias on lo that marks it as',
+          'rules that namespace only. IPv6 duplicate address detection is turned off in it (accept_dad),',
+          "so every interface's addresses are usable at once, not `tentative` for a second or two.",
+          'Each gets its loopback up, and an alias on lo that marks it as',
           `part of lab "${names.compiled.lab}".`,
         ],
       };

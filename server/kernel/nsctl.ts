@@ -137,6 +137,35 @@ sub make_ns {
   return $err;
 }
 
+# The sysctls nslab sets in a namespace it creates (lib/ops.ts NO_DAD_KEYS)
+my $SYSCTL_KV = qr/net\\.ipv6\\.conf\\.(?:all|default)\\.accept_dad=[0-2]/;
+my $OWN_NET;
+
+# What \`ip netns exec NS sysctl -q -e -w KEY=VALUE...\` does: each key written in namespace NS (a
+# key the kernel does not have is left out, as -e says), in sysctl's words when one fails; then
+# back to the namespace this program started in.
+sub netns_sysctl {
+  my ($ns, @kv) = @_;
+  unless ($OWN_NET) {
+    sysopen($OWN_NET, '/proc/self/ns/net', O_RDONLY) or return "nslab-nsctl: /proc/self/ns/net: $!";
+  }
+  my $err = enter_netns($ns);
+  return $err if defined $err;
+  for my $pair (@kv) {
+    my ($key, $value) = split /=/, $pair, 2;
+    (my $path = "/proc/sys/$key") =~ tr{.}{/};
+    if (open(my $f, '>', $path)) {
+      next if (print $f "$value\\n") && close($f);
+      $err = "sysctl: setting key \\"$key\\": $!";
+    } elsif (!$!{ENOENT}) {
+      $err = $!{EACCES} || $!{EPERM} ? "sysctl: permission denied on key '$key'" : "sysctl: setting key \\"$key\\": $!";
+    }
+    last if defined $err;
+  }
+  syscall($SYS_setns, fileno($OWN_NET), $CLONE_NEWNET) == 0 or return "nslab-nsctl: back to its own network namespace: $!";
+  return $err;
+}
+
 sub run_line {
   my ($if_mounted, @a) = @_;
   my $tool = $a[0] // '';
@@ -162,6 +191,13 @@ sub run_line {
     return "nslab-nsctl: refused: $p" unless ours($p);
     return undef if unlink($p) || $!{ENOENT};
     return "rm: cannot remove '$p': $!";
+  }
+  if ($tool eq 'ip' && ($a[2] // '') eq 'exec') {
+    # ip netns exec NAME sysctl -q -e -w KEY=VALUE...: writes the keys in that namespace
+    my $name = $a[3] // '';
+    my @kv = @a[8 .. $#a];
+    return "nslab-nsctl: refused: @a" unless @a > 8 && $a[1] eq 'netns' && join(' ', @a[4 .. 7]) eq 'sysctl -q -e -w' && ours("${NETNS_DIR}/$name") && !grep { !/^$SYSCTL_KV$/ } @kv;
+    return netns_sysctl($name, @kv);
   }
   if ($tool eq 'ip') {
     # ip netns del NAME: what ip does (unmount the name, lazily, then remove it)
@@ -369,6 +405,7 @@ sub prefix4 {
 sub nl_can {
   my ($l) = @_;
   return 1 if $l =~ /^link set dev [A-Za-z0-9_.-]{1,15} (up|down)$/;
+  return 1 if $l =~ /^link show dev [A-Za-z0-9_.-]{1,15}$/;
   return 1 if $l =~ /^link set dev [A-Za-z0-9_.-]{1,15} alias [A-Za-z0-9_.:=@%+,\\/-]{1,255}$/;
   return 1 if $l =~ m{^addr add (\\S+) dev [A-Za-z0-9_.-]{1,15}$} && prefix4($1);
   if ($l =~ m{^route (add|replace) (\\S+) via (\\S+)( dev [A-Za-z0-9_.-]{1,15})?$}) {
@@ -434,6 +471,11 @@ sub nl_talk {
 sub nl_line {
   my ($s, $l) = @_;
   my @w = split / /, $l;
+  if ($w[0] eq 'link' && $w[1] eq 'show') {
+    # RTM_GETLINK of one link (the kernel handles its pending carrier event first); the answer is not needed
+    my $i = if_index($w[3]) or return "Device \\"$w[3]\\" does not exist.";
+    return nl_talk($s, 18, 0, pack('CCSiII', 0, 0, 0, $i, 0, 0));
+  }
   if ($w[0] eq 'link') {
     my $i = if_index($w[3]) or return "Cannot find device \\"$w[3]\\"";
     return nl_talk($s, 16, 0, pack('CCSiII', 0, 0, 0, $i, 0, 0) . rta(20, $w[5])) if $w[4] eq 'alias';
@@ -683,6 +725,9 @@ export function nsctlCan(cmd: Command): boolean {
       return a.length === 2 && under(a[1]);
     case 'rm':
       return a.length === 3 && a[1] === '-f' && under(a[2]);
+    case 'ip':
+      // ip netns exec NS sysctl -q -e -w KEY=VALUE... (lib/ops.ts NO_DAD_KEYS)
+      return a.length > 8 && a[1] === 'netns' && a[2] === 'exec' && under(`${NETNS_DIR}/${a[3] ?? ''}`) && a.slice(4, 8).join(' ') === 'sysctl -q -e -w' && a.slice(8).every((x) => /^net\.ipv6\.conf\.(all|default)\.accept_dad=[0-2]$/.test(x));
     case 'env': {
       const maps = [opt(a, 'map-users'), opt(a, 'map-groups')];
       return a[2] === 'unshare' && a[a.length - 1] === 'true' && under(opt(a, 'user')) && under(opt(a, 'net')) && maps.every((m) => !!m && /^\d+,\d+,\d+$/.test(m));

@@ -4,7 +4,7 @@
 import '../sandbox-guard';
 import { afterEach, describe, expect, it } from 'vitest';
 import { netnsMark } from '@/lib/names';
-import { commandsFor, usernsPath, type Op } from '@/lib/ops';
+import { commandsFor, NO_DAD_KEYS, usernsPath, type Op } from '@/lib/ops';
 import { runOpsTolerant } from '@/server/kernel/driver';
 import { runArgv } from '@/server/kernel/exec';
 import { NSCTL_PATH, nsctlUsable, parseNsctlIp, parseNsctlMarks } from '@/server/kernel/nsctl';
@@ -33,7 +33,9 @@ async function facts(ns: string) {
   const asNobody = await sh('nsenter', `--net=/run/netns/${ns}`, `--user=${usernsPath(ns)}`, '--setuid', '65534', '--setgid', '65534', 'ip', '-j', 'link', 'show', 'lo');
   const lo = JSON.parse((await sh('ip', '-n', ns, '-j', 'link', 'show', 'lo')).stdout) as { ifalias?: string; flags: string[] }[];
   const norm = (s: string) => s.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).sort();
-  return { uidMap: norm(uidMap.stdout), gidMap: norm(gidMap.stdout), ownedByItsUserns: asNobody.exitCode === 0, mark: lo[0]?.ifalias, loUp: lo[0]?.flags.includes('UP') };
+  // IPv6 duplicate address detection off (lib/ops.ts NO_DAD_KEYS)
+  const dad = (await sh('ip', 'netns', 'exec', ns, 'sysctl', '-n', ...NO_DAD_KEYS)).stdout.trim().split('\n');
+  return { uidMap: norm(uidMap.stdout), gidMap: norm(gidMap.stdout), ownedByItsUserns: asNobody.exitCode === 0, mark: lo[0]?.ifalias, loUp: lo[0]?.flags.includes('UP'), dad };
 }
 
 describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () => {
@@ -51,14 +53,14 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
       seen[path] = { ...f, mark: f.mark?.replace(path, 'P') };
       expect(f.ownedByItsUserns).toBe(true);
       // the command log shows the same lines whichever path ran them
-      expect(log.slice(0, 4)).toEqual(['dd', 'umount', 'dd', 'env']);
+      expect(log.slice(0, 5)).toEqual(['dd', 'umount', 'dd', 'env', 'ip']);
       expect(await runOpsTolerant([{ type: 'netns.del', ns }])).toEqual([]);
       expect((await sh('ls', '/run/netns')).stdout.split('\n')).not.toContain(ns);
       expect((await sh('ls', '/run/nslab/userns')).stdout.split('\n')).not.toContain(ns);
       expect((await sh('grep', '-c', usernsPath(ns), '/proc/self/mountinfo')).stdout.trim()).toBe('0');
     }
     expect(seen.nsctl).toEqual(seen.sh);
-    expect(seen.nsctl).toMatchObject({ uidMap: ['0 65533 1', '65534 65534 1'], gidMap: ['0 65533 1', '65534 65534 1'], loUp: true });
+    expect(seen.nsctl).toMatchObject({ uidMap: ['0 65533 1', '65534 65534 1'], gidMap: ['0 65533 1', '65534 65534 1'], loUp: true, dad: ['0', '0'] });
   });
 
   it('fails each command the way the shell line fails, with the same message', async () => {
@@ -96,6 +98,10 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     });
     expect(res.exitCode).toBe(3);
     expect(res.stdout.trim()).toBe('err 0 nslab-nsctl: refused: /tmp/nslab-nsctl-test');
+    // a sysctl in a namespace: only the keys nslab sets there
+    const sysctl = await runArgv(['perl', NSCTL_PATH, 'run'], { stdin: '-\tip\tnetns\texec\tx\tsysctl\t-q\t-e\t-w\tnet.ipv4.ip_forward=1\n' });
+    expect(sysctl.exitCode).toBe(3);
+    expect(sysctl.stdout.trim()).toMatch(/^err 0 nslab-nsctl: refused: /);
   });
 
   it('reads the same mark and forwarding as ip does, for every namespace at once', async () => {
@@ -176,13 +182,14 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     const lab = uniqueLab('x');
     made.push(`${lab}-`);
     const ns = `${lab}-nl`;
-    const good = ['link set dev lo up', 'link set dev v0 alias nslab:x:link:a', 'addr add 10.9.0.2/24 dev v0', 'addr add 127.0.0.9/8 dev lo', 'link set dev v0 up', 'link set dev v1 up', 'link set dev v1 down', 'route add default via 10.9.0.1', 'route add 10.8.0.0/16 via 10.9.0.3 dev v0', 'route replace 10.8.0.0/16 via 10.9.0.4', 'route replace 10.7.0.0/16 via 10.9.0.5'];
+    const good = ['link set dev lo up', 'link set dev v0 alias nslab:x:link:a', 'addr add 10.9.0.2/24 dev v0', 'addr add 127.0.0.9/8 dev lo', 'link set dev v0 up', 'link show dev v0', 'link set dev v1 up', 'link show dev v1', 'link set dev v1 down', 'route add default via 10.9.0.1', 'route add 10.8.0.0/16 via 10.9.0.3 dev v0', 'route replace 10.8.0.0/16 via 10.9.0.4', 'route replace 10.7.0.0/16 via 10.9.0.5'];
     // each fails at its last line, the way ip fails it (its own check, or the kernel's answer)
     const bad = [
       ['link set dev lo up', 'addr add 10.9.0.2/24 dev v0'],
       ['route add 10.6.0.0/16 via 10.99.0.1'],
       ['link set dev nope up'],
       ['link set dev nope alias x'],
+      ['link show dev lo', 'link show dev nope'],
       ['route add default via 10.9.0.1'],
       ['addr add 10.9.1.2/24 dev nope0'],
       ['route add 10.6.0.0/16 via 10.9.0.1 dev nope0'],
@@ -215,8 +222,9 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     const answers = seen['1']!.answers as [number, { exitCode: number; stderr: string }][];
     expect(answers[0]![1]).toEqual({ exitCode: 0, stderr: '' });
     // the IPv6 batch (by ip) succeeds; every other one fails
-    expect(answers.map(([, a]) => a.exitCode)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]);
+    expect(answers.map(([, a]) => a.exitCode)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]);
     expect(answers.map(([, a]) => a.stderr).join('')).toMatch(/Cannot find device "nope"/);
+    expect(answers.map(([, a]) => a.stderr).join('')).toMatch(/Device "nope" does not exist\.\nCommand failed -:2/);
     expect(seen['1']!.kernel).toMatch(/nslab:x:link:a/);
   });
 });

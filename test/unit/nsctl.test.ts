@@ -28,6 +28,13 @@ describe('nsctlCan', () => {
     [['env', 'PATH=x', 'unshare', '--user=/run/nslab/userns/a', '--net=/run/netns/a', '--map-users=1,0', '--map-groups=1,0,1', 'true']],
     [['rm', '-f', '/run/netns/a\tb']],
     [['mountpoint', '-q', '/run/netns/a']],
+    // the IPv6 defaults of a new namespace: those keys only, that sysctl only, a namespace of nslab's folder
+    [['ip', 'netns', 'exec', 'a', 'sysctl', '-q', '-e', '-w', 'net.ipv4.ip_forward=1']],
+    [['ip', 'netns', 'exec', 'a', 'sysctl', '-q', '-e', '-w', 'net.ipv6.conf.all.accept_dad=0', 'kernel.panic=1']],
+    [['ip', 'netns', 'exec', 'a', 'sysctl', '-q', '-e', '-w']],
+    [['ip', 'netns', 'exec', 'a', 'sysctl', '-p', '/etc/x', '-w', 'net.ipv6.conf.all.accept_dad=0']],
+    [['ip', 'netns', 'exec', '../a', 'sysctl', '-q', '-e', '-w', 'net.ipv6.conf.all.accept_dad=0']],
+    [['ip', 'netns', 'exec', 'a', 'sh', '-c', 'net.ipv6.conf.all.accept_dad=0', 'x', 'y']],
   ])('refuses %j', (argv) => {
     expect(nsctlCan(nsfile(argv))).toBe(false);
   });

@@ -64,12 +64,14 @@ const ip = (ns: string, ...args: string[]): Command => ({ tool: 'ip', ns, args }
 describe('rounds', () => {
   it('the seed lab from empty: namespaces, then the host, then each namespace side by side, then sysctls and nft', () => {
     expect(show(rounds(jobsOf(plan('seed', desired, empty()))))).toEqual([
-      'nsfile:0[0,1,2,3] nsfile:1[6,7,8,9] nsfile:2[12,13,14,15,24,25,26,27] nsfile:3[18,19,20,21]',
-      'ip:H[4,5,30,31,32,33,34,35,37,39,41,42,44,46,48,49,51,53,55,56,58,60]',
-      'ip:seed-A[10,11,36,38,40,62] ip:seed-B[16,17,43,45,47,63] ip:seed-C[22,23,50,52,54,64] ip:seed-remote[28,29,57,59,61] job:65[65]',
-      'job:66[66] job:67[67] job:68[68] job:69[69] job:70[70]',
+      // each namespace's files, then its IPv6 defaults (no DAD), before anything is made in it
+      'nsfile:0[0,1,2,3,4] nsfile:1[7,8,9,10,11] nsfile:2[14,15,16,17,18,28,29,30,31,32] nsfile:3[21,22,23,24,25]',
+      // (each link brought up is read back at once: `link show dev X`, see lib/ops.ts linkSettle)
+      'ip:H[5,6,35,36,37,38,39,40,41,43,45,46,49,50,52,54,55,58,59,61,63,64,67,68,70,72,73]',
+      'ip:seed-A[12,13,42,44,47,48,76] ip:seed-B[19,20,51,53,56,57,77] ip:seed-C[26,27,60,62,65,66,78] ip:seed-remote[33,34,69,71,74,75] job:79[79]',
+      'job:80[80] job:81[81] job:82[82] job:83[83] job:84[84]',
       // the isolated host's IPv6 forwarding after its IPv4 one (in the driver both are lines of one `ip -batch`)
-      'job:71[71]',
+      'job:85[85]',
     ]);
   });
 
