@@ -160,18 +160,6 @@ function groupOf(mark: string): string[] {
   return lab ? ['group', String(labGroup(lab))] : [];
 }
 
-/**
- * `ip link show dev NAME` right after `link set dev NAME up`: reading one link makes the kernel
- * handle its pending carrier event now (rtnl_getlink syncs the link watch). Otherwise the end
- * of a veth that comes up second may wait up to a second for it when both ends have the same
- * ifindex in their namespaces (the event is then not urgent), and until then the link is
- * operationally down and IPv6 is not started on it (no link-local address, no multicast route):
- * it drops the neighbour solicitations sent to it, so the first IPv6 packets after apply were lost.
- */
-function linkSettle(ns: string, name: string): Command {
-  return ip(ns, 'link', 'show', 'dev', name);
-}
-
 /** The commands an operation runs, in order. */
 export function commandsFor(op: Op): Command[] {
   switch (op.type) {
@@ -213,7 +201,6 @@ export function commandsFor(op: Op): Command[] {
         out.push(op.master === null ? ip(op.ns, 'link', 'set', 'dev', op.name, 'nomaster') : ip(op.ns, 'link', 'set', 'dev', op.name, 'master', op.master));
       if (op.mark !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, ...groupOf(op.mark), 'alias', op.mark));
       if (op.up !== undefined) out.push(ip(op.ns, 'link', 'set', 'dev', op.name, op.up ? 'up' : 'down'));
-      if (op.up === true) out.push(linkSettle(op.ns, op.name));
       return out;
     }
     case 'addr.add':

@@ -152,8 +152,10 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
       const logged: string[] = [];
       const failures = await runOpsTolerant(build, (e) => logged.push(`${e.exitCode === 0 ? 'ok' : 'failed'} ${e.argv.join(' ')}${e.stderr ? `: ${e.stderr}` : ''}`));
       const kernel = await observe([a, b, h]);
-      // veths get random MAC addresses, and the traffic counters differ (IPv6 autoconfiguration)
-      seen[path] = { failures, logged: logged.sort(), kernel: JSON.parse(JSON.stringify(kernel, (k, v) => (k === 'mac' || /^(rx|tx)[A-Z]/.test(k) ? undefined : v))) };
+      // veths get random MAC addresses, and the traffic counters differ (IPv6 autoconfiguration);
+      // a link's operational state too: nslab-nsctl reads back each link it brings up, which has
+      // the kernel settle it at once, where the shell path leaves it to the kernel's link watch
+      seen[path] = { failures, logged: logged.sort(), kernel: JSON.parse(JSON.stringify(kernel, (k, v) => (k === 'mac' || k === 'oper' || /^(rx|tx)[A-Z]/.test(k) ? undefined : v))) };
       // removed through the same path: nslab-nsctl deletes the namespaces as ip netns del does
       expect(await runOpsTolerant([a, b, h].map((ns): Op => ({ type: 'netns.del', ns })))).toEqual([]);
       expect((await observe([a, b, h])).namespaces).toEqual({});
@@ -182,14 +184,13 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     const lab = uniqueLab('x');
     made.push(`${lab}-`);
     const ns = `${lab}-nl`;
-    const good = ['link set dev lo up', 'link set dev v0 alias nslab:x:link:a', 'addr add 10.9.0.2/24 dev v0', 'addr add 127.0.0.9/8 dev lo', 'link set dev v0 up', 'link show dev v0', 'link set dev v1 up', 'link show dev v1', 'link set dev v1 down', 'route add default via 10.9.0.1', 'route add 10.8.0.0/16 via 10.9.0.3 dev v0', 'route replace 10.8.0.0/16 via 10.9.0.4', 'route replace 10.7.0.0/16 via 10.9.0.5'];
+    const good = ['link set dev lo up', 'link set dev v0 alias nslab:x:link:a', 'addr add 10.9.0.2/24 dev v0', 'addr add 127.0.0.9/8 dev lo', 'link set dev v0 up', 'link set dev v1 up', 'link set dev v1 down', 'route add default via 10.9.0.1', 'route add 10.8.0.0/16 via 10.9.0.3 dev v0', 'route replace 10.8.0.0/16 via 10.9.0.4', 'route replace 10.7.0.0/16 via 10.9.0.5'];
     // each fails at its last line, the way ip fails it (its own check, or the kernel's answer)
     const bad = [
       ['link set dev lo up', 'addr add 10.9.0.2/24 dev v0'],
       ['route add 10.6.0.0/16 via 10.99.0.1'],
       ['link set dev nope up'],
       ['link set dev nope alias x'],
-      ['link show dev lo', 'link show dev nope'],
       ['route add default via 10.9.0.1'],
       ['addr add 10.9.1.2/24 dev nope0'],
       ['route add 10.6.0.0/16 via 10.9.0.1 dev nope0'],
@@ -222,9 +223,8 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     const answers = seen['1']!.answers as [number, { exitCode: number; stderr: string }][];
     expect(answers[0]![1]).toEqual({ exitCode: 0, stderr: '' });
     // the IPv6 batch (by ip) succeeds; every other one fails
-    expect(answers.map(([, a]) => a.exitCode)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]);
+    expect(answers.map(([, a]) => a.exitCode)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]);
     expect(answers.map(([, a]) => a.stderr).join('')).toMatch(/Cannot find device "nope"/);
-    expect(answers.map(([, a]) => a.stderr).join('')).toMatch(/Device "nope" does not exist\.\nCommand failed -:2/);
     expect(seen['1']!.kernel).toMatch(/nslab:x:link:a/);
   });
 });
