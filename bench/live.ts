@@ -323,12 +323,14 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
       const p95 = quantile(delays, 0.95) / 1000;
       report(rows, { goal: `hand-made link down shows in the dashboard, ${total} namespaces, p95 of 20 (p50)`, measured: `${p95.toFixed(3)} s (${p50.toFixed(3)} s)`, target: '< 0.3 s', ok: p95 < 0.3 });
 
-      await sleep(2000);
+      // idle: from 15 s after the last change (the garbage collector tidies up for a few
+      // seconds after work stops; that is the work's cost, not the idle server's)
+      await sleep(15_000);
       const c0 = cpuSeconds(server.pid);
       const w0 = performance.now();
       await sleep(10_000);
       const cpu = ((cpuSeconds(server.pid) - c0) / ((performance.now() - w0) / 1000)) * 100;
-      report(rows, { goal: `server idle CPU over 10 s, ${total}-namespace lab open in the dashboard`, measured: `${cpu.toFixed(2)} %`, target: '< 1 %', ok: cpu < 1 });
+      report(rows, { goal: `server idle CPU over 10 s (from 15 s after the last change), ${total}-namespace lab open in the dashboard`, measured: `${cpu.toFixed(2)} %`, target: '< 1 %', ok: cpu < 1 });
       const rss = rssMb(server.pid);
       report(rows, { goal: 'server memory (RSS)', measured: `${rss.toFixed(0)} MB`, target: '< 400 MB', ok: rss < 400 });
     } finally {
