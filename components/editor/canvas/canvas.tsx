@@ -25,7 +25,7 @@ import { CanvasHint } from './canvas-hint';
 import { PacketLayer } from '../packets/packet-layer';
 import { CanvasMinimap, MinimapButton, useMinimap } from './minimap-toggle';
 import { useFlowElements } from './use-flow-elements';
-import { BIG_LAB } from './detail';
+import { BIG_LAB, useFarView } from './detail';
 
 /**
  * Room around the lab when fitting it: the controls on the left, the minimap (when shown) on
@@ -59,6 +59,8 @@ export function Canvas({ present = false }: { present?: boolean }) {
   fitRef.current = fit;
   const current = useRef(nodes);
   current.current = nodes;
+  // a big lab seen from far out: no dot grid (dense there, and redrawn at every step of a pan)
+  const far = useFarView();
 
   // the view re-fits when the window (or the canvas) changes size, and when the text size changes
   useEffect(() => {
@@ -224,7 +226,7 @@ export function Canvas({ present = false }: { present?: boolean }) {
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={24} />
+        {!far && <Background gap={24} />}
         <Controls position="bottom-left" fitViewOptions={fit}>
           <MinimapButton {...minimap} />
         </Controls>
