@@ -239,6 +239,9 @@ export function toFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdge[]
   if (bridges.length) {
     host.width = hostBox.width;
     host.height = hostBox.height;
+    // the frame's size is known: React Flow judges what is in view by `measured` first, and a
+    // size it measured earlier (a smaller frame, before the bridges grew) would hide the frame
+    host.measured = { width: hostBox.width, height: hostBox.height };
   }
   for (const b of bridges) {
     const r = abs.get(b.id)!;

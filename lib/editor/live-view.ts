@@ -68,3 +68,32 @@ export function liveViews(t: Topology, live: LiveState | null): Record<string, L
   if (host && !out[HOST_ID]) out[HOST_ID] = { exists: true, ifaces: [], drift: [] };
   return out;
 }
+
+/** past this many interfaces a node lists only some of them and sums up the rest */
+export const IFACE_ROWS_MAX = 12;
+/** how many rows such a node lists */
+export const IFACE_ROWS_SHOWN = 8;
+
+/** The interfaces a node lists, and the sum of those it does not (null: it lists them all). */
+export interface IfaceRows {
+  rows: LiveIface[];
+  more: { count: number; up: number; down: number; ports: boolean } | null;
+}
+
+/**
+ * What a node with many interfaces (a bridge with 200 ports, a busy host) lists: a bridge's own
+ * interface first, then the DOWN ones (a link a hand took down stays in sight), then UP ones,
+ * IFACE_ROWS_SHOWN rows in all; the rest is summed up as counts. A node with at most
+ * IFACE_ROWS_MAX interfaces lists them all, in their order.
+ */
+export function ifaceRows(ifaces: LiveIface[]): IfaceRows {
+  if (ifaces.length <= IFACE_ROWS_MAX) return { rows: ifaces, more: null };
+  const ports = ifaces.some((i) => i.port);
+  const lead = ports ? ifaces.filter((i) => !i.port) : [];
+  const others = ports ? ifaces.filter((i) => i.port) : ifaces;
+  const rows = [...lead, ...others.filter((i) => i.state === 'DOWN'), ...others.filter((i) => i.state === 'UP')].slice(0, IFACE_ROWS_SHOWN);
+  const shown = new Set(rows);
+  const rest = ifaces.filter((i) => !shown.has(i));
+  const down = rest.filter((i) => i.state === 'DOWN').length;
+  return { rows, more: { count: rest.length, up: rest.length - down, down, ports: rest.every((i) => i.port) } };
+}

@@ -3,6 +3,7 @@ import { removeElements, setPosition } from '@/lib/editor/edit';
 import { absolutePosition, HOST_HEAD, toFlow, type FlowInput } from '@/lib/editor/flow';
 import { FRAME_PAD } from '@/lib/editor/frame';
 import { linkIds, linkIndexOf } from '@/lib/editor/ids';
+import { IFACE_ROWS_MAX, IFACE_ROWS_SHOWN, ifaceRows, type LiveIface } from '@/lib/editor/live-view';
 import type { Topology } from '@/lib/topology';
 import { seed } from './editor-fixtures';
 
@@ -39,6 +40,11 @@ describe('toFlow: one canvas node per topology node plus the host, one edge per 
     expect(host.height).toBeGreaterThanOrEqual(200 + 64 + 2 * FRAME_PAD);
     expect(host.width).toBeGreaterThanOrEqual(400);
     expect(absolutePosition(big, 'br0', big.find((n) => n.id === 'br0')!.position)).toEqual({ x: 0, y: 160 });
+  });
+  it('the frame says its own size as measured (React Flow judges what is in view by it), whatever was measured of the host before', () => {
+    const host = toFlow(input(seed(), { sizes: { host: { width: 900, height: 40 }, br0: { width: 176, height: 3000 } } })).nodes[0]!;
+    expect(host.height).toBeGreaterThan(3000);
+    expect(host.measured).toEqual({ width: host.width, height: host.height });
   });
   it('a host without bridges is a plain box at its own position', () => {
     const t = { ...seed(), nodes: seed().nodes.filter((n) => n.kind !== 'bridge'), links: seed().links.filter((l) => l.b.node !== 'br0') };
@@ -121,5 +127,35 @@ describe('round trip: what the canvas does comes back as the same topology', () 
     const after = removeElements(t, [], ['B-br0']);
     expect(toFlow(input(after)).edges.map((e) => e.id)).toEqual(['A-br0', 'C-br0', 'host-remote']);
     expect(after.nodes).toEqual(t.nodes);
+  });
+});
+
+describe('ifaceRows: a node with many interfaces lists a few, DOWN ones first, and counts the rest', () => {
+  const iface = (name: string, state: 'UP' | 'DOWN', port: boolean): LiveIface => ({ name, addresses: [], state, oper: state, port });
+  // a bridge (itself and n ports, the ports at `down` DOWN) and a host (n interfaces of its own)
+  const cases = [0, 1, 5, 11, 12, 13, 40, 200].flatMap((n) =>
+    [[], [0], [n - 1], [3, 7, 9, 150], Array.from({ length: n }, (_, i) => i)].flatMap((down) => [
+      { n, down, bridge: true, ifaces: [iface('br0', 'UP', false), ...Array.from({ length: n }, (_, i) => iface(`v${i}`, down.includes(i) ? 'DOWN' : 'UP', true))] },
+      { n, down, bridge: false, ifaces: Array.from({ length: n }, (_, i) => iface(`e${i}`, down.includes(i) ? 'DOWN' : 'UP', false)) },
+    ]),
+  );
+  it.each(cases.map((c) => ({ ...c, what: `${c.bridge ? 'bridge' : 'host'} with ${c.n}, ${c.down.filter((d) => d < c.n).length} down` })))('$what', ({ ifaces, bridge }) => {
+    const { rows, more } = ifaceRows(ifaces);
+    if (ifaces.length <= IFACE_ROWS_MAX) {
+      expect(rows).toBe(ifaces);
+      expect(more).toBeNull();
+      return;
+    }
+    expect(rows).toHaveLength(IFACE_ROWS_SHOWN);
+    if (bridge) expect(rows[0]?.name).toBe('br0');
+    // every DOWN one is listed while there is room, before any UP one
+    const downs = ifaces.filter((i) => i.state === 'DOWN' && (!bridge || i.port));
+    const firstUp = rows.findIndex((r) => r.state === 'UP' && (!bridge || r.port));
+    const listedDown = rows.filter((r) => r.state === 'DOWN').length;
+    expect(listedDown).toBe(Math.min(downs.length, IFACE_ROWS_SHOWN - (bridge ? 1 : 0)));
+    if (firstUp >= 0) expect(rows.slice(firstUp).every((r) => r.state === 'UP')).toBe(true);
+    // listed + counted = all, each once
+    expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
+    expect(more).toEqual({ count: ifaces.length - rows.length, up: ifaces.filter((i) => i.state === 'UP').length - rows.filter((r) => r.state === 'UP').length, down: downs.length - listedDown, ports: bridge });
   });
 });

@@ -25,6 +25,7 @@ import { CanvasHint } from './canvas-hint';
 import { PacketLayer } from '../packets/packet-layer';
 import { CanvasMinimap, MinimapButton, useMinimap } from './minimap-toggle';
 import { useFlowElements } from './use-flow-elements';
+import { BIG_LAB, useFarView } from './detail';
 
 /**
  * Room around the lab when fitting it: the controls on the left, the minimap (when shown) on
@@ -36,8 +37,6 @@ const fitOptions = (minimap: boolean, present: boolean): FitViewOptions =>
     : { padding: { top: '56px', bottom: '40px', left: '64px', right: minimap ? '170px' : '48px' }, maxZoom: 1.2, duration: 0 };
 
 const PALETTE_KINDS = new Set<string>(['namespace', 'bridge', 'machine']);
-/** from this many nodes on, nodes and edges out of view are not drawn */
-const VISIBLE_ONLY_FROM = 300;
 
 /** The node under a screen point (a link dropped on a node's body connects to it, not only on its dot). */
 function nodeAt(x: number, y: number): string | null {
@@ -60,6 +59,8 @@ export function Canvas({ present = false }: { present?: boolean }) {
   fitRef.current = fit;
   const current = useRef(nodes);
   current.current = nodes;
+  // a big lab seen from far out: no dot grid (dense there, and redrawn at every step of a pan)
+  const far = useFarView();
 
   // the view re-fits when the window (or the canvas) changes size, and when the text size changes
   useEffect(() => {
@@ -220,12 +221,12 @@ export function Canvas({ present = false }: { present?: boolean }) {
         fitView
         fitViewOptions={fit}
         // a big lab draws only what is in view (panning a thousand nodes stays smooth)
-        onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_FROM}
+        onlyRenderVisibleElements={nodes.length > BIG_LAB}
         minZoom={0.2}
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={24} />
+        {!far && <Background gap={24} />}
         <Controls position="bottom-left" fitViewOptions={fit}>
           <MinimapButton {...minimap} />
         </Controls>

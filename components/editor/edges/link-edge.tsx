@@ -1,6 +1,7 @@
 import { BaseEdge, EdgeLabelRenderer, EdgeText, type EdgeProps } from '@xyflow/react';
 import { curvePath, linkCurve, pointOnCurve, type HandleSide } from '@/lib/editor/edge-geometry';
 import type { FlowEdgeEnd } from '@/lib/editor/flow';
+import { useFarView } from '../canvas/detail';
 import type { LinkFlowEdge } from './types';
 
 /** below this height between the nodes the end labels would cover a node: shown only while the link is selected */
@@ -23,6 +24,8 @@ const along = (s: HandleSide, offset: number) => (s === 'top' || s === 'bottom' 
  * The rate is SVG text inside the edge (under the nodes); the end labels are HTML above it.
  */
 export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected }: EdgeProps<LinkFlowEdge>) {
+  // a big lab seen from far: no end labels (unreadable there), unless the link is selected
+  const far = useFarView();
   if (!data) return null;
   const s0 = along(side(sourcePosition), data.source.offset);
   const t0 = along(side(targetPosition), data.target.offset);
@@ -31,7 +34,7 @@ export function LinkEdge({ id, sourceX, sourceY, targetX, targetY, sourcePositio
   // the room for labels: the height between the nodes (the width, for nodes side by side)
   const sideways = side(sourcePosition) === 'left' || side(sourcePosition) === 'right';
   const room = sideways ? Math.abs(targetX - sourceX) - 60 : Math.abs(targetY - sourceY);
-  const showEnds = !!selected || room >= ROOM_FOR_ALL || (room >= ROOM_FOR_LABELS && !data.endsListed);
+  const showEnds = !!selected || (!far && (room >= ROOM_FOR_ALL || (room >= ROOM_FOR_LABELS && !data.endsListed)));
   const classes = ['link-path', `state-${data.state}`, `rate-${data.level}`, data.probe ? `probe-${data.probe}` : ''].filter(Boolean).join(' ');
   return (
     // data-link: the link's id, for overlays keyed by link (the packet view)
