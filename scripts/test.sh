@@ -18,8 +18,8 @@ npx vitest run test/unit --reporter=default --reporter=json --outputFile.json="$
 
 echo "==> kernel tests (in two private network namespaces side by side, half of the files each)"
 # each sandbox has its own network namespaces, /run/netns and processes, so the halves cannot
-# meet; the second half's output follows the first's
-node scripts/build-cli.mjs --quiet || status=1
+# meet; the second half's output follows the first's (the command they run was built by setup,
+# so neither half's global setup builds it again)
 scripts/sandbox npx vitest run $(node scripts/kernel-shards.mjs 2) --reporter=default --reporter=json --outputFile.json="$results/kernel-2.json" > "$results/kernel-2.log" 2>&1 &
 second=$!
 scripts/sandbox npx vitest run $(node scripts/kernel-shards.mjs 1) --reporter=default --reporter=json --outputFile.json="$results/kernel-1.json" || status=1

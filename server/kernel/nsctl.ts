@@ -479,7 +479,7 @@ sub nl_line {
     # for it when both ends have the same ifindex in their namespaces (the event is then not
     # urgent), operationally down meanwhile, with IPv6 not started on it: the first packets
     # sent to it after apply were lost. A read changes nothing; \`ip\` itself does not do it.
-    nl_talk($s, 18, 0, pack('CCSiII', 0, 0, 0, $i, 0, 0)) if !defined $err && $w[4] eq 'up';
+    read_link($s, $i) if !defined $err && $w[4] eq 'up';
     return $err;
   }
   if ($w[0] eq 'addr') {
@@ -513,6 +513,12 @@ sub ip_batch_inline {
   return (0, '');
 }
 
+# RTM_GETLINK of link I (the answer is not needed: see nl_line, 'link set dev X up')
+sub read_link {
+  my ($s, $i) = @_;
+  nl_talk($s, 18, 0, pack('CCSiII', 0, 0, 0, $i, 0, 0));
+}
+
 # After \`ip -batch\` brought links up in namespace NS: each is read back (see nl_line), here,
 # since ip does not. Nothing to report: a read changes nothing.
 sub read_back_up {
@@ -522,7 +528,7 @@ sub read_back_up {
   socket(my $s, 16, 3, 0) or return;
   for my $name (@up) {
     my $i = if_index($name) or next;
-    nl_talk($s, 18, 0, pack('CCSiII', 0, 0, 0, $i, 0, 0));
+    read_link($s, $i);
   }
 }
 

@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import type { KernelState, KLink, KNamespace } from '@/lib/kernel-state';
 import { MARK_PREFIX, markLab, natTable } from '@/lib/names';
-import { inParallel, runArgv, type CommandSink } from './exec';
+import { type CommandSink, type ExecResult, inParallel, runArgv } from './exec';
 import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from './nsctl';
 import { ensureUsernsSupport } from './userns';
 import { attachMemberships, batchArgv, batchStdin, commandText, forwarding6From, forwardingFrom, hasFilteringBridge, type IpLink, type IpRoute, linkFrom, membershipsFrom, natFromText, netemsFrom, OBSERVE, pairVeths, parseBridgeVlans, parseIpBatch, parseTcQdiscs, routesFrom, type TcQdisc } from './read';
@@ -85,9 +85,21 @@ function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwardin
   return { name: ns, mark, owned: !!mark?.startsWith(MARK_PREFIX), links: byName, routes: routesFrom(routes), forwarding, forwarding6, nat: null };
 }
 
-/** Many namespaces go to two nslab-nsctl processes side by side (one question each per namespace). */
-function forTwo(names: string[]): string[][] {
-  return names.length >= 64 ? [names.slice(0, names.length >> 1), names.slice(names.length >> 1)] : [names];
+/**
+ * `nslab-nsctl MODE NAMES...`: many namespaces in two processes side by side (one question each
+ * per namespace), each logged to `sink`; `answer` reads each process's result as it ends.
+ */
+async function nsctlOver<T>(mode: 'dump' | 'marks', names: string[], sink: CommandSink | undefined, answer: (res: ExecResult) => T[]): Promise<T[]> {
+  ensureUsernsSupport();
+  const parts = names.length >= 64 ? [names.slice(0, names.length >> 1), names.slice(names.length >> 1)] : [names];
+  return Promise.all(
+    parts.map(async (part) => {
+      const argv = ['perl', NSCTL_PATH, mode, ...part];
+      const res = await runArgv(argv);
+      sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
+      return answer(res);
+    }),
+  ).then((all) => all.flat());
 }
 
 /**
@@ -103,21 +115,13 @@ const DUMP_FROM = 1;
  */
 async function readNamespaces(names: string[], sink?: CommandSink): Promise<KNamespace[]> {
   if (names.length < DUMP_FROM || !nsctlUsable()) return (await inParallel(names, PARALLEL, (ns) => readNamespace(ns, sink))).filter((n): n is KNamespace => n !== null);
-  ensureUsernsSupport();
-  const halves = forTwo(names);
-  const parts = await Promise.all(
-    halves.map(async (part) => {
-      const argv = ['perl', NSCTL_PATH, 'dump', ...part];
-      const res = await runArgv(argv);
-      sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
-      if (res.exitCode !== 0) throw new Error(`reading the kernel failed: ${res.stderr.trim() || `nslab-nsctl dump exited with ${res.exitCode}`}`);
-      const { namespaces, failed } = decodeDump(res.stdout);
-      const [ns, why] = [...failed][0] ?? [];
-      if (ns !== undefined) throw new Error(`reading ${ns ? `namespace ${ns}` : "this machine's own namespace"} failed: ${why}`);
-      return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding, d.forwarding6, d.qdiscs));
-    }),
-  );
-  return parts.flat();
+  return nsctlOver('dump', names, sink, (res) => {
+    if (res.exitCode !== 0) throw new Error(`reading the kernel failed: ${res.stderr.trim() || `nslab-nsctl dump exited with ${res.exitCode}`}`);
+    const { namespaces, failed } = decodeDump(res.stdout);
+    const [ns, why] = [...failed][0] ?? [];
+    if (ns !== undefined) throw new Error(`reading ${ns ? `namespace ${ns}` : "this machine's own namespace"} failed: ${why}`);
+    return [...namespaces].map(([ns, d]) => namespaceFrom(ns, d.links, d.routes, d.forwarding, d.forwarding6, d.qdiscs));
+  });
 }
 
 /**
@@ -166,17 +170,8 @@ async function readBridgeVlans(n: KNamespace, sink?: CommandSink): Promise<void>
 async function readMarks(names: string[], lab: string, sink?: CommandSink): Promise<Map<string, KNamespace>> {
   const out = new Map<string, KNamespace>();
   if (names.length === 0 || !nsctlUsable()) return out;
-  ensureUsernsSupport();
-  const halves = forTwo(names);
-  const answers = await Promise.all(
-    halves.map(async (part) => {
-      const argv = ['perl', NSCTL_PATH, 'marks', ...part];
-      const res = await runArgv(argv);
-      sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
-      return res.exitCode === 0 ? [...parseNsctlMarks(res.stdout)] : [];
-    }),
-  );
-  for (const [ns, m] of answers.flat()) {
+  const answers = await nsctlOver('marks', names, sink, (res) => (res.exitCode === 0 ? [...parseNsctlMarks(res.stdout)] : []));
+  for (const [ns, m] of answers) {
     if ('error' in m || m.forwarding === null || markLab(m.mark) !== lab) continue;
     out.set(ns, {
       name: ns,

@@ -68,7 +68,7 @@ interface Cache {
   seq: number;
   merged: Map<string, number>;
   /** the compiled saved topology, by revision */
-  compiled: { key: string; value: Compiled } | null;
+  compiled: { key: string; value: Compiled; filtersVlans: boolean } | null;
   /** the namespaces the monitor watches (the compiled lab's and the last scope) */
   watched: string[];
 }
@@ -85,6 +85,9 @@ const TRACE = process.env.NSLAB_TRACE_LIVE;
 
 /** A namespace with more links than this is read after the small ones that changed with it. */
 const BIG_NAMESPACE_LINKS = 64;
+
+/** Whether the cache holds namespace `ns` with more links than that. */
+const isBig = (c: Cache, ns: string) => Object.keys(c.observed?.namespaces[ns]?.links ?? {}).length > BIG_NAMESPACE_LINKS;
 
 /** Bursts of kernel events within this many ms become one reading. */
 const COALESCE_MS = 25;
@@ -138,8 +141,7 @@ export class LiveHub {
       };
       // no debounce here: the hub coalesces, and a reading reads only the dirty namespaces
       // a bridge's notes about its ports matter only where a bridge filters VLANs
-      const vlans = () => Object.values(cache.compiled?.value.desired.namespaces ?? {}).some((n) => Object.values(n.links).some((l) => l.vlanFiltering));
-      const kernel = watchKernel(() => cache.watched, dirty, { debounceMs: 0, ipv6: false, portInfo: vlans });
+      const kernel = watchKernel(() => cache.watched, dirty, { debounceMs: 0, ipv6: false, portInfo: () => !!cache.compiled?.filtersVlans });
       const nft = watchNft(dirty);
       w = { count: 0, kernel, nft, cache };
       this.watchers.set(name, w);
@@ -206,7 +208,11 @@ export class LiveHub {
   /** The saved topology compiled, once per revision. */
   private compiled(row: LabRow, c: Cache): Compiled {
     const key = `${row.rev}\0${row.hostNetns}\0${row.updatedAt}`;
-    if (c.compiled?.key !== key) c.compiled = { key, value: this.deps.compile(row, row.topology) };
+    if (c.compiled?.key !== key) {
+      const value = this.deps.compile(row, row.topology);
+      const filtersVlans = Object.values(value.desired.namespaces).some((n) => Object.values(n.links).some((l) => l.vlanFiltering));
+      c.compiled = { key, value, filtersVlans };
+    }
     return c.compiled.value;
   }
 
@@ -222,8 +228,7 @@ export class LiveHub {
     for (;;) {
       const running = [...c.readings];
       if (!running.length) break;
-      const small = () => [...c.dirty].some((ns) => Object.keys(c.observed?.namespaces[ns]?.links ?? {}).length <= BIG_NAMESPACE_LINKS);
-      if (beside && running.length === 1 && running[0]![1].bigOnly && c.observed && !c.all && small()) break;
+      if (beside && running.length === 1 && running[0]![1].bigOnly && c.observed && !c.all && [...c.dirty].some((ns) => !isBig(c, ns))) break;
       await Promise.race(running.map(([p]) => p.catch(() => undefined)));
     }
     const how = { bigOnly: false };
@@ -262,7 +267,7 @@ export class LiveHub {
     // A namespace with many links (a host context with a port per namespace) takes long to read:
     // when small ones changed too (a hand-made change in a namespace also moves its veth peer
     // on the host), they are read and shown first, and the big one right after.
-    const deferred = full ? [] : [...toRead].filter((ns) => Object.keys(c.observed!.namespaces[ns]?.links ?? {}).length > BIG_NAMESPACE_LINKS);
+    const deferred = full ? [] : [...toRead].filter((ns) => isBig(c, ns));
     let later = 0;
     if (deferred.length && deferred.length < toRead.size) {
       later = deferred.length;
@@ -272,7 +277,7 @@ export class LiveHub {
       }
       setTimeout(() => this.watchers.get(name) === w && this.push(name, { only: deferred[0]! }), 0);
     }
-    how.bigOnly = !full && toRead.size > 0 && [...toRead].every((ns) => Object.keys(c.observed!.namespaces[ns]?.links ?? {}).length > BIG_NAMESPACE_LINKS);
+    how.bigOnly = !full && toRead.size > 0 && [...toRead].every((ns) => isBig(c, ns));
     const seq = ++c.seq;
     // What the monitor watches follows the scope (a namespace left from the applied revision too).
     const watched = [...new Set([...Object.keys(compiled.desired.namespaces), ...inScope])];
