@@ -74,13 +74,9 @@ function plainJson(text: string): unknown {
 /** How many keys a valid JSON text writes: strings followed by ':', which no other string in JSON is. */
 function keysWritten(text: string): number {
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] !== '"') continue;
-    for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-    let j = i + 1;
-    while (j < text.length && /\s/.test(text[j] as string)) j++;
-    if (text[j] === ':') n++;
-  }
+  // each string in turn (escapes included), and whether a ':' follows it after JSON's white space
+  const strings = /"(?:[^"\\]|\\.)*"([ \t\n\r]*:)?/g;
+  for (let m = strings.exec(text); m; m = strings.exec(text)) if (m[1] !== undefined) n++;
   return n;
 }
 

@@ -3,6 +3,42 @@ import type { ApplyProgress, LabRecord, LiveState, PlanView } from '@/server/lab
 
 const SYMBOL = { create: '+', update: '~', delete: '-', replace: '-/+' } as const;
 
+/** Each change's first step, found once per plan (an apply reports every step of it). */
+const firsts = new WeakMap<PlanView, Map<number, number>>();
+function firstSteps(plan: PlanView): Map<number, number> {
+  let m = firsts.get(plan);
+  if (!m) {
+    m = new Map();
+    plan.steps.forEach((s, i) => {
+      if (!m!.has(s.change)) m!.set(s.change, i);
+    });
+    firsts.set(plan, m);
+  }
+  return m;
+}
+
+/**
+ * Lines written in one turn of the event loop go out in one write: an apply reports a round's
+ * hundreds of steps at once, and a write each cost more than the round's own bookkeeping.
+ * `flush` writes what is pending now (before a last line on another stream).
+ */
+export function linesAtOnce(stream: NodeJS.WritableStream): { write: (line: string) => void; flush: () => void } {
+  let pending = '';
+  const flush = () => {
+    if (!pending) return;
+    const text = pending;
+    pending = '';
+    stream.write(text);
+  };
+  return {
+    write: (line) => {
+      if (!pending) setImmediate(flush);
+      pending += `${line}\n`;
+    },
+    flush,
+  };
+}
+
 export function progressLine(plan: PlanView, p: ApplyProgress): string | null {
   const change = plan.changes[p.change];
   if (!change) return null;
@@ -10,8 +46,7 @@ export function progressLine(plan: PlanView, p: ApplyProgress): string | null {
   if (p.status === 'failed') return `${step} failed: ${change.address}: ${p.message ?? ''}`;
   if (p.status === 'undone') return `${step} rolled back: ${change.address}`;
   // One line per change, when its first step is done.
-  const first = plan.steps.findIndex((s) => s.change === p.change);
-  if (p.status === 'done' && first === p.step) return `${step} ${SYMBOL[change.action]} ${change.address}`;
+  if (p.status === 'done' && firstSteps(plan).get(p.change) === p.step) return `${step} ${SYMBOL[change.action]} ${change.address}`;
   return null;
 }
 

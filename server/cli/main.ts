@@ -10,7 +10,7 @@ import type { PlanView } from '@/server/labs/types';
 import { DEFAULT_HOME } from '@/server/store/home';
 import { registerCheckCommands } from './check';
 import { registerClassCommands } from './class';
-import { formatStatus, progressLine } from './format';
+import { formatStatus, linesAtOnce, progressLine } from './format';
 import { registerShapeCommands } from './shapes';
 
 const program = new Command('nslab')
@@ -61,6 +61,7 @@ program
     const labs = await service();
     if (labs.replaceBroken(t)) process.stderr.write(`nslab: lab "${t.name}" had a saved topology that is not valid; replacing it with ${file}\n`);
     let planned: PlanView | undefined;
+    const progress = linesAtOnce(process.stderr);
     const res = await labs.applyTopology(t, {
       ...host,
       ...(opts.stepDelay ? { stepDelayMs: opts.stepDelay } : {}),
@@ -70,9 +71,10 @@ program
         if (opts.quiet) return;
         process.stdout.write(p.text + '\n');
         if (p.takeovers.length) process.stdout.write(`Takes over (made without nslab): ${p.takeovers.join(', ')}\n`);
-        labs.events.on('progress', (e) => { const l = progressLine(p, e); if (l) process.stderr.write(l + '\n'); });
+        labs.events.on('progress', (e) => { const l = progressLine(p, e); if (l) progress.write(l); });
       },
     });
+    progress.flush();
     if (!res.ok) {
       const e = res.error!;
       throw new NslabError('kernel', `${e.message}\n${e.rolledBack ? 'The apply was rolled back: the kernel is as it was before.' : 'The rollback was incomplete; run `nslab plan` to see what is left.'}`);

@@ -337,10 +337,15 @@ sub nl_dump {
 
 # Starts \`ip -batch -\` in network namespace NS with LINES on its standard input (a child that
 # dies with this process); returns (pid, its stderr) or (undef, an error message).
+# One socket per network namespace entered asks for interface indexes (SIOCGIFINDEX): a socket
+# answers for the namespace it was made in, so enter_netns drops it.
+my $IFSOCK;
+
 # Enters network namespace NS (/run/netns/NS), as nsenter --net does: undef, or what went wrong
 # (in ip's words).
 sub enter_netns {
   my ($ns) = @_;
+  undef $IFSOCK;
   return "nslab-nsctl: refused namespace: $ns" unless $ns =~ /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/ && $ns ne '..';
   sysopen(my $fh, "${NETNS_DIR}/$ns", O_RDONLY) or return "Cannot open network namespace \\"$ns\\": $!";
   syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) == 0 or return "setting the network namespace \\"$ns\\" failed: $!";
@@ -422,9 +427,11 @@ sub rta {
 
 sub if_index {
   my ($name) = @_;
-  socket(my $u, 2, 2, 0) or return 0;
+  unless ($IFSOCK) {
+    socket($IFSOCK, 2, 2, 0) or return 0;
+  }
   my $req = pack('a16 x24', $name);
-  ioctl($u, 0x8933, $req) or return 0;
+  ioctl($IFSOCK, 0x8933, $req) or return 0;
   return unpack('x16 i', $req);
 }
 

@@ -129,13 +129,16 @@ async function readNamespaces(names: string[], sink?: CommandSink): Promise<KNam
  * absent from the result. Veth ends found in the set are paired by their mark.
  */
 export async function observe(namespaces: string[], opts: ObserveOptions = {}): Promise<KernelState> {
+  // its own process, asked at once: it does not wait for the reads below, nor they for it
+  const inheriting = opts.inherited === false ? null : newNamespaceForwarding();
+  inheriting?.catch(() => {});
   const existing = new Set(await listNetns());
   const targets = [...new Set(namespaces)].filter((ns) => ns === '' || existing.has(ns));
   const shallow = opts.markOnly ? await readMarks(targets.filter((ns) => ns !== ''), opts.markOnly, opts.sink) : new Map<string, KNamespace>();
   const read = await readNamespaces(targets.filter((ns) => !shallow.has(ns)), opts.sink);
   const state: KernelState = { namespaces: {} };
   for (const n of [...shallow.values(), ...read]) if (n) state.namespaces[n.name] = n;
-  const inherited = opts.inherited === false ? null : await newNamespaceForwarding();
+  const inherited = await inheriting;
   if (inherited !== null) state.newNamespaceForwarding = inherited;
   if (opts.lab) {
     const table = natTable(opts.lab);

@@ -8,6 +8,7 @@
 // commands: a veth created into namespace P need not wait for P's other commands, unless they
 // mention the peer's name. Deletes of links and namespaces may take objects elsewhere with
 // them (a veth's other end), so they keep their place against everything.
+import { availableParallelism } from 'node:os';
 import type { Command, Op } from '@/lib/ops';
 
 export interface Job {
@@ -174,16 +175,12 @@ export function dependencies(jobs: Job[]): number[][] {
 }
 
 /**
- * Commands on namespace files go to this many processes per round, by namespace (and with
- * `nsctlDeletes`, the `ip netns del` of the namespaces, which nslab-nsctl runs too).
+ * Commands on namespace files go to this many processes per round (and with `nsctlDeletes`, the
+ * `ip netns del` of the namespaces, which nslab-nsctl runs too): one per core, at most 4. More
+ * processes than cores only contend for the kernel's locks: 200 namespaces made on 2 cores took
+ * 230-340 ms in 2 processes, 280-380 ms in 4 and 350-420 ms in 8.
  */
-const NSFILE_SLOTS = 4;
-
-function slotOf(netns: string): number {
-  let h = 0;
-  for (const c of netns) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return h % NSFILE_SLOTS;
-}
+export const NSFILE_SLOTS = Math.min(4, Math.max(1, availableParallelism()));
 
 /** `ip` (and `tc`) commands that can go on an `ip -batch` (`tc -batch`) line as they are (no quoting needed). */
 export function batchable(cmd: Command): cmd is Command & { tool: 'ip' | 'tc' } {
@@ -197,6 +194,13 @@ export function batchable(cmd: Command): cmd is Command & { tool: 'ip' | 'tc' } 
 export function nextRound(pending: Job[], deps: number[][], done: Set<number>, opts: { nsctlDeletes?: boolean } = {}): Batch[] {
   const batches = new Map<string, Batch>();
   const placed = new Map<number, string>();
+  // namespaces take the slots in turn, in plan order: the processes get equal shares
+  const slots = new Map<string, number>();
+  const slotOf = (netns: string): number => {
+    let at = slots.get(netns);
+    if (at === undefined) slots.set(netns, (at = slots.size % NSFILE_SLOTS));
+    return at;
+  };
   for (const job of pending) {
     const deleted = opts.nsctlDeletes && job.cmd.ns === '' ? deletesNetns(job.cmd) : null;
     const key = deleted !== null ? `nsfile:${slotOf(deleted)}` : batchable(job.cmd) ? `${job.cmd.tool}:${job.cmd.ns}` : job.cmd.tool === 'nsfile' ? `nsfile:${slotOf(job.cmd.netns)}` : `job:${job.id}`;

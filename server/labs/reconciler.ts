@@ -102,11 +102,16 @@ export class Reconciler {
 
   /** The plan for a topology file, without saving anything (the lab may not exist yet). */
   async planTopology(topology: Topology, opts: { hostNetns?: string } = {}): Promise<PlanView> {
-    const t = assertTopology(topology);
+    return (await this.readTopology(assertTopology(topology), opts)).plan;
+  }
+
+  /** The kernel as it is for a topology file's lab, and the plan to it (hosted: the topology compiled, with its host). */
+  private async readTopology(t: Topology, opts: { hostNetns?: string }): Promise<Reading & { hosted: Topology; hostNetns: string }> {
     const hostNetns = this.repo.hostFor(t, opts.hostNetns);
-    const compiled = compile(withHost(t, hostNetns), { hostNetns });
+    const hosted = withHost(t, hostNetns);
+    const compiled = compile(hosted, { hostNetns });
     const observed = await this.observeLab(this.store.getLab(t.name), t.name, compiled.desired, compiled.hostNs);
-    return planView(makePlan(t.name, compiled.desired, observed), observed, serviceLines(t.name, t));
+    return { compiled, observed, plan: planView(makePlan(t.name, compiled.desired, observed), observed, serviceLines(t.name, t)), hosted, hostNetns };
   }
 
   /**
@@ -146,20 +151,24 @@ export class Reconciler {
     const { onPlan, hostNetns, ...rest } = opts;
     const host = hostNetns !== undefined ? { hostNetns } : {};
     return this.withLock(t.name, 'apply', async () => {
-      const planned = await this.planTopology(t, host);
-      onPlan?.(planned);
-      refuse('apply', t.name, planned, rest.adopt);
+      const planned = await this.readTopology(t, host);
+      onPlan?.(planned.plan);
+      refuse('apply', t.name, planned.plan, rest.adopt);
       const rec = this.repo.upsert(t, host);
-      return this.applyLocked(rec.name, { ...rest, expectedRev: rec.rev, fingerprint: planned.fingerprint });
+      // Under the same lock, the kernel read for the plan shown is the one the apply runs from,
+      // when the lab was saved as exactly what was planned (else it is read again).
+      const row = this.repo.row(rec.name);
+      const same = row.hostNetns === planned.hostNetns && JSON.stringify(row.topology) === JSON.stringify(planned.hosted);
+      return this.applyLocked(rec.name, { ...rest, expectedRev: rec.rev, fingerprint: planned.plan.fingerprint }, same ? planned : undefined);
     });
   }
 
-  private async applyLocked(name: string, opts: ApplyOptions): Promise<ApplyResult> {
+  private async applyLocked(name: string, opts: ApplyOptions, reading?: Reading): Promise<ApplyResult> {
     const row = this.repo.row(name);
     if (opts.expectedRev !== undefined && opts.expectedRev !== row.rev) {
       throw new NslabError('version_mismatch', `lab "${name}" is at revision ${row.rev}, not ${opts.expectedRev}; reload it and review the plan again`);
     }
-    const { observed, plan } = await this.read(row, row.topology);
+    const { observed, plan } = reading ?? (await this.read(row, row.topology));
     if (opts.fingerprint && opts.fingerprint !== plan.fingerprint) {
       throw new NslabError('version_mismatch', `the kernel changed since the plan was shown; review the new plan and apply again`);
     }

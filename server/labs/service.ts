@@ -54,6 +54,7 @@ export class Labs implements LabsService {
   }
 
   async close(): Promise<void> {
+    this.flushCommands();
     this.sync.stop();
     await this.hub.close();
     this.store.close();
@@ -151,7 +152,9 @@ export class Labs implements LabsService {
   private sink(lab: string, phase: () => CommandLogEntry['phase']): CommandSink {
     return (e) => {
       this.unlogged.push({ lab, at: new Date().toISOString(), argv: e.argv, ...(e.stdin ? { stdin: e.stdin } : {}), exitCode: e.exitCode, stderr: e.stderr, durationMs: e.durationMs, phase: phase() });
-      if (this.unlogged.length === 1) setImmediate(() => this.flushCommands());
+      // a timer, not an immediate: the next round's processes (started from immediates) start
+      // before this write, which then runs while they work
+      if (this.unlogged.length === 1) setTimeout(() => this.flushCommands(), 0);
     };
   }
 

@@ -8,7 +8,7 @@ import type { KernelState } from '@/lib/kernel-state';
 import { commandsFor, type Command, type Op, type Plan } from '@/lib/ops';
 import { destroyPlan, plan } from '@/lib/plan';
 import { parseTopologyText } from '@/lib/validate';
-import { batchable, dependencies, mustWait, nextRound, type Batch, type Job } from '@/server/kernel/schedule';
+import { batchable, dependencies, mustWait, nextRound, NSFILE_SLOTS, type Batch, type Job } from '@/server/kernel/schedule';
 import { run } from './kernel-sim';
 
 const seed = (() => {
@@ -57,6 +57,12 @@ function closure(deps: number[][]): number[][] {
 /** The reference: each pair of jobs judged by the pairwise rule alone. */
 const pairwise = (jobs: Job[]) => jobs.map((l, i) => jobs.slice(0, i).filter((e) => mustWait(e, l)).map((e) => e.id));
 
+/** The namespaces' jobs, dealt in turn to NSFILE_SLOTS processes, as `show` prints that round. */
+const nsfileRound = (perNs: number[][]) => {
+  const slots: number[][] = [];
+  perNs.forEach((ids, i) => (slots[i % NSFILE_SLOTS] ??= []).push(...ids));
+  return slots.map((ids, k) => `nsfile:${k}[${ids.join(',')}]`).join(' ');
+};
 const show = (r: Batch[][]) => r.map((round) => round.map((b) => `${b.key}[${b.jobs.map((j) => j.id).join(',')}]`).join(' '));
 const job = (id: number, cmd: Command, op: Op = { type: 'netns.del', ns: cmd.ns }): Job => ({ id, step: id, op, cmd });
 const ip = (ns: string, ...args: string[]): Command => ({ tool: 'ip', ns, args });
@@ -64,8 +70,9 @@ const ip = (ns: string, ...args: string[]): Command => ({ tool: 'ip', ns, args }
 describe('rounds', () => {
   it('the seed lab from empty: namespaces, then the host, then each namespace side by side, then sysctls and nft', () => {
     expect(show(rounds(jobsOf(plan('seed', desired, empty()))))).toEqual([
-      // each namespace's files, then its IPv6 defaults (no DAD), before anything is made in it
-      'nsfile:0[0,1,2,3,4] nsfile:1[7,8,9,10,11] nsfile:2[14,15,16,17,18,28,29,30,31,32] nsfile:3[21,22,23,24,25]',
+      // each namespace's files, then its IPv6 defaults (no DAD), before anything is made in it;
+      // the five namespaces take the processes (one per core, at most 4) in turn
+      nsfileRound([[0, 1, 2, 3, 4], [7, 8, 9, 10, 11], [14, 15, 16, 17, 18], [21, 22, 23, 24, 25], [28, 29, 30, 31, 32]]),
       'ip:H[5,6,35,36,37,38,39,40,42,44,46,47,49,51,53,54,56,58,60,61,63,65]',
       'ip:seed-A[12,13,41,43,45,67] ip:seed-B[19,20,48,50,52,68] ip:seed-C[26,27,55,57,59,69] ip:seed-remote[33,34,62,64,66] job:70[70]',
       'job:71[71] job:72[72] job:73[73] job:74[74] job:75[75]',

@@ -136,6 +136,8 @@ describe('validate: text input', () => {
     ['a YAML syntax error', 'name: lab1\nnodes: [ {id: A, kind: namespace\n', 'is not valid YAML/JSON (line'],
     ['a duplicate key', 'name: lab1\nname: lab2\n', 'is not valid YAML/JSON'],
     ['a duplicate key in JSON', '{"name": "lab1", "nodes": [], "name": "lab2"}', 'is not valid YAML/JSON'],
+    // strings holding quotes, colons and backslashes: still each key counted once
+    ['a duplicate key in JSON, after tricky strings', '{"description": "a \\"b\\": c\\\\", "name": "lab1", "nodes": [], "links": [], "name" \n : "lab2"}', 'is not valid YAML/JSON'],
     ['a list instead of a mapping', '- name: lab1\n', 'must hold a mapping'],
     ['an unclosed quote', 'name: "lab1\nnodes: []\n', 'is not valid YAML/JSON'],
   ])('%s', (_name, text, fragment) => {
@@ -154,6 +156,8 @@ describe('validate: text input', () => {
 
   it('JSON is accepted too', () => {
     expect(parseTopologyText(JSON.stringify(base())).ok).toBe(true);
+    // a description full of quotes, colons and backslashes is not mistaken for a key
+    expect(parseTopologyText(JSON.stringify({ ...base(), description: 'say "x": y\\ "z":' }, null, 2)).ok).toBe(true);
   });
 });
 
