@@ -148,6 +148,8 @@ export function ipv6Number(text: string): bigint | null {
   let tail: number | null = null;
   let head = text;
   const lastColon = text.lastIndexOf(':');
+  // every IPv6 address has a colon (an IPv4 address or a name has none: not worth parsing)
+  if (lastColon < 0) return null;
   if (text.indexOf('.', lastColon) > 0) {
     tail = ipv4Number(text.slice(lastColon + 1));
     if (tail === null) return null;
