@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildCli, ROOT } from '../scripts/build-cli.mjs';
+import { userEnv } from './table';
 
 const run = promisify(execFile);
 
@@ -51,7 +52,7 @@ export interface CliStart {
 export async function benchCliStart(): Promise<CliStart> {
   await buildCli(); // the build of the sources as they are (a no-op when it is current)
   const home = mkdtempSync(join(tmpdir(), 'nslab-bench-cli-'));
-  const env = { ...process.env, NSLAB_HOME: home, NSLAB_REQUIRE_BUILD: '1' };
+  const env = userEnv({ NSLAB_HOME: home, NSLAB_REQUIRE_BUILD: '1' });
   const nslab = ['node', join(ROOT, 'bin/nslab.js')];
   try {
     await wall([...nslab, 'status'], env); // makes the database: the runs measured find it there
@@ -71,7 +72,7 @@ export async function benchCliStart(): Promise<CliStart> {
 /** The floor: Node.js starting and doing nothing, median of 10 runs. */
 export async function benchNodeStart(): Promise<number> {
   const xs: number[] = [];
-  for (let i = 0; i < RUNS; i++) xs.push(await wall(['node', '-e', '0'], process.env));
+  for (let i = 0; i < RUNS; i++) xs.push(await wall(['node', '-e', '0'], userEnv()));
   return median(xs);
 }
 

@@ -21,6 +21,7 @@ import { execa } from 'execa';
 import { io, type Socket } from 'socket.io-client';
 import type { LiveState, PlanView } from '@/lib/labs-types';
 import type { Topology } from '@/lib/topology';
+import { userEnv } from './table';
 
 export interface BenchRow {
   goal: string;
@@ -104,7 +105,7 @@ export async function startServer(home: string): Promise<Server> {
   // its /proc/PID is the server's own); not through tsx, whose compiler would be measured too
   const child = spawn(process.execPath, ['bin/nslab.js', 'serve', '--port', String(port)], {
     cwd: ROOT,
-    env: { ...process.env, NSLAB_HOME: home, NSLAB_TOKEN: token, NEXT_TELEMETRY_DISABLED: '1' },
+    env: userEnv({ NSLAB_HOME: home, NSLAB_TOKEN: token, NEXT_TELEMETRY_DISABLED: '1' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];

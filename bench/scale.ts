@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Topology } from '@/lib/topology';
 import { inParallel } from '@/server/kernel/exec';
 import { listNetns } from '@/server/kernel/observer';
-import type { Row } from './table';
+import { userEnv, type Row } from './table';
 
 const NSLAB = join(import.meta.dirname, '..', 'bin', 'nslab.js');
 
@@ -78,7 +78,7 @@ async function seconds(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function nslab(home: string, ...args: string[]) {
-  const res = await execa('node', [NSLAB, ...args], { env: { NSLAB_HOME: home }, reject: false });
+  const res = await execa('node', [NSLAB, ...args], { env: userEnv({ NSLAB_HOME: home }), extendEnv: false, reject: false });
   if (res.exitCode !== 0 && !(args[0] === 'plan' && res.exitCode === 2)) throw new Error(`bench: nslab ${args.join(' ')} failed: ${res.stderr || res.stdout}`);
   return res;
 }
@@ -116,8 +116,8 @@ async function plainRun(dir: string, n: number): Promise<{ up: number; down: num
   const script = plainScript(n);
   writeFileSync(join(dir, 'up.sh'), script.up);
   writeFileSync(join(dir, 'down.sh'), script.down);
-  const up = await seconds(() => execa('sh', [join(dir, 'up.sh')]));
-  const down = await seconds(() => execa('sh', [join(dir, 'down.sh')]));
+  const up = await seconds(() => execa('sh', [join(dir, 'up.sh')], { env: userEnv(), extendEnv: false }));
+  const down = await seconds(() => execa('sh', [join(dir, 'down.sh')], { env: userEnv(), extendEnv: false }));
   return { up, down };
 }
 
