@@ -113,6 +113,30 @@ export function runFrequentRead(argv: string[], timeoutMs = 10_000): Promise<Exe
   });
 }
 
+/** A process that runs until it is stopped (a monitor), read as it writes. */
+export interface Streaming {
+  proc: ChildProcess;
+  /** how it ended: its exit code, or the signal that stopped it (both null: it could not start) */
+  ended: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts a long-running reader (`ip monitor`, `nft monitor`) with standard output piped and
+ * standard input and error closed; the caller wraps argv with diesWithServer. Node's own spawn:
+ * execa's module graph cost every `nslab` command 10s of milliseconds at start for two monitors
+ * only the server runs.
+ */
+export function startStreaming(argv: string[]): Streaming {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('startStreaming: empty argv');
+  const proc = spawn(file, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const ended = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.once('error', () => resolve({ exitCode: null, signal: null }));
+    proc.once('close', (exitCode, signal) => resolve({ exitCode, signal }));
+  });
+  return { proc, ended };
+}
+
 /** Runs one command of `lib/ops.ts` alone and reports it to the sink as the argv that ran. */
 export async function runCommand(cmd: Command, sink?: CommandSink): Promise<ExecResult> {
   const argv = argvOf(cmd);

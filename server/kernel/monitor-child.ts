@@ -3,8 +3,7 @@
 // that has an id here, and is shared by every watcher (lab live state and node views alike).
 // Started with the first watcher, ended with the last; restarted with backoff if it ends (never
 // the server's end). Running from the current namespace, it holds no other namespace alive.
-import { execa, type ResultPromise } from 'execa';
-import { diesWithServer } from './exec';
+import { diesWithServer, startStreaming, type Streaming } from './exec';
 
 /** Restarts of a monitor that ended wait 100 ms, then twice as long each time, up to this. */
 const MAX_BACKOFF_MS = 5_000;
@@ -76,18 +75,17 @@ export function parseMonitorLine(line: string): MonitorEvent | null {
 }
 
 const subscribers = new Set<MonitorSubscriber>();
-let child: ResultPromise | null = null;
+let child: Streaming | null = null;
 let restarts = 0;
 let restartTimer: NodeJS.Timeout | null = null;
 
 function start(): void {
-  const [file, ...args] = diesWithServer(ARGV); // dies with the server, even by kill -9
   const startedAt = Date.now();
-  const c: ResultPromise = execa(file!, args, { reject: false, buffer: false, stdin: 'ignore', stderr: 'ignore' });
+  const c = startStreaming(diesWithServer(ARGV)); // dies with the server, even by kill -9
   child = c;
   let partial = '';
-  c.stdout?.setEncoding('utf8');
-  c.stdout?.on('data', (chunk: string) => {
+  c.proc.stdout?.setEncoding('utf8');
+  c.proc.stdout?.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
@@ -95,7 +93,7 @@ function start(): void {
       if (e) for (const s of subscribers) s.event(e);
     }
   });
-  void c.then((r) => {
+  void c.ended.then((r) => {
     if (child !== c) return; // ended on purpose
     child = null;
     if (Date.now() - startedAt > STABLE_MS) restarts = 0;
@@ -121,12 +119,12 @@ export function subscribeMonitor(s: MonitorSubscriber): () => Promise<void> {
     restarts = 0;
     const c = child;
     child = null;
-    c?.kill('SIGTERM');
-    await c;
+    c?.proc.kill('SIGTERM');
+    await c?.ended;
   };
 }
 
 /** The running child's pid (tests kill it to see the watchers recover). */
 export function monitorPid(): number | undefined {
-  return child?.pid;
+  return child?.proc.pid;
 }

@@ -81,18 +81,25 @@ export function deletesNetns(cmd: Command): string | null {
   return cmd.tool === 'ip' && cmd.args[0] === 'netns' && cmd.args[1] === 'del' ? (cmd.args[2] ?? null) : null;
 }
 
-/** Must `later` run after `earlier`? */
+/** Must `later` run after `earlier`? (Called for every pair the scheduler looks at: no allocation.) */
 function conflicts(earlier: Job, e: Touch, later: Job, l: Touch): boolean {
-  const shared = [...l.ns].filter((x) => e.ns.has(x));
   // Deleting two namespaces: each takes what is in it (and the far ends of its veths) whichever
   // goes first, so neither waits for the other.
   const gone = deletesNetns(earlier.cmd);
-  if (gone !== null && deletesNetns(later.cmd) !== null) return gone === deletesNetns(later.cmd);
+  if (gone !== null) {
+    const also = deletesNetns(later.cmd);
+    if (also !== null) return gone === also;
+  }
+  let shared = 0;
+  let firstShared: string | undefined;
+  for (const x of l.ns) {
+    if (e.ns.has(x) && shared++ === 0) firstShared = x;
+  }
   // A namespace's files are touched by nothing but the commands about that namespace (a
   // deletion elsewhere takes no file along).
-  if (earlier.cmd.tool === 'nsfile' || later.cmd.tool === 'nsfile') return shared.length > 0;
+  if (earlier.cmd.tool === 'nsfile' || later.cmd.tool === 'nsfile') return shared > 0;
   if (e.barrier || l.barrier) return true;
-  if (shared.length === 0) return false;
+  if (shared === 0) return false;
   // A forwarding sysctl in NS waits only for NS to exist (and for other sysctls there): the
   // kernel applies ip_forward to every interface, whenever it was made.
   const sys = e.sysctlIn ?? l.sysctlIn;
@@ -102,10 +109,10 @@ function conflicts(earlier: Job, e: Touch, later: Job, l: Touch): boolean {
   }
   // A veth created into P waits only for P's existence and for commands about its peer's name;
   // veths created into P from elsewhere with other peer names are independent of each other.
-  const aboutOtherNames = !earlier.cmd.args.includes(l.peerName ?? '') && (e.peerNs === null || e.peerName !== l.peerName);
+  if (l.peerNs === null || shared !== 1 || firstShared !== l.peerNs) return true;
   const inP = earlier.cmd.ns === l.peerNs ? !(earlier.cmd.tool === 'ip' && earlier.cmd.args[0] === 'netns') : e.peerNs === l.peerNs;
-  const relaxed = l.peerNs !== null && shared.length === 1 && shared[0] === l.peerNs && inP && aboutOtherNames;
-  return !relaxed;
+  const aboutOtherNames = !earlier.cmd.args.includes(l.peerName ?? '') && (e.peerNs === null || e.peerName !== l.peerName);
+  return !(inP && aboutOtherNames);
 }
 
 /** Whether `later` must wait for `earlier` by their own commands (the pairwise rule). */

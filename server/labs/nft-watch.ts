@@ -4,8 +4,7 @@
 // alive: it is ended as soon as the namespace's file leaves /run/netns (a watch on the folder),
 // and whenever the lab's scope no longer has it.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { execa, type ResultPromise } from 'execa';
-import { diesWithServer } from '@/server/kernel/exec';
+import { diesWithServer, startStreaming, type Streaming } from '@/server/kernel/exec';
 
 export interface NftWatch {
   /** the namespaces to watch ('' = this machine's own); starts and ends children to match */
@@ -18,7 +17,7 @@ export interface NftWatch {
 const NETNS_DIR = '/run/netns';
 
 interface Child {
-  proc: ResultPromise;
+  run: Streaming;
   /** the child has not printed its first line or been up long enough to listen */
   starting: boolean;
 }
@@ -36,22 +35,21 @@ export function watchNft(onChange: (ns: string) => void): NftWatch {
     const c = children.get(ns);
     if (!c) return;
     children.delete(ns);
-    c.proc.kill('SIGKILL');
+    c.run.proc.kill('SIGKILL');
   };
 
   const start = (ns: string) => {
     const nft = ['nft', 'monitor'];
-    const [file, ...args] = diesWithServer(ns ? ['ip', 'netns', 'exec', ns, ...nft] : nft);
-    const proc = execa(file!, args, { reject: false, buffer: false, stdin: 'ignore', stderr: 'ignore' });
-    const child: Child = { proc, starting: true };
+    const run = startStreaming(diesWithServer(ns ? ['ip', 'netns', 'exec', ns, ...nft] : nft));
+    const child: Child = { run, starting: true };
     children.set(ns, child);
     // `nft monitor` prints nothing until a change: give it a moment to open its socket.
     setTimeout(() => (child.starting = false), 200).unref();
-    proc.stdout?.setEncoding('utf8');
-    proc.stdout?.on('data', () => {
+    run.proc.stdout?.setEncoding('utf8');
+    run.proc.stdout?.on('data', () => {
       if (children.get(ns) === child) onChange(ns);
     });
-    void proc.then(() => {
+    void run.ended.then(() => {
       if (children.get(ns) !== child) return;
       // ended by itself (its namespace went away): the next `set` starts another if it is back
       children.delete(ns);
