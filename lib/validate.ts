@@ -101,9 +101,29 @@ export function parseTopologyText(text: string, source = 'file'): Checked {
  */
 const vouched = new WeakMap<object, string>();
 
+/**
+ * The JSON texts of the last few topologies vouched for: the store saves a lab as exactly that
+ * text (its host is already in it), and reading it back need not check it again (checkedText).
+ */
+const vouchedTexts: string[] = [];
+const VOUCHED_TEXTS = 4;
+
 /** Lets the next check of this very object, if it is still the same JSON, skip the work. */
 export function rememberChecked(topology: Topology): void {
-  vouched.set(topology, JSON.stringify(topology));
+  const text = JSON.stringify(topology);
+  vouched.set(topology, text);
+  if (!vouchedTexts.includes(text)) {
+    vouchedTexts.unshift(text);
+    if (vouchedTexts.length > VOUCHED_TEXTS) vouchedTexts.pop();
+  }
+}
+
+/**
+ * The topology this JSON text holds when it is the text of one checked and remembered here
+ * (checking is a function of the value, and the text is that value), else undefined.
+ */
+export function checkedText(text: string): Topology | undefined {
+  return vouchedTexts.includes(text) ? (JSON.parse(text) as Topology) : undefined;
 }
 
 function stillChecked(value: unknown): value is Topology {

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_PROBLEMS } from '@/lib/limits';
 import { topologySchema, type Topology } from '@/lib/topology';
-import { checkTopology, normalizeLinks, rememberChecked, type Problem } from '@/lib/validate';
+import { checkedText, checkTopology, normalizeLinks, rememberChecked, type Problem } from '@/lib/validate';
+import { storedProblem, storedTopology } from '@/server/store/stored';
 import { bridgedLab, linkedLab } from '../scale-labs';
 import { referenceProblems } from './validate-reference';
 
@@ -152,5 +153,21 @@ describe('a topology checked twice (gateway, then labs service)', () => {
     expect(problemsOf(first.topology)).toEqual([{ path: 'links[1].a.addresses[0]', message: 'address 10.0.0.2 is used twice (also links[0].a.addresses[0])' }]);
     (first.topology.nodes[3] as Record<string, unknown>).colour = 'red';
     expect(problemsOf(first.topology)).toEqual([{ path: 'nodes[3]', message: 'unknown key "colour"' }]);
+  });
+
+  it('a stored text is read back without a second check only when it is the text of one checked here', () => {
+    const r = checkTopology(bridgedLab(40, 'vouched'));
+    if (!r.ok) throw new Error('the generated lab must be sound');
+    rememberChecked(r.topology);
+    const text = JSON.stringify(r.topology);
+    expect(checkedText(text)).toStrictEqual(r.topology);
+    expect(storedTopology('vouched', text)).toStrictEqual(r.topology);
+    // changed afterwards (the remembered text is what was checked, not the object now)
+    r.topology.links[1]!.a.addresses = ['10.0.0.2/16'];
+    const changed = JSON.stringify(r.topology);
+    expect(checkedText(changed)).toBeUndefined();
+    expect(storedProblem('vouched', changed)).toContain('is used twice');
+    // another lab's name in the text: still refused for this lab
+    expect(storedProblem('other', text)).toBe('it is named "vouched"');
   });
 });
