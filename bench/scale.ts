@@ -132,8 +132,12 @@ async function mininetRun(n: number): Promise<{ up: number; down: number } | nul
 
 const s = (x: number) => `${x.toFixed(2)} s`;
 
-/** Rounds of the 200-namespace build, re-plan and destroy, and of the plain script. */
-const ROUNDS = 3;
+/**
+ * Rounds of the 200-namespace build, re-plan and destroy, and of the plain script: five, since
+ * on this shared two-core machine the median of three still moved between 4.1× and 4.7× from
+ * one run of the bench to the next.
+ */
+const ROUNDS = 5;
 
 function median(xs: number[]): number {
   const v = [...xs].sort((a, b) => a - b);
@@ -147,7 +151,7 @@ export async function benchScale(opts: { quick: boolean }): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'nslab-bench-files-'));
   const rows: Row[] = [];
   try {
-    // three rounds side by side, nslab then the plain script, and the median of each: one round
+    // five rounds side by side, nslab then the plain script, and the median of each: one round
     // alone swings with what the kernel still frees from the round before
     const smalls: Built[] = [];
     const plains: { up: number; down: number }[] = [];
