@@ -5,7 +5,7 @@
 import { argvOf, NETNS_DIR, nsfileLine, shellQuote } from '@/lib/ops';
 import { runArgv, runCommand, type CommandSink, type ExecResult } from './exec';
 import { kernelMessage } from './messages';
-import { NSCTL_PATH, nsctlCan, nsctlLine, nsctlUsable, parseNsctlIp, parseNsctlRun } from './nsctl';
+import { NSCTL_PATH, nsctlCan, nsctlLine, nsctlUsable, parseNsctlIpLine, parseNsctlRun } from './nsctl';
 import type { Batch, Job } from './schedule';
 import { ensureUsernsSupport } from './userns';
 
@@ -169,12 +169,31 @@ async function flushIp(): Promise<void> {
   queued = [];
   ensureUsernsSupport();
   const stdin = reqs.map((r) => [r.ns, ...r.lines].join('\t')).join('\n') + '\n';
-  const res = await runArgv(['perl', NSCTL_PATH, 'ip', String(IP_PARALLEL)], { stdin, timeoutMs: 60_000 + 200 * reqs.length });
-  const results = parseNsctlIp(res.stdout);
-  const durationMs = Math.round((res.durationMs / reqs.length) * 10) / 10;
+  // Each batch is answered as its line arrives (its commands logged, its steps done, while the
+  // others still run), with the time since the answer before it as its own.
+  const answered = new Set<number>();
+  const t0 = performance.now();
+  let last = t0;
+  let partial = '';
+  const onStdout = (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const got = parseNsctlIpLine(line);
+      const r = got ? reqs[got.index] : undefined;
+      if (!got || !r || answered.has(got.index)) continue;
+      answered.add(got.index);
+      const now = performance.now();
+      r.resolve({ exitCode: got.exitCode, stderr: got.stderr, stdout: '', durationMs: Math.round((now - last) * 10) / 10 });
+      last = now;
+    }
+  };
+  const res = await runArgv(['perl', NSCTL_PATH, 'ip', String(IP_PARALLEL)], { stdin, timeoutMs: 60_000 + 200 * reqs.length, onStdout });
+  const rest = reqs.length - answered.size;
+  const durationMs = rest ? Math.round(((performance.now() - last) / rest) * 10) / 10 : 0;
   reqs.forEach((r, i) => {
-    const got = results.get(i);
+    if (answered.has(i)) return;
     // no answer for this batch: nslab-nsctl ended (killed, or perl failed) before it did
-    r.resolve(got ? { ...got, stdout: '', durationMs } : { exitCode: res.exitCode || 1, stdout: '', stderr: res.stderr.trim() || `nslab-nsctl ended with exit code ${res.exitCode} before the batch in ${r.ns} did`, durationMs });
+    r.resolve({ exitCode: res.exitCode || 1, stdout: '', stderr: res.stderr.trim() || `nslab-nsctl ended with exit code ${res.exitCode} before the batch in ${r.ns} did`, durationMs });
   });
 }

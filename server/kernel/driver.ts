@@ -2,7 +2,7 @@
 // "exists and is ours" and "already gone" as success, and on a real failure undoes what it did,
 // newest first, naming the object and quoting the kernel.
 import { commandsFor, type Command, type Op, type PlanStep } from '@/lib/ops';
-import { pooled, runBatch } from './batch';
+import { pooled, runBatch, type BatchOutcome } from './batch';
 import { nsctlUsable } from './nsctl';
 import { judgeError } from './benign';
 import { failureMessage, objectOf } from './describe';
@@ -68,6 +68,15 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
     const round = nextRound(pending, deps, done, { nsctlDeletes: nsctlUsable() });
     if (round.length === 0) break;
     await opts.onRound?.(round.flatMap((b) => b.jobs));
+    // a batch's jobs are done as it ends (their steps reported while the round's others run)
+    const finished = (o: BatchOutcome) => {
+      for (const j of o.done) {
+        done.add(j.id);
+        if (skip.has(j.id)) opts.accepted?.add(j.id);
+      }
+      opts.onJobsDone?.(o.done);
+      return o;
+    };
     const runOne = (batch: Batch) =>
       runBatch(batch, opts.sink, async (job, message) => {
         const verdict = await judgeError(job, message, opts.sink);
@@ -85,18 +94,11 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
         // else: neither mount a namespace on that name nor mark what is there as ours).
         if (opts.tolerant) for (const j of jobs) if (j.step === job.step && j.id > job.id) skip.add(j.id);
         return opts.tolerant;
-      }, skip);
+      }, skip).then(finished);
     // pooled ip batches all start now: they share one nslab-nsctl process, which runs a few at a time
     const together = round.filter(pooled);
     const others = round.filter((b) => !pooled(b));
-    const outcomes = (await Promise.all([inParallel(together, together.length, runOne), inParallel(others, PARALLEL, runOne)])).flat();
-    for (const o of outcomes) {
-      for (const j of o.done) {
-        done.add(j.id);
-        if (skip.has(j.id)) opts.accepted?.add(j.id);
-      }
-      opts.onJobsDone?.(o.done);
-    }
+    await Promise.all([inParallel(together, together.length, runOne), inParallel(others, PARALLEL, runOne)]);
     if (failures.length > 0 && !opts.tolerant) break;
     pending = pending.filter((j) => !done.has(j.id));
   }

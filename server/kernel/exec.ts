@@ -56,7 +56,7 @@ export function processCount(): number {
 }
 
 /** Runs argv[0] with the rest as arguments; stdin is fed and closed when given. */
-export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
+export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number; env?: Record<string, string>; onStdout?: (chunk: string) => void } = {}): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('runArgv: empty argv');
   const n = (started += 1);
@@ -74,7 +74,10 @@ export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?
     const child: ChildProcess = spawn(wrapper!, wrapped, { stdio, timeout: opts.timeoutMs ?? 60_000, env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stdout!.on('data', (d: Buffer) => {
+      out.push(d);
+      opts.onStdout?.(d.toString('utf8'));
+    });
     child.stderr!.on('data', (d: Buffer) => err.push(d));
     let failure: Error | undefined;
     child.on('error', (e) => (failure = e));

@@ -848,8 +848,14 @@ export function parseNsctlNsids(stdout: string): Map<string, number> {
 export function parseNsctlIp(stdout: string): Map<number, { exitCode: number; stderr: string }> {
   const out = new Map<number, { exitCode: number; stderr: string }>();
   for (const line of stdout.split('\n')) {
-    const m = /^(\d+)\t(\d+)\t([0-9a-f]*)$/.exec(line);
-    if (m) out.set(Number(m[1]), { exitCode: Number(m[2]), stderr: Buffer.from(m[3] ?? '', 'hex').toString('utf8') });
+    const a = parseNsctlIpLine(line);
+    if (a) out.set(a.index, { exitCode: a.exitCode, stderr: a.stderr });
   }
   return out;
+}
+
+/** One answer line of `nslab-nsctl ip` ("I<TAB>EXIT<TAB>HEX(stderr)"), or null. */
+export function parseNsctlIpLine(line: string): { index: number; exitCode: number; stderr: string } | null {
+  const m = /^(\d+)\t(\d+)\t([0-9a-f]*)$/.exec(line);
+  return m ? { index: Number(m[1]), exitCode: Number(m[2]), stderr: Buffer.from(m[3] ?? '', 'hex').toString('utf8') } : null;
 }
