@@ -23,13 +23,16 @@ export function createLabsService(opts: LabsServiceOptions = {}): LabsService {
   return new Labs(new Store(opts.home));
 }
 
+
+/** Commands logged within this long of each other are written together. */
+const COMMAND_LOG_EVERY_MS = 50;
 export class Labs implements LabsService {
   readonly events = new EventEmitter<LabsEvents>();
   private readonly sync: StoreSync;
   private readonly repo: LabRepository;
   private readonly reconciler: Reconciler;
   private readonly hub: LiveHub;
-  /** commands logged, not yet written (see flushCommands) */
+  /** commands logged, not yet written (see flushCommands; COMMAND_LOG_EVERY_MS) */
   private unlogged: Omit<CommandLogEntry, 'seq'>[] = [];
 
   constructor(private readonly store: Store) {
@@ -88,6 +91,7 @@ export class Labs implements LabsService {
   }
 
   commandLog(name: string, limit = 500): CommandLogEntry[] {
+    this.flushCommands(); // what this process logged a moment ago is part of the answer
     return this.store.commands(name, limit);
   }
 
@@ -153,8 +157,9 @@ export class Labs implements LabsService {
     return (e) => {
       this.unlogged.push({ lab, at: new Date().toISOString(), argv: e.argv, ...(e.stdin ? { stdin: e.stdin } : {}), exitCode: e.exitCode, stderr: e.stderr, durationMs: e.durationMs, phase: phase() });
       // a timer, not an immediate: the next round's processes (started from immediates) start
-      // before this write, which then runs while they work
-      if (this.unlogged.length === 1) setTimeout(() => this.flushCommands(), 0);
+      // before this write, which then runs while they work; and the batches of a round, which
+      // now report as each ends, share a write (a commit each was more work than theirs)
+      if (this.unlogged.length === 1) setTimeout(() => this.flushCommands(), COMMAND_LOG_EVERY_MS);
     };
   }
 
