@@ -170,23 +170,26 @@ async function flushIp(): Promise<void> {
   ensureUsernsSupport();
   const stdin = reqs.map((r) => [r.ns, ...r.lines].join('\t')).join('\n') + '\n';
   // Each batch is answered as its line arrives (its commands logged, its steps done, while the
-  // others still run), with the time since the answer before it as its own.
+  // others still run); the answers that arrive together share the time since the ones before.
   const answered = new Set<number>();
-  const t0 = performance.now();
-  let last = t0;
+  let last = performance.now();
   let partial = '';
   const onStdout = (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
+    const now: { r: IpRequest; exitCode: number; stderr: string }[] = [];
     for (const line of lines) {
       const got = parseNsctlIpLine(line);
       const r = got ? reqs[got.index] : undefined;
       if (!got || !r || answered.has(got.index)) continue;
       answered.add(got.index);
-      const now = performance.now();
-      r.resolve({ exitCode: got.exitCode, stderr: got.stderr, stdout: '', durationMs: Math.round((now - last) * 10) / 10 });
-      last = now;
+      now.push({ r, exitCode: got.exitCode, stderr: got.stderr });
     }
+    if (now.length === 0) return;
+    const at = performance.now();
+    const durationMs = Math.round(((at - last) / now.length) * 10) / 10;
+    last = at;
+    for (const a of now) a.r.resolve({ exitCode: a.exitCode, stderr: a.stderr, stdout: '', durationMs });
   };
   const res = await runArgv(['perl', NSCTL_PATH, 'ip', String(IP_PARALLEL)], { stdin, timeoutMs: 60_000 + 200 * reqs.length, onStdout });
   const rest = reqs.length - answered.size;
