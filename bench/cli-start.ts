@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildCli, ROOT } from '../scripts/build-cli.mjs';
-import { userEnv } from './table';
+import { median, userEnv } from './table';
 
 const run = promisify(execFile);
 
@@ -18,11 +18,6 @@ const run = promisify(execFile);
 export const CLI_START_TARGETS = { help: 0.25, status: 0.4 } as const;
 const RUNS = 10;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** CPU seconds of this process's children that have ended (Linux: /proc/self/stat, 1/100 s). */
 function childrenCpu(): number {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Topology } from '@/lib/topology';
 import { inParallel } from '@/server/kernel/exec';
 import { listNetns } from '@/server/kernel/observer';
-import { userEnv, type Row } from './table';
+import { median, userEnv, type Row } from './table';
 
 const NSLAB = join(import.meta.dirname, '..', 'bin', 'nslab.js');
 
@@ -138,11 +138,6 @@ const s = (x: number) => `${x.toFixed(2)} s`;
  * one run of the bench to the next.
  */
 const ROUNDS = 5;
-
-function median(xs: number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-}
 
 export async function benchScale(opts: { quick: boolean }): Promise<Row[]> {
   const n = opts.quick ? 50 : 200;

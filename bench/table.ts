@@ -16,6 +16,13 @@ export function renderTable(rows: Row[]): string {
   return out.join('\n');
 }
 
+/** The median of some measurements. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /**
  * The environment the bench runs commands in: its own, without Node's settings (NODE_OPTIONS,
  * NODE_EXTRA_CA_CERTS, ...), which a user's shell does not carry. The machine the bench was

@@ -3,7 +3,7 @@
 // `sh`, or a single nft/sysctl command. Each line is still logged as the command a student
 // could type, with its own result.
 import { argvOf, NETNS_DIR, nsfileLine, shellQuote } from '@/lib/ops';
-import { runArgv, runCommand, type CommandSink, type ExecResult } from './exec';
+import { byLines, runArgv, runCommand, type CommandSink, type ExecResult } from './exec';
 import { kernelMessage } from './messages';
 import { NSCTL_PATH, nsctlCan, nsctlLine, nsctlUsable, parseNsctlIpLine, parseNsctlRun } from './nsctl';
 import type { Batch, Job } from './schedule';
@@ -173,10 +173,7 @@ async function flushIp(): Promise<void> {
   // others still run); the answers that arrive together share the time since the ones before.
   const answered = new Set<number>();
   let last = performance.now();
-  let partial = '';
-  const onStdout = (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
+  const onStdout = byLines((lines) => {
     const now: { r: IpRequest; exitCode: number; stderr: string }[] = [];
     for (const line of lines) {
       const got = parseNsctlIpLine(line);
@@ -190,7 +187,7 @@ async function flushIp(): Promise<void> {
     const durationMs = Math.round(((at - last) / now.length) * 10) / 10;
     last = at;
     for (const a of now) a.r.resolve({ exitCode: a.exitCode, stderr: a.stderr, stdout: '', durationMs });
-  };
+  });
   const res = await runArgv(['perl', NSCTL_PATH, 'ip', String(IP_PARALLEL)], { stdin, timeoutMs: 60_000 + 200 * reqs.length, onStdout });
   const rest = reqs.length - answered.size;
   const durationMs = rest ? Math.round(((performance.now() - last) / rest) * 10) / 10 : 0;

@@ -116,6 +116,19 @@ export function runFrequentRead(argv: string[], timeoutMs = 10_000): Promise<Exe
   });
 }
 
+/**
+ * A handler of a process's output as it comes: `onLines` gets the complete lines of each chunk
+ * (a line cut at the chunk's end waits for the rest).
+ */
+export function byLines(onLines: (lines: string[]) => void): (chunk: string) => void {
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    if (lines.length) onLines(lines);
+  };
+}
+
 /** A process that runs until it is stopped (a monitor), read as it writes. */
 export interface Streaming {
   proc: ChildProcess;

@@ -3,7 +3,7 @@
 // that has an id here, and is shared by every watcher (lab live state and node views alike).
 // Started with the first watcher, ended with the last; restarted with backoff if it ends (never
 // the server's end). Running from the current namespace, it holds no other namespace alive.
-import { diesWithServer, startStreaming, type Streaming } from './exec';
+import { byLines, diesWithServer, startStreaming, type Streaming } from './exec';
 
 /** Restarts of a monitor that ended wait 100 ms, then twice as long each time, up to this. */
 const MAX_BACKOFF_MS = 5_000;
@@ -83,16 +83,16 @@ function start(): void {
   const startedAt = Date.now();
   const c = startStreaming(diesWithServer(ARGV)); // dies with the server, even by kill -9
   child = c;
-  let partial = '';
   c.proc.stdout?.setEncoding('utf8');
-  c.proc.stdout?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const e = parseMonitorLine(line);
-      if (e) for (const s of subscribers) s.event(e);
-    }
-  });
+  c.proc.stdout?.on(
+    'data',
+    byLines((lines) => {
+      for (const line of lines) {
+        const e = parseMonitorLine(line);
+        if (e) for (const s of subscribers) s.event(e);
+      }
+    }),
+  );
   void c.ended.then((r) => {
     if (child !== c) return; // ended on purpose
     child = null;

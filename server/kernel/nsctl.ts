@@ -16,7 +16,7 @@ import { deletesNetns } from './schedule';
 
 export const NSCTL_PATH = `${IDMAP_DIR}/nslab-nsctl`;
 
-/** System call numbers (unshare, setns, mount, umount2, prctl) by Node's process.arch. */
+/** System call numbers (unshare, setns, mount, umount2, prctl, exit_group) by Node's process.arch. */
 const SYSCALLS: Partial<Record<NodeJS.Architecture, [number, number, number, number, number, number]>> = {
   x64: [272, 308, 165, 166, 157, 231],
   arm64: [97, 268, 40, 39, 167, 94],
@@ -341,8 +341,6 @@ sub nl_dump {
   }
 }
 
-# Starts \`ip -batch -\` in network namespace NS with LINES on its standard input (a child that
-# dies with this process); returns (pid, its stderr) or (undef, an error message).
 # One socket per network namespace entered asks for interface indexes (SIOCGIFINDEX): a socket
 # answers for the namespace it was made in, so enter_netns drops it.
 my $IFSOCK;
@@ -358,6 +356,8 @@ sub enter_netns {
   return undef;
 }
 
+# Starts \`ip -batch -\` in network namespace NS with LINES on its standard input (a child that
+# dies with this process); returns (pid, its stderr) or (undef, an error message).
 sub ip_batch_start {
   my ($ns, $lines) = @_;
   for (@$lines) {

@@ -23,9 +23,9 @@ export function createLabsService(opts: LabsServiceOptions = {}): LabsService {
   return new Labs(new Store(opts.home));
 }
 
-
 /** Commands logged within this long of each other are written together. */
 const COMMAND_LOG_EVERY_MS = 50;
+
 export class Labs implements LabsService {
   readonly events = new EventEmitter<LabsEvents>();
   private readonly sync: StoreSync;
