@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The nslab command. Runs the JavaScript build of server/cli/main.ts in dist/ (scripts/build-cli.mjs;
-// `npm start`, `npm test` and scripts/setup.sh make it), so it starts without compiling TypeScript.
+// `npm start`, `npm test` and scripts/setup.sh make it), so it starts without compiling TypeScript,
+// and with V8's compiled code of that JavaScript from the command's earlier runs (runBuild).
 // The build is used only while every source it was made from is unchanged (one stat per file);
 // otherwise it is made again first (about a second, once). Where it cannot be made (esbuild
 // missing, a read-only checkout, a source that does not compile) the sources run through tsx.
-import { pathToFileURL } from 'node:url';
-import { currentBuild } from '../scripts/build-cli.mjs';
+import { createRequire } from 'node:module';
+import { currentBuild, runBuild } from '../scripts/build-cli.mjs';
 
 let entry = currentBuild();
 let failed;
@@ -17,9 +18,14 @@ if (!entry) {
   }
 }
 if (entry) {
-  // NSLAB_DEBUG stacks name the TypeScript sources
-  if (process.env.NSLAB_DEBUG && process.env.NSLAB_DEBUG !== '0') process.setSourceMapsEnabled(true);
-  await import(pathToFileURL(entry).href);
+  if (process.env.NSLAB_DEBUG && process.env.NSLAB_DEBUG !== '0') {
+    // NSLAB_DEBUG stacks name the TypeScript sources: Node's own loader reads the source map
+    // (it does not for code run from V8's cache)
+    process.setSourceMapsEnabled(true);
+    createRequire(import.meta.url)(entry);
+  } else {
+    runBuild(entry);
+  }
 } else if (process.env.NSLAB_REQUIRE_BUILD === '1') {
   // the tests set this: they test the build, never the sources through tsx
   const why = failed?.errors?.length ? failed.errors.map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`).join('; ') : String(failed?.message ?? failed);

@@ -1,23 +1,29 @@
 #!/usr/bin/env node
 // Builds the nslab command (server/cli/main.ts, and with it the server that `nslab serve` starts)
 // to JavaScript with esbuild, so the command starts without compiling TypeScript:
-//   dist/cli-<hash>/main.mjs   the entry; every command's heavy modules are chunks of their own,
-//                              imported when that command runs (`nslab --help` loads commander only)
+//   dist/cli-<hash>/main.cjs   the whole command in one CommonJS file; every command's heavy
+//                              modules are evaluated only when that command runs (`nslab --help`
+//                              runs commander's alone)
+//   dist/cli-<hash>/v8-cache/  V8's compiled code of that file, one per subcommand (runBuild)
 //   dist/cli.json              which build is current, and the size and time of every source it
 //                              was built from (bin/nslab.js runs the build only while they match)
 // Pure-JavaScript packages the command needs at start (commander, zod, yaml, execa, ipaddr.js)
 // are bundled in: one file loads faster than their hundreds. Every other package (native ones,
-// Next, socket.io, playwright-core) stays an ordinary import from node_modules.
+// Next, socket.io, playwright-core) stays an ordinary require from node_modules.
 // A build never changes a directory another process may be running from: each build's files go
 // to a directory named after their content, and dist/cli.json is replaced by a rename.
 // Usage: node scripts/build-cli.mjs [--quiet]      (npm run build:cli; setup.sh and the tests run it)
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, Module } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MANIFEST = 'dist/cli.json';
 const ENTRY = 'server/cli/main.ts';
+/** The built command, in dist/cli-<hash>/. */
+const ENTRY_FILE = 'main.cjs';
 /** Bundled into the build (with what they import); every other package is imported at run time. */
 const BUNDLED = new Set(['commander', 'zod', 'yaml', 'execa', 'ipaddr.js']);
 /** Besides the sources esbuild read: what else decides the output. */
@@ -64,8 +70,54 @@ export function currentBuild(root = ROOT) {
       if (now !== was) return null; // appeared or went (a file of ALSO may be absent)
     } else if (!Array.isArray(was) || now[0] !== was[0] || now[1] !== was[1]) return null;
   }
-  const entry = join(root, 'dist', m.dir, 'main.mjs');
+  const entry = join(root, 'dist', m.dir, ENTRY_FILE);
   return existsSync(entry) ? entry : null;
+}
+
+/**
+ * Runs the built command (ENTRY_FILE) as Node runs a CommonJS file, with V8's compiled code of it
+ * kept between runs: compiling the command's JavaScript cost a tenth of a second at every start,
+ * more than the rest of `nslab status`. The code is kept per subcommand (what `nslab apply`
+ * compiles is not what `nslab status` does), in v8-cache/ beside the file, written when a run
+ * ends well if there was none yet or V8 refused it (a new Node, other V8 flags). A cache is only ever
+ * used with the file it was made from: a build's directory is named after its content and never
+ * changes. Writing it may fail (a read-only checkout): the command then compiles as before.
+ */
+export function runBuild(entry, argv = process.argv) {
+  const dir = dirname(entry);
+  const word = /^[a-z][a-z-]{0,31}$/.test(argv[2] ?? '') ? argv[2] : 'main';
+  const cacheFile = join(dir, 'v8-cache', `${word}.bin`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  // the wrapper CommonJS gives every file, on the file's first line: line numbers are the file's
+  const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(entry, 'utf8')}\n})`;
+  const script = new vm.Script(source, { filename: entry, cachedData });
+  if (script.cachedDataRejected !== false) {
+    process.once('exit', (code) => {
+      // a run that failed (a mistyped command, say) may have compiled little of what it does
+      if (code !== 0) return;
+      const tmp = `${cacheFile}.${process.pid}`;
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        try {
+          rmSync(tmp, { force: true });
+        } catch {
+          // nothing was written
+        }
+      }
+    });
+  }
+  const mod = new Module(entry);
+  mod.filename = entry;
+  mod.paths = Module._nodeModulePaths(dir);
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(entry), mod, entry, dir);
 }
 
 /**
@@ -86,20 +138,25 @@ export async function buildCli({ root = ROOT, force = false, quiet = false } = {
     absWorkingDir: root,
     entryPoints: { main: ENTRY },
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    // One CommonJS file, not ES modules: Node 20 keeps no compiled code of ES modules between
+    // runs, and of a script it does (runBuild). A module the command imports only with import()
+    // stays unevaluated until then, as with ES module chunks.
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     outdir,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunk-[hash]',
-    minify: process.env.NSLAB_CLI_MINIFY !== "0",
+    outExtension: { '.js': '.cjs' },
+    // import() of a package becomes a require() (every package nslab loads late is CommonJS),
+    // so the file needs no ES module loader
+    supported: { 'dynamic-import': false },
+    // import.meta.url in a source: the URL of the built file
+    define: { 'import.meta.url': '__nslabImportMetaUrl' },
+    banner: { js: "var __nslabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    minify: process.env.NSLAB_CLI_MINIFY !== '0',
     keepNames: true,
     sourcemap: 'linked',
     sourcesContent: false,
     tsconfig: join(root, 'tsconfig.json'),
-    // a bundled CommonJS package (commander) may require Node's own modules
-    banner: { js: "import { createRequire as __nslabCreateRequire } from 'node:module'; const require = __nslabCreateRequire(import.meta.url);" },
     metafile: true,
     write: false,
     logLevel: quiet ? 'silent' : 'warning',
@@ -120,7 +177,7 @@ export async function buildCli({ root = ROOT, force = false, quiet = false } = {
   for (const f of [...res.outputFiles].sort((a, b) => a.path.localeCompare(b.path))) hash.update(relative(outdir, f.path)).update('\0').update(f.contents);
   const dir = `cli-${hash.digest('hex').slice(0, 12)}`;
   const target = join(dist, dir);
-  if (!existsSync(join(target, 'main.mjs'))) {
+  if (!existsSync(join(target, ENTRY_FILE))) {
     const tmp = join(dist, `.tmp-${process.pid}-${Date.now()}`);
     for (const f of res.outputFiles) {
       const to = join(tmp, relative(outdir, f.path));
@@ -131,7 +188,7 @@ export async function buildCli({ root = ROOT, force = false, quiet = false } = {
       renameSync(tmp, target);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
-      if (!existsSync(join(target, 'main.mjs'))) throw e; // else another process built the same
+      if (!existsSync(join(target, ENTRY_FILE))) throw e; // else another process built the same
     }
   }
 
@@ -147,7 +204,7 @@ export async function buildCli({ root = ROOT, force = false, quiet = false } = {
   writeFileSync(tmpManifest, JSON.stringify({ dir, builtAt: new Date().toISOString(), inputs }, null, 1) + '\n');
   renameSync(tmpManifest, join(root, MANIFEST));
   prune(dist, dir);
-  return { entry: join(target, 'main.mjs'), built: true };
+  return { entry: join(target, ENTRY_FILE), built: true };
 }
 
 /** Removes all but the newest KEEP older builds (and temporary files a killed build left). */

@@ -285,4 +285,5 @@ async function report(e: unknown): Promise<number> {
   return 1;
 }
 
-await main();
+// not awaited at the top: the build is one CommonJS file (scripts/build-cli.mjs); main never throws
+void main();

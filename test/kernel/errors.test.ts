@@ -213,6 +213,7 @@ describe('every error is one sentence naming the thing and the fix, non-zero exi
     expect(r.exitCode).toBe(1);
     expect(String(r.stderr)).toMatch(/is damaged/);
     expect(String(r.stderr)).toMatch(/^\s+at /m);
+    expect(String(r.stderr)).toMatch(/server\/\S+\.ts:\d+:\d+\)$/m); // the TypeScript source, not the build
   });
 
   it('a damaged database is never shown as an empty list, and the advice given recovers', async () => {

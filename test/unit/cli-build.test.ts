@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { currentBuild, ROOT } from '../../scripts/build-cli.mjs';
 
@@ -24,7 +24,7 @@ describe('currentBuild: the build is used only while every source it was made fr
     const root = temp();
     mkdirSync(join(root, 'src'));
     mkdirSync(join(root, 'dist/cli-abc'), { recursive: true });
-    writeFileSync(join(root, 'dist/cli-abc/main.mjs'), '');
+    writeFileSync(join(root, 'dist/cli-abc/main.cjs'), '');
     writeFileSync(join(root, 'src/a.ts'), 'a');
     writeFileSync(join(root, 'src/b.ts'), 'bb');
     const stamp = (f: string) => {
@@ -42,14 +42,14 @@ describe('currentBuild: the build is used only while every source it was made fr
     ['a source gets an older time (a copy, a checkout)', (r) => utimesSync(join(r, 'src/b.ts'), new Date(0), new Date(0))],
     ['a source is removed', (r) => rmSync(join(r, 'src/a.ts'))],
     ['a file absent at build time appears', (r) => writeFileSync(join(r, 'src/c.ts'), '')],
-    ['the built entry is gone', (r) => rmSync(join(r, 'dist/cli-abc/main.mjs'))],
+    ['the built entry is gone', (r) => rmSync(join(r, 'dist/cli-abc/main.cjs'))],
     ['the manifest is gone', (r) => rmSync(join(r, 'dist/cli.json'))],
     ['the manifest is damaged', (r) => writeFileSync(join(r, 'dist/cli.json'), '{"dir": "cli-abc", "inpu')],
     ['the manifest names no sources list', (r) => writeFileSync(join(r, 'dist/cli.json'), '{"dir": "cli-abc"}')],
   ];
   it('an untouched build is current', () => {
     const root = make();
-    expect(currentBuild(root)).toBe(join(root, 'dist/cli-abc/main.mjs'));
+    expect(currentBuild(root)).toBe(join(root, 'dist/cli-abc/main.cjs'));
   });
   it.each(changes)('stale when %s', (_, change) => {
     const root = make();
@@ -112,6 +112,53 @@ describe('bin/nslab.js in a checkout', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('server/cli/format.ts:1: ');
   });
+});
+
+describe("the build runs with V8's compiled code of its earlier runs", () => {
+  it('keeps it per command, uses it as it is, and replaces a damaged one instead of trusting it', async () => {
+    const root = checkoutCopy();
+    const env = { NSLAB_HOME: join(temp(), 'home') };
+    const first = await run(root, ['status'], env);
+    expect(first.exitCode).toBe(0);
+    const cache = join(dirname(currentBuild(root)!), 'v8-cache');
+    const status = join(cache, 'status.bin');
+    expect(statSync(status).size).toBeGreaterThan(10_000);
+    const kept = readFileSync(status);
+    const keptTime = statSync(status).mtimeMs;
+
+    // a second run finds it good: the same answer, and the cache is not written again
+    const second = await run(root, ['status'], env);
+    expect([second.exitCode, second.stdout, second.stderr]).toEqual([first.exitCode, first.stdout, first.stderr]);
+    expect(readFileSync(status).equals(kept)).toBe(true);
+    expect(statSync(status).mtimeMs).toBe(keptTime);
+    // another command keeps its own
+    expect((await run(root, ['--help'])).exitCode).toBe(0);
+    expect(existsSync(join(cache, 'main.bin'))).toBe(true);
+    // a run that fails keeps nothing (a mistyped command compiled little of what it would do)
+    expect((await run(root, ['nosuch'])).exitCode).toBe(1);
+    expect(existsSync(join(cache, 'nosuch.bin'))).toBe(false);
+
+    // damaged (cut short, or other bytes): V8 refuses it, the command runs as usual and writes it anew
+    for (const damage of [kept.subarray(0, kept.length >> 1), Buffer.alloc(kept.length, 0x5a)]) {
+      writeFileSync(status, damage);
+      const r = await run(root, ['status'], env);
+      expect([r.exitCode, r.stdout, r.stderr]).toEqual([first.exitCode, first.stdout, first.stderr]);
+      expect(readFileSync(status).equals(damage)).toBe(false);
+      expect(statSync(status).size).toBeGreaterThan(10_000);
+    }
+  }, 60_000);
+
+  it('where it cannot be written, the command runs all the same', async () => {
+    const root = checkoutCopy();
+    expect((await run(root, ['--help'])).exitCode).toBe(0);
+    const cache = join(dirname(currentBuild(root)!), 'v8-cache');
+    rmSync(cache, { recursive: true, force: true });
+    writeFileSync(cache, 'not a folder');
+    const r = await run(root, ['status'], { NSLAB_HOME: join(temp(), 'home') });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/No labs yet/);
+    expect(r.stderr).toBe('');
+  }, 60_000);
 });
 
 describe('the build says what the TypeScript sources say', () => {
