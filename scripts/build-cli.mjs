@@ -4,7 +4,8 @@
 //   dist/cli-<hash>/main.cjs   the whole command in one CommonJS file; every command's heavy
 //                              modules are evaluated only when that command runs (`nslab --help`
 //                              runs commander's alone)
-//   dist/cli-<hash>/v8-cache/  V8's compiled code of that file, one per subcommand (runBuild)
+//   dist/cli-<hash>/v8-cache/  V8's compiled code of that file, one per subcommand (runBuild in
+//                              scripts/cli-run.cjs, which bin/nslab.js loads)
 //   dist/cli.json              which build is current, and the size and time of every source it
 //                              was built from (bin/nslab.js runs the build only while they match)
 // Pure-JavaScript packages the command needs at start (commander, zod, yaml, execa, ipaddr.js)
@@ -13,21 +14,18 @@
 // A build never changes a directory another process may be running from: each build's files go
 // to a directory named after their content, and dist/cli.json is replaced by a rename.
 // Usage: node scripts/build-cli.mjs [--quiet]      (npm run build:cli; setup.sh and the tests run it)
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+// what running the build needs (bin/nslab.js loads only that file, as CommonJS)
+import { currentBuild, ENTRY_FILE, MANIFEST, ROOT, runBuild, stamp } from './cli-run.cjs';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MANIFEST = 'dist/cli.json';
+export { currentBuild, ROOT, runBuild };
 const ENTRY = 'server/cli/main.ts';
-/** The built command, in dist/cli-<hash>/. */
-const ENTRY_FILE = 'main.cjs';
 /** Bundled into the build (with what they import); every other package is imported at run time. */
 const BUNDLED = new Set(['commander', 'zod', 'yaml', 'execa', 'ipaddr.js']);
 /** Besides the sources esbuild read: what else decides the output. */
-const ALSO = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build-cli.mjs', 'node_modules/.package-lock.json'];
+const ALSO = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build-cli.mjs', 'scripts/cli-run.cjs', 'node_modules/.package-lock.json'];
 /**
  * zod's `z.locales` holds the messages of some fifty languages, half the size of zod; nslab
  * words every message itself and uses none of them, and zod's default (English) is imported
@@ -42,83 +40,6 @@ const zodEnglishOnly = {
 
 /** Older builds kept for processes still running from them (a long `nslab serve`). */
 const KEEP = 3;
-
-const stamp = (file) => {
-  try {
-    const st = statSync(file, { throwIfNoEntry: false });
-    return st ? [st.size, st.mtimeMs] : null;
-  } catch {
-    return null;
-  }
-};
-
-/**
- * The current build's entry file when it was built from the sources as they are now; otherwise
- * null (no build, or a source changed, appeared or went since). Costs one stat per source.
- */
-export function currentBuild(root = ROOT) {
-  let m;
-  try {
-    m = JSON.parse(readFileSync(join(root, MANIFEST), 'utf8'));
-  } catch {
-    return null;
-  }
-  if (!m || typeof m.dir !== 'string' || !m.inputs || typeof m.inputs !== 'object') return null;
-  for (const [file, was] of Object.entries(m.inputs)) {
-    const now = stamp(join(root, file));
-    if (now === null || was === null) {
-      if (now !== was) return null; // appeared or went (a file of ALSO may be absent)
-    } else if (!Array.isArray(was) || now[0] !== was[0] || now[1] !== was[1]) return null;
-  }
-  const entry = join(root, 'dist', m.dir, ENTRY_FILE);
-  return existsSync(entry) ? entry : null;
-}
-
-/**
- * Runs the built command (ENTRY_FILE) as Node runs a CommonJS file, with V8's compiled code of it
- * kept between runs: compiling the command's JavaScript cost a tenth of a second at every start,
- * more than the rest of `nslab status`. The code is kept per subcommand (what `nslab apply`
- * compiles is not what `nslab status` does), in v8-cache/ beside the file, written when a run
- * ends well if there was none yet or V8 refused it (a new Node, other V8 flags). A cache is only ever
- * used with the file it was made from: a build's directory is named after its content and never
- * changes. Writing it may fail (a read-only checkout): the command then compiles as before.
- */
-export function runBuild(entry, argv = process.argv) {
-  const dir = dirname(entry);
-  const word = /^[a-z][a-z-]{0,31}$/.test(argv[2] ?? '') ? argv[2] : 'main';
-  const cacheFile = join(dir, 'v8-cache', `${word}.bin`);
-  let cachedData;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
-  }
-  // the wrapper CommonJS gives every file, on the file's first line: line numbers are the file's
-  const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(entry, 'utf8')}\n})`;
-  const script = new vm.Script(source, { filename: entry, cachedData });
-  if (script.cachedDataRejected !== false) {
-    process.once('exit', (code) => {
-      // a run that failed (a mistyped command, say) may have compiled little of what it does
-      if (code !== 0) return;
-      const tmp = `${cacheFile}.${process.pid}`;
-      try {
-        mkdirSync(dirname(cacheFile), { recursive: true });
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-      } catch {
-        try {
-          rmSync(tmp, { force: true });
-        } catch {
-          // nothing was written
-        }
-      }
-    });
-  }
-  const mod = new Module(entry);
-  mod.filename = entry;
-  mod.paths = Module._nodeModulePaths(dir);
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(entry), mod, entry, dir);
-}
 
 /**
  * Builds when the current build is stale (or always, with force) and returns its entry file.
