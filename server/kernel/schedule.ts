@@ -27,14 +27,16 @@ export interface Batch {
 }
 
 interface Touch {
-  /** namespaces the command reads or changes */
-  ns: Set<string>;
+  /** namespaces the command reads or changes (one to three: a short list is faster than a set) */
+  ns: string[];
   /** the namespace a veth peer is created in, when it differs from the one the command runs in */
   peerNs: string | null;
   peerName: string | null;
   barrier: boolean;
   /** `netns exec NS sysctl` (forwarding): independent of links, addresses and routes in NS */
   sysctlIn: string | null;
+  /** `ip netns del NS`: NS */
+  deletes: string | null;
 }
 
 /** `ip netns add/del NS` or a command on NS's files (nsfile): makes or removes namespace NS. */
@@ -46,8 +48,11 @@ function makesOrRemoves(cmd: Command, ns?: string): boolean {
 function touchOf(cmd: Command): Touch {
   // Commands on a namespace's files concern that namespace only (not the one they run in):
   // the files of different namespaces are independent of each other.
-  if (cmd.tool === 'nsfile') return { ns: new Set([cmd.netns]), peerNs: null, peerName: null, barrier: false, sysctlIn: null };
-  const ns = new Set([cmd.ns]);
+  if (cmd.tool === 'nsfile') return { ns: [cmd.netns], peerNs: null, peerName: null, barrier: false, sysctlIn: null, deletes: null };
+  const ns = [cmd.ns];
+  const add = (x: string) => {
+    if (!ns.includes(x)) ns.push(x);
+  };
   const a = cmd.args;
   let peerNs: string | null = null;
   let peerName: string | null = null;
@@ -55,11 +60,11 @@ function touchOf(cmd: Command): Touch {
   let sysctlIn: string | null = null;
   if (cmd.tool === 'ip') {
     if (a[0] === 'netns' && a[1] === 'exec' && a[2]) {
-      ns.add(a[2]);
+      add(a[2]);
       if (a[3] === 'sysctl') sysctlIn = a[2];
     }
     if (a[0] === 'netns' && (a[1] === 'add' || a[1] === 'del') && a[2]) {
-      ns.add(a[2]);
+      add(a[2]);
       barrier = a[1] === 'del';
     }
     if (a[0] === 'link' && a[1] === 'del') barrier = true;
@@ -69,11 +74,11 @@ function touchOf(cmd: Command): Touch {
       if (p >= 0 && n > p && a[n + 1] !== undefined && a[n + 1] !== cmd.ns) {
         peerNs = a[n + 1] as string;
         peerName = a[a.indexOf('name', p) + 1] ?? null;
-        ns.add(peerNs);
+        add(peerNs);
       }
     }
   }
-  return { ns, peerNs, peerName, barrier, sysctlIn };
+  return { ns, peerNs, peerName, barrier, sysctlIn, deletes: deletesNetns(cmd) };
 }
 
 /** `ip netns del NS`: the namespace it deletes, else null. */
@@ -85,15 +90,11 @@ export function deletesNetns(cmd: Command): string | null {
 function conflicts(earlier: Job, e: Touch, later: Job, l: Touch): boolean {
   // Deleting two namespaces: each takes what is in it (and the far ends of its veths) whichever
   // goes first, so neither waits for the other.
-  const gone = deletesNetns(earlier.cmd);
-  if (gone !== null) {
-    const also = deletesNetns(later.cmd);
-    if (also !== null) return gone === also;
-  }
+  if (e.deletes !== null && l.deletes !== null) return e.deletes === l.deletes;
   let shared = 0;
   let firstShared: string | undefined;
   for (const x of l.ns) {
-    if (e.ns.has(x) && shared++ === 0) firstShared = x;
+    if (e.ns.includes(x) && shared++ === 0) firstShared = x;
   }
   // A namespace's files are touched by nothing but the commands about that namespace (a
   // deletion elsewhere takes no file along).
@@ -126,7 +127,7 @@ export function mustWait(earlier: Job, later: Job): boolean {
  * file, no sysctl, one namespace).
  */
 function plain(job: Job, t: Touch): boolean {
-  return job.cmd.tool !== 'nsfile' && t.ns.size === 1 && t.peerNs === null && !t.barrier && t.sysctlIn === null;
+  return job.cmd.tool !== 'nsfile' && t.ns.length === 1 && t.peerNs === null && !t.barrier && t.sysctlIn === null;
 }
 
 /**
@@ -144,18 +145,25 @@ export function dependencies(jobs: Job[]): number[][] {
   /** per namespace: its forwarding sysctls (a plain job does not wait for them) */
   const sysctls = new Map<string, number[]>();
   const barriers: number[] = [];
-  return jobs.map((job, i) => {
+  // which earlier jobs job i was compared with already: seenBy[k] === i + 1 (one array for all)
+  const seenBy = new Int32Array(jobs.length);
+  const out: number[][] = new Array<number[]>(jobs.length);
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i] as Job;
     const t = touches[i] as Touch;
-    const seen = new Set<number>();
+    const found: number[] = [];
     const consider = (k: number) => {
-      if (!seen.has(k) && conflicts(jobs[k] as Job, touches[k] as Touch, job, t)) seen.add(k);
+      if (seenBy[k] === i + 1) return;
+      seenBy[k] = i + 1;
+      if (conflicts(jobs[k] as Job, touches[k] as Touch, job, t)) found.push(k);
     };
     if (t.barrier) {
       for (let k = 0; k < i; k++) consider(k);
     } else {
       for (const k of barriers) consider(k);
       for (const ns of t.ns) {
-        const list = byNs.get(ns) ?? [];
+        const list = byNs.get(ns);
+        if (!list) continue;
         const p = lastPlain.get(ns);
         if (p && conflicts(jobs[p.job] as Job, touches[p.job] as Touch, job, t)) {
           for (let x = p.at; x < list.length; x++) consider(list[x] as number);
@@ -165,11 +173,12 @@ export function dependencies(jobs: Job[]): number[][] {
         }
       }
     }
+    const isPlain = plain(job, t);
     for (const ns of t.ns) {
-      const list = byNs.get(ns);
+      let list = byNs.get(ns);
       if (list) list.push(i);
-      else byNs.set(ns, [i]);
-      if (plain(job, t)) lastPlain.set(ns, { job: i, at: byNs.get(ns)!.length - 1 });
+      else byNs.set(ns, (list = [i]));
+      if (isPlain) lastPlain.set(ns, { job: i, at: list.length - 1 });
     }
     if (t.sysctlIn !== null) {
       const list = sysctls.get(t.sysctlIn);
@@ -177,8 +186,16 @@ export function dependencies(jobs: Job[]): number[][] {
       else sysctls.set(t.sysctlIn, [i]);
     }
     if (t.barrier) barriers.push(i);
-    return [...seen].sort((x, y) => x - y);
-  });
+    // found in the order looked at: sorted only when that was not already ascending
+    for (let x = 1; x < found.length; x++) {
+      if ((found[x] as number) < (found[x - 1] as number)) {
+        found.sort((a, b) => a - b);
+        break;
+      }
+    }
+    out[i] = found;
+  }
+  return out;
 }
 
 /**
@@ -210,7 +227,8 @@ export function nextRound(pending: Job[], deps: number[][], done: Set<number>, o
   };
   for (const job of pending) {
     const deleted = opts.nsctlDeletes && job.cmd.ns === '' ? deletesNetns(job.cmd) : null;
-    const key = deleted !== null ? `nsfile:${slotOf(deleted)}` : batchable(job.cmd) ? `${job.cmd.tool}:${job.cmd.ns}` : job.cmd.tool === 'nsfile' ? `nsfile:${slotOf(job.cmd.netns)}` : `job:${job.id}`;
+    const batch = batchKey(job);
+    const key = deleted !== null ? `nsfile:${slotOf(deleted)}` : batch ?? (job.cmd.tool === 'nsfile' ? `nsfile:${slotOf(job.cmd.netns)}` : `job:${job.id}`);
     const ready = (deps[job.id] ?? []).every((d) => done.has(d) || placed.get(d) === key);
     if (!ready) continue;
     placed.set(job.id, key);
@@ -221,8 +239,20 @@ export function nextRound(pending: Job[], deps: number[][], done: Set<number>, o
   // A namespace whose later commands are still waiting (say, for a veth created into it from
   // the host) waits with them, so that all its commands share one process; unless nothing
   // else could run.
-  const waiting = new Set(pending.filter((j) => !placed.has(j.id) && batchable(j.cmd)).map((j) => `${j.cmd.tool}:${j.cmd.ns}`));
+  const waiting = new Set<string>();
+  for (const j of pending) {
+    const batch = placed.has(j.id) ? null : batchKey(j);
+    if (batch !== null) waiting.add(batch);
+  }
   const all = [...batches.values()];
   const now = all.filter((b) => !waiting.has(b.key));
   return now.length > 0 ? now : all;
+}
+
+/** Each job's batch key (`ip:NS`, `tc:NS`) when it can go on a batch line, else null; worked out once per job. */
+const batchKeys = new WeakMap<Job, string | null>();
+function batchKey(job: Job): string | null {
+  let key = batchKeys.get(job);
+  if (key === undefined) batchKeys.set(job, (key = batchable(job.cmd) ? `${job.cmd.tool}:${job.cmd.ns}` : null));
+  return key;
 }
