@@ -31,6 +31,8 @@ Examples:
 let labs: LabsService | undefined;
 const service = async () => (labs ??= (await import('@/server/labs/service')).createLabsService());
 const readTopology = async (file: string) => (await import('./io')).readTopology(file);
+/** What the kernel read after the file is checked needs from a process of its own: asked now, so it runs meanwhile. */
+const askAhead = async () => (await import('@/server/kernel/observer')).askNewNamespaceForwardingAhead();
 
 const hostNetnsOption = () =>
   new Option('--host-netns <name>', 'put the lab\'s host side (bridges, host addresses, NAT) in an isolated namespace of this name, created and owned by nslab');
@@ -56,6 +58,7 @@ program
   })
   .option('--adopt', 'the file has `adopt: true`: take over the objects it names that nslab did not make (they are listed first)')
   .action(async (file: string, opts: { hostNetns?: string; quiet?: boolean; stepDelay?: number; adopt?: boolean }) => {
+    await askAhead();
     const host = await hostNetnsOf(opts);
     const t = await readTopology(file);
     const labs = await service();
@@ -92,6 +95,7 @@ program
   .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
   .option('--json', 'print the plan as JSON')
   .action(async (file: string, opts: { hostNetns?: string; detailedExitcode?: boolean; json?: boolean }) => {
+    await askAhead();
     const host = await hostNetnsOf(opts);
     const t = await readTopology(file);
     const p = await (await service()).planTopology(t, host);

@@ -194,8 +194,30 @@ async function readMarks(names: string[], lab: string, sink?: CommandSink): Prom
  * ip_forward as a namespace created now would get it: the kernel copies it from the init
  * namespace, which is not always this one (the test sandbox), so ask a fresh one.
  */
-export async function newNamespaceForwarding(): Promise<boolean | null> {
+export function newNamespaceForwarding(): Promise<boolean | null> {
+  const early = asked;
+  asked = null;
+  return early && performance.now() - early.at < ASKED_FOR_MS ? early.answer : askNewNamespaceForwarding();
+}
+
+async function askNewNamespaceForwarding(): Promise<boolean | null> {
   const res = await runArgv(['unshare', '--net', 'cat', '/proc/sys/net/ipv4/ip_forward']);
   const v = res.stdout.trim();
   return res.exitCode === 0 && (v === '0' || v === '1') ? v === '1' : null;
+}
+
+/** An answer of newNamespaceForwarding asked ahead, and when. */
+let asked: { at: number; answer: Promise<boolean | null> } | null = null;
+/** How long an answer asked ahead is taken by the next reading (it is taken once). */
+const ASKED_FOR_MS = 2000;
+
+/**
+ * Starts asking newNamespaceForwarding's question now, for the next reading of the kernel in
+ * this process to take: `nslab apply` and `nslab plan` ask before they check the file, so the
+ * two processes it takes run meanwhile, not while nothing else does.
+ */
+export function askNewNamespaceForwardingAhead(): void {
+  const answer = askNewNamespaceForwarding();
+  answer.catch(() => {});
+  asked = { at: performance.now(), answer };
 }
