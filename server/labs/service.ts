@@ -34,6 +34,7 @@ export class Labs implements LabsService {
   private readonly hub: LiveHub;
   /** commands logged, not yet written (see flushCommands; COMMAND_LOG_EVERY_MS) */
   private unlogged: Omit<CommandLogEntry, 'seq'>[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly store: Store) {
     this.events.setMaxListeners(0);
@@ -159,7 +160,7 @@ export class Labs implements LabsService {
       // a timer, not an immediate: the next round's processes (started from immediates) start
       // before this write, which then runs while they work; and the batches of a round, which
       // now report as each ends, share a write (a commit each was more work than theirs)
-      if (this.unlogged.length === 1) setTimeout(() => this.flushCommands(), COMMAND_LOG_EVERY_MS);
+      if (this.unlogged.length === 1) this.flushTimer = setTimeout(() => this.flushCommands(), COMMAND_LOG_EVERY_MS);
     };
   }
 
@@ -170,6 +171,9 @@ export class Labs implements LabsService {
    * The reconciler calls it when an operation ends, so nothing waits past it.
    */
   private flushCommands(): void {
+    // a write made sooner leaves no timer behind: the CLI's process ends as soon as it closes
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     const list = this.unlogged;
     if (list.length === 0) return;
     this.unlogged = [];
