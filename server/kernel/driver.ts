@@ -7,7 +7,7 @@ import { nsctlUsable } from './nsctl';
 import { judgeError } from './benign';
 import { failureMessage, objectOf } from './describe';
 import { inParallel, type CommandSink } from './exec';
-import { dependencies, nextRound, type Batch, type Job } from './schedule';
+import { Dependencies, nextRound, type Batch, type Job } from './schedule';
 import { ensureUsernsSupport } from './userns';
 
 export type StepStatus = 'running' | 'done' | 'failed' | 'undone';
@@ -48,7 +48,17 @@ interface ExecuteOptions {
 /** Runs jobs round by round (see schedule.ts); returns the failures. */
 async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
   if (jobs.some((j) => j.cmd.tool === 'nsfile')) ensureUsernsSupport();
-  const deps = dependencies(jobs);
+  // The first round runs while the dependencies of the rest are worked out (tens of
+  // milliseconds for a large lab): it looks only at the jobs up to the last one on a namespace's
+  // files (a plan makes its namespaces first); a later job that was ready then starts a round
+  // later, never sooner than its dependencies allow.
+  const index = new Dependencies(jobs);
+  let lastNsfile = -1;
+  jobs.forEach((j, i) => {
+    if (j.cmd.tool === 'nsfile') lastNsfile = i;
+  });
+  index.upTo(lastNsfile + 1);
+  const deps = index.deps;
   const done = new Set<number>();
   const failures: Failure[] = [];
   let pending = jobs;
@@ -65,8 +75,13 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
       pending = pending.filter((j) => !done.has(j.id));
       continue;
     }
-    const round = nextRound(pending, deps, done, { nsctlDeletes: nsctlUsable() });
-    if (round.length === 0) break;
+    const known = index.known;
+    const round = nextRound(known < jobs.length ? pending.filter((j) => j.id < known) : pending, deps, done, { nsctlDeletes: nsctlUsable() });
+    if (round.length === 0) {
+      if (known === jobs.length) break;
+      index.upTo(jobs.length);
+      continue;
+    }
     await opts.onRound?.(round.flatMap((b) => b.jobs));
     // a batch's jobs are done as it ends (their steps reported while the round's others run)
     const finished = (o: BatchOutcome) => {
@@ -98,7 +113,10 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
     // pooled ip batches all start now: they share one nslab-nsctl process, which runs a few at a time
     const together = round.filter(pooled);
     const others = round.filter((b) => !pooled(b));
-    await Promise.all([inParallel(together, together.length, runOne), inParallel(others, PARALLEL, runOne)]);
+    const running = Promise.all([inParallel(together, together.length, runOne), inParallel(others, PARALLEL, runOne)]);
+    // the round's processes start first (pooled ones from an immediate queued before this one)
+    if (index.known < jobs.length) await new Promise<void>((resolve) => setImmediate(() => resolve(index.upTo(jobs.length))));
+    await running;
     if (failures.length > 0 && !opts.tolerant) break;
     pending = pending.filter((j) => !done.has(j.id));
   }

@@ -137,65 +137,91 @@ function plain(job: Job, t: Touch): boolean {
  * namespace of many commands (the host's veths and ports) from costing the square of their number.
  */
 export function dependencies(jobs: Job[]): number[][] {
-  const touches = jobs.map((j) => touchOf(j.cmd));
+  const index = new Dependencies(jobs);
+  index.upTo(jobs.length);
+  return index.deps;
+}
+
+/**
+ * dependencies() worked out job by job, in plan order, as far as asked: a job's dependencies are
+ * all earlier jobs, so those of the first jobs are known before the later ones are looked at (the
+ * driver starts making namespaces before it works out the rest).
+ */
+export class Dependencies {
+  /** for each job up to `known`, the earlier jobs it must wait for */
+  readonly deps: number[][] = [];
+  private readonly touches: Touch[] = [];
   /** per namespace: the jobs about it, in order */
-  const byNs = new Map<string, number[]>();
+  private readonly byNs = new Map<string, number[]>();
   /** per namespace: the last plain job about it, and its position in byNs */
-  const lastPlain = new Map<string, { job: number; at: number }>();
+  private readonly lastPlain = new Map<string, { job: number; at: number }>();
   /** per namespace: its forwarding sysctls (a plain job does not wait for them) */
-  const sysctls = new Map<string, number[]>();
-  const barriers: number[] = [];
-  // which earlier jobs job i was compared with already: seenBy[k] === i + 1 (one array for all)
-  const seenBy = new Int32Array(jobs.length);
-  const out: number[][] = new Array<number[]>(jobs.length);
-  for (let i = 0; i < jobs.length; i++) {
-    const job = jobs[i] as Job;
-    const t = touches[i] as Touch;
-    const found: number[] = [];
-    const consider = (k: number) => {
-      if (seenBy[k] === i + 1) return;
-      seenBy[k] = i + 1;
-      if (conflicts(jobs[k] as Job, touches[k] as Touch, job, t)) found.push(k);
-    };
-    if (t.barrier) {
-      for (let k = 0; k < i; k++) consider(k);
-    } else {
-      for (const k of barriers) consider(k);
-      for (const ns of t.ns) {
-        const list = byNs.get(ns);
-        if (!list) continue;
-        const p = lastPlain.get(ns);
-        if (p && conflicts(jobs[p.job] as Job, touches[p.job] as Touch, job, t)) {
-          for (let x = p.at; x < list.length; x++) consider(list[x] as number);
-          for (const k of sysctls.get(ns) ?? []) if (k < p.job) consider(k);
-        } else {
-          for (const k of list) consider(k);
+  private readonly sysctls = new Map<string, number[]>();
+  private readonly barriers: number[] = [];
+  /** which earlier jobs job i was compared with already: seenBy[k] === i + 1 (one array for all) */
+  private readonly seenBy: Int32Array;
+
+  constructor(private readonly jobs: Job[]) {
+    this.seenBy = new Int32Array(jobs.length);
+  }
+
+  /** How many jobs' dependencies are known (the first ones). */
+  get known(): number {
+    return this.deps.length;
+  }
+
+  /** Works out the dependencies of the jobs before position `end`. */
+  upTo(end: number): void {
+    const { jobs, touches, byNs, lastPlain, sysctls, barriers, seenBy } = this;
+    for (let i = this.deps.length; i < Math.min(end, jobs.length); i++) {
+      const job = jobs[i] as Job;
+      const t = touchOf(job.cmd);
+      touches.push(t);
+      const found: number[] = [];
+      const consider = (k: number) => {
+        if (seenBy[k] === i + 1) return;
+        seenBy[k] = i + 1;
+        if (conflicts(jobs[k] as Job, touches[k] as Touch, job, t)) found.push(k);
+      };
+      if (t.barrier) {
+        for (let k = 0; k < i; k++) consider(k);
+      } else {
+        for (const k of barriers) consider(k);
+        for (const ns of t.ns) {
+          const list = byNs.get(ns);
+          if (!list) continue;
+          const p = lastPlain.get(ns);
+          if (p && conflicts(jobs[p.job] as Job, touches[p.job] as Touch, job, t)) {
+            for (let x = p.at; x < list.length; x++) consider(list[x] as number);
+            for (const k of sysctls.get(ns) ?? []) if (k < p.job) consider(k);
+          } else {
+            for (const k of list) consider(k);
+          }
         }
       }
-    }
-    const isPlain = plain(job, t);
-    for (const ns of t.ns) {
-      let list = byNs.get(ns);
-      if (list) list.push(i);
-      else byNs.set(ns, (list = [i]));
-      if (isPlain) lastPlain.set(ns, { job: i, at: list.length - 1 });
-    }
-    if (t.sysctlIn !== null) {
-      const list = sysctls.get(t.sysctlIn);
-      if (list) list.push(i);
-      else sysctls.set(t.sysctlIn, [i]);
-    }
-    if (t.barrier) barriers.push(i);
-    // found in the order looked at: sorted only when that was not already ascending
-    for (let x = 1; x < found.length; x++) {
-      if ((found[x] as number) < (found[x - 1] as number)) {
-        found.sort((a, b) => a - b);
-        break;
+      const isPlain = plain(job, t);
+      for (const ns of t.ns) {
+        let list = byNs.get(ns);
+        if (list) list.push(i);
+        else byNs.set(ns, (list = [i]));
+        if (isPlain) lastPlain.set(ns, { job: i, at: list.length - 1 });
       }
+      if (t.sysctlIn !== null) {
+        const list = sysctls.get(t.sysctlIn);
+        if (list) list.push(i);
+        else sysctls.set(t.sysctlIn, [i]);
+      }
+      if (t.barrier) barriers.push(i);
+      // found in the order looked at: sorted only when that was not already ascending
+      for (let x = 1; x < found.length; x++) {
+        if ((found[x] as number) < (found[x - 1] as number)) {
+          found.sort((a, b) => a - b);
+          break;
+        }
+      }
+      this.deps.push(found);
     }
-    out[i] = found;
   }
-  return out;
 }
 
 /**
