@@ -18,9 +18,9 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // what running the build needs (bin/nslab.js loads only that file, as CommonJS)
-import { currentBuild, ENTRY_FILE, MANIFEST, ROOT, runBuild, stamp } from './cli-run.cjs';
+import { currentBuild, ENTRY_FILE, MANIFEST, ROOT, stamp } from './cli-run.cjs';
 
-export { currentBuild, ROOT, runBuild };
+export { currentBuild, ROOT };
 const ENTRY = 'server/cli/main.ts';
 /** Bundled into the build (with what they import); every other package is imported at run time. */
 const BUNDLED = new Set(['commander', 'zod', 'yaml', 'execa', 'ipaddr.js']);

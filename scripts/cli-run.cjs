@@ -49,9 +49,9 @@ function currentBuild(root = ROOT) {
  * kept between runs: compiling the command's JavaScript cost a tenth of a second at every start,
  * more than the rest of `nslab status`. The code is kept per subcommand (what `nslab apply`
  * compiles is not what `nslab status` does), in v8-cache/ beside the file, written when a run
- * ends well if there was none yet or V8 refused it (a new Node, other V8 flags). A cache is only ever
- * used with the file it was made from: a build's directory is named after its content and never
- * changes. Writing it may fail (a read-only checkout): the command then compiles as before.
+ * ends well if there was none yet or V8 refused it (a new Node, other V8 flags). A cache is only
+ * ever used with the file it was made from: a build's directory is named after its content and
+ * never changes. Writing it may fail (a read-only checkout): the command then compiles as before.
  */
 function runBuild(entry, argv = process.argv) {
   const dir = dirname(entry);

@@ -53,11 +53,7 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
   // files (a plan makes its namespaces first); a later job that was ready then starts a round
   // later, never sooner than its dependencies allow.
   const index = new Dependencies(jobs);
-  let lastNsfile = -1;
-  jobs.forEach((j, i) => {
-    if (j.cmd.tool === 'nsfile') lastNsfile = i;
-  });
-  index.upTo(lastNsfile + 1);
+  index.upTo(jobs.findLastIndex((j) => j.cmd.tool === 'nsfile') + 1);
   const deps = index.deps;
   const done = new Set<number>();
   const failures: Failure[] = [];
