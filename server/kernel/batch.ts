@@ -3,10 +3,10 @@
 // `sh`, or a single nft/sysctl command. Each line is still logged as the command a student
 // could type, with its own result.
 import { argvOf, NETNS_DIR, nsfileLine, shellQuote } from '@/lib/ops';
-import { byLines, runArgv, runCommand, type CommandSink, type ExecResult } from './exec';
+import { byLines, runArgv, runCommand, startWaiting, type CommandSink, type ExecResult, type Waiting } from './exec';
 import { kernelMessage } from './messages';
 import { NSCTL_PATH, nsctlCan, nsctlLine, nsctlUsable, parseNsctlIpLine, parseNsctlRun } from './nsctl';
-import type { Batch, Job } from './schedule';
+import { batchable, type Batch, type Job } from './schedule';
 import { ensureUsernsSupport } from './userns';
 
 /**
@@ -86,7 +86,7 @@ function runNsfileLines(jobs: Job[], sink: CommandSink | undefined) {
 /** The same lines as runShLines, run by nslab-nsctl (server/kernel/nsctl.ts); logged the same way. */
 async function runNsctlLines(jobs: Job[], sink: CommandSink | undefined) {
   const stdin = jobs.map((j) => nsctlLine(j.cmd)).join('\n') + '\n';
-  const res = await runArgv(['perl', NSCTL_PATH, 'run'], { stdin });
+  const res = await nsctl('run').feed(stdin);
   const { failedAt, message } = parseNsctlRun(res.stdout, res.exitCode, jobs.length, res.stderr);
   return linesDone(jobs, res, failedAt, message, sink);
 }
@@ -140,8 +140,44 @@ export function pooled(batch: Batch): boolean {
   return batch.key.startsWith('ip:') && batch.key !== 'ip:' && nsctlUsable();
 }
 
+/** Whether a job goes on a pooled batch (see pooled): an `ip -batch` line in a named namespace. */
+export function pooledJob(job: Job): boolean {
+  return job.cmd.tool === 'ip' && job.cmd.ns !== '' && batchable(job.cmd) && nsctlUsable();
+}
+
 /** How many `ip -batch` processes nslab-nsctl runs side by side (2 cores here). */
 const IP_PARALLEL = 4;
+
+type NsctlMode = 'run' | 'ip';
+const NSCTL_ARGV: Record<NsctlMode, string[]> = { run: ['perl', NSCTL_PATH, 'run'], ip: ['perl', NSCTL_PATH, 'ip', String(IP_PARALLEL)] };
+
+/** nslab-nsctl processes started ahead (warmNsctl), waiting for their work. */
+const warm: Record<NsctlMode, Waiting[]> = { run: [], ip: [] };
+
+/** An nslab-nsctl process for this mode: one started ahead if there is one, else a new one. */
+function nsctl(mode: NsctlMode): Waiting {
+  const ready = warm[mode].shift();
+  if (ready) return ready;
+  ensureUsernsSupport();
+  return startWaiting(NSCTL_ARGV[mode]);
+}
+
+/**
+ * Starts nslab-nsctl processes ahead, so that `count` of this mode are waiting: the driver does it
+ * when it knows the rounds to come will need them. Each costs perl's start (about 10 ms) and the
+ * fork of nslab's own large process; started while nslab works out the round, they are ready when
+ * it begins. Never started without nslab-nsctl; coolNsctl ends those not used.
+ */
+export function warmNsctl(mode: NsctlMode, count = 1): void {
+  if (!nsctlUsable()) return;
+  ensureUsernsSupport();
+  while (warm[mode].length < count) warm[mode].push(startWaiting(NSCTL_ARGV[mode]));
+}
+
+/** Ends the nslab-nsctl processes started ahead and not used (they exit at once, with nothing done). */
+export function coolNsctl(): void {
+  for (const mode of ['run', 'ip'] as const) for (const w of warm[mode].splice(0)) w.close();
+}
 
 interface IpRequest {
   ns: string;
@@ -188,7 +224,7 @@ async function flushIp(): Promise<void> {
     last = at;
     for (const a of now) a.r.resolve({ exitCode: a.exitCode, stderr: a.stderr, stdout: '', durationMs });
   });
-  const res = await runArgv(['perl', NSCTL_PATH, 'ip', String(IP_PARALLEL)], { stdin, timeoutMs: 60_000 + 200 * reqs.length, onStdout });
+  const res = await nsctl('ip').feed(stdin, { timeoutMs: 60_000 + 200 * reqs.length, onStdout });
   const rest = reqs.length - answered.size;
   const durationMs = rest ? Math.round(((performance.now() - last) / rest) * 10) / 10 : 0;
   reqs.forEach((r, i) => {

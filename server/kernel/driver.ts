@@ -2,12 +2,12 @@
 // "exists and is ours" and "already gone" as success, and on a real failure undoes what it did,
 // newest first, naming the object and quoting the kernel.
 import { commandsFor, type Command, type Op, type PlanStep } from '@/lib/ops';
-import { pooled, runBatch, type BatchOutcome } from './batch';
-import { nsctlUsable } from './nsctl';
+import { coolNsctl, pooled, pooledJob, runBatch, warmNsctl, type BatchOutcome } from './batch';
+import { nsctlDeletes, nsctlUsable } from './nsctl';
 import { judgeError } from './benign';
 import { failureMessage, objectOf } from './describe';
 import { inParallel, type CommandSink } from './exec';
-import { Dependencies, nextRound, type Batch, type Job } from './schedule';
+import { Dependencies, nextRound, NSFILE_SLOTS, type Batch, type Job } from './schedule';
 import { ensureUsernsSupport } from './userns';
 
 export type StepStatus = 'running' | 'done' | 'failed' | 'undone';
@@ -45,9 +45,32 @@ interface ExecuteOptions {
   accepted?: Set<number>;
 }
 
+/** Runs of execute under way: the nslab-nsctl processes started ahead end when none is left. */
+let executing = 0;
+
 /** Runs jobs round by round (see schedule.ts); returns the failures. */
 async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
   if (jobs.some((j) => j.cmd.tool === 'nsfile')) ensureUsernsSupport();
+  executing += 1;
+  try {
+    return await executeRounds(jobs, opts);
+  } finally {
+    executing -= 1;
+    if (executing === 0) coolNsctl();
+  }
+}
+
+async function executeRounds(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
+  // The nslab-nsctl processes of the first rounds start now, while the rounds are worked out:
+  // one per slot of namespace files (a plan makes or removes its namespaces first), and one for
+  // the pooled ip batches of the namespaces (batch.ts warmNsctl)
+  const nsfileNs = new Set<string>();
+  for (const j of jobs) {
+    const ns = j.cmd.tool === 'nsfile' ? j.cmd.netns : nsctlDeletes(j.cmd);
+    if (ns !== null) nsfileNs.add(ns);
+  }
+  if (nsfileNs.size > 0) warmNsctl('run', Math.min(NSFILE_SLOTS, nsfileNs.size));
+  if (jobs.some(pooledJob)) warmNsctl('ip');
   // The first round runs while the dependencies of the rest are worked out (tens of
   // milliseconds for a large lab): it looks only at the jobs up to the last one on a namespace's
   // files (a plan makes its namespaces first); a later job that was ready then starts a round
@@ -110,6 +133,12 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
     const together = round.filter(pooled);
     const others = round.filter((b) => !pooled(b));
     const running = Promise.all([inParallel(together, together.length, runOne), inParallel(others, PARALLEL, runOne)]);
+    // a round after this one has pooled batches too: their nslab-nsctl starts once this round's
+    // took the one waiting (from an immediate queued before this one)
+    if (together.length > 0) {
+      const now = new Set(round.flatMap((b) => b.jobs.map((j) => j.id)));
+      if (pending.some((j) => !now.has(j.id) && pooledJob(j))) setImmediate(() => warmNsctl('ip'));
+    }
     // the round's processes start first (pooled ones from an immediate queued before this one)
     if (index.known < jobs.length) await new Promise<void>((resolve) => setImmediate(() => resolve(index.upTo(jobs.length))));
     await running;

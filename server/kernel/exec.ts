@@ -57,45 +57,93 @@ export function processCount(): number {
 
 /** Runs argv[0] with the rest as arguments; stdin is fed and closed when given. */
 export async function runArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number; env?: Record<string, string>; onStdout?: (chunk: string) => void } = {}): Promise<ExecResult> {
+  const p = launch(argv, opts.stdin, opts.env);
+  return p.feed(opts.stdin, opts);
+}
+
+/** A process started ahead of its work, waiting for its standard input (startWaiting). */
+export interface Waiting {
+  /** Gives it its standard input, closed then; resolves as runArgv does. Once. */
+  feed(stdin: string, opts?: { timeoutMs?: number; onStdout?: (chunk: string) => void }): Promise<ExecResult>;
+  /** Ends it unused: its standard input closed with nothing on it. */
+  close(): void;
+}
+
+/**
+ * Starts argv[0] with the rest as arguments now, and gives it its standard input later: a
+ * program that reads all of its input before it acts (nslab-nsctl) is started while the work it
+ * will get is still being planned, so that its own start (a few milliseconds) is not on the way.
+ */
+export function startWaiting(argv: string[], opts: { env?: Record<string, string> } = {}): Waiting {
+  const p = launch(argv, null, opts.env);
+  return { feed: (stdin, o = {}) => p.feed(stdin, o), close: () => p.close() };
+}
+
+/**
+ * Starts a kernel process: counted, traced, dying with nslab, and a point the crash tests can kill
+ * nslab at. stdin: the text it gets (undefined: none), or null when it is given later (feed).
+ */
+function launch(argv: string[], stdin: string | undefined | null, givenEnv: Record<string, string> | undefined) {
   const [file, ...args] = argv;
   if (!file) throw new Error('runArgv: empty argv');
   const n = (started += 1);
   const trace = process.env.NSLAB_TRACE_PROCESSES;
-  // `<<K`: K lines on standard input (an nslab-nsctl run has a kill point before each)
-  if (trace) process.stderr.write(`[proc] ${argv.join(' ')}${opts.stdin !== undefined ? ` <<${opts.stdin.split('\n').filter(Boolean).length}` : ''}\n`);
+  // `<<K`: K lines on standard input (an nslab-nsctl run has a kill point before each); for a
+  // process started ahead, a `[proc-stdin] N <<K` line says so when it gets them
+  const lines = (text: string) => ` <<${text.split('\n').filter(Boolean).length}`;
+  if (trace) process.stderr.write(`[proc] ${argv.join(' ')}${typeof stdin === 'string' ? lines(stdin) : stdin === null ? ' <<later' : ''}\n`);
   faultAt(n, 'before');
   const fault = faultEnv(n);
-  const t0 = performance.now();
+  let t0 = performance.now();
   const [wrapper, ...wrapped] = diesWithServer(argv);
-  const res = new Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
-    // a given environment replaces the server's own (confined tools never see its token)
-    const env = (opts.env ? { ...opts.env, ...fault } : fault ? { ...process.env, ...fault } : process.env) as NodeJS.ProcessEnv;
-    const stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] = [opts.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'];
-    const child: ChildProcess = spawn(wrapper!, wrapped, { stdio, timeout: opts.timeoutMs ?? 60_000, env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (d: Buffer) => {
-      out.push(d);
-      opts.onStdout?.(d.toString('utf8'));
-    });
-    child.stderr!.on('data', (d: Buffer) => err.push(d));
-    let failure: Error | undefined;
-    child.on('error', (e) => (failure = e));
-    if (opts.stdin !== undefined) {
-      // a child that ends without reading all of it is not an error of ours
-      child.stdin!.on('error', () => {});
-      child.stdin!.end(opts.stdin);
-    }
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ...(failure ? { error: failure } : {}) }));
+  // a given environment replaces the server's own (confined tools never see its token)
+  const env = (givenEnv ? { ...givenEnv, ...fault } : fault ? { ...process.env, ...fault } : process.env) as NodeJS.ProcessEnv;
+  const stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] = [stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+  const child: ChildProcess = spawn(wrapper!, wrapped, { stdio, env });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let onStdout: ((chunk: string) => void) | undefined;
+  child.stdout!.on('data', (d: Buffer) => {
+    out.push(d);
+    onStdout?.(d.toString('utf8'));
   });
+  child.stderr!.on('data', (d: Buffer) => err.push(d));
+  let failure: Error | undefined;
+  child.on('error', (e) => (failure = e));
+  // a child that ends without reading all of its input is not an error of ours
+  child.stdin?.on('error', () => {});
+  const closed = new Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ...(failure ? { error: failure } : {}) })),
+  );
   if (FAULT) setTimeout(() => faultAt(n, 'during'), 2).unref();
-  const r = await res;
-  const durationMs = Math.round((performance.now() - t0) * 10) / 10;
-  if (trace) process.stderr.write(`[proc-end] at ${Math.round(t0)} ms, ${durationMs} ms: ${argv[0]} ${argv[1] ?? ''} ${argv[2] ?? ''}\n`);
-  // killed by a signal (a timeout) or not started: 127, with why
-  const exitCode = typeof r.code === 'number' ? r.code : 127;
-  const stderr = r.stderr || (exitCode === 127 ? (r.error?.message ?? `${file} was stopped (timeout or signal)`) : '');
-  return { exitCode, stdout: r.stdout, stderr, durationMs };
+  let fed = false;
+  const feed = async (text: string | undefined, o: { timeoutMs?: number; onStdout?: (chunk: string) => void }): Promise<ExecResult> => {
+    if (fed) throw new Error('runArgv: a process is given its input once');
+    fed = true;
+    onStdout = o.onStdout;
+    if (stdin === null) {
+      if (trace) process.stderr.write(`[proc-stdin] ${n}${lines(text ?? '')}\n`);
+      // its time is its work's, from now
+      t0 = performance.now();
+    }
+    if (text !== undefined) child.stdin!.end(text);
+    // stopped when it takes too long (SIGTERM, as spawn's own timeout does): this process only
+    const timer = setTimeout(() => child.kill('SIGTERM'), o.timeoutMs ?? 60_000);
+    const r = await closed;
+    clearTimeout(timer);
+    const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+    if (trace) process.stderr.write(`[proc-end] at ${Math.round(t0)} ms, ${durationMs} ms: ${argv[0]} ${argv[1] ?? ''} ${argv[2] ?? ''}\n`);
+    // killed by a signal (a timeout) or not started: 127, with why
+    const exitCode = typeof r.code === 'number' ? r.code : 127;
+    const stderr = r.stderr || (exitCode === 127 ? (r.error?.message ?? `${file} was stopped (timeout or signal)`) : '');
+    return { exitCode, stdout: r.stdout, stderr, durationMs };
+  };
+  const close = () => {
+    if (fed) return;
+    fed = true;
+    child.stdin?.end();
+  };
+  return { feed, close };
 }
 
 /**

@@ -103,11 +103,19 @@ async function expectConverged(): Promise<void> {
  * work of many processes (namespace files of many namespaces) in one.
  */
 function pointsOf(trace: string): string[] {
-  const procs = trace.split('\n').filter((l) => l.startsWith('[proc] '));
+  const all = trace.split('\n');
+  const procs = all.filter((l) => l.startsWith('[proc] '));
+  // a process started ahead of its work says how many lines it got when it gets them
+  const later = new Map<number, number>();
+  for (const l of all) {
+    const m = /^\[proc-stdin\] (\d+) <<(\d+)$/.exec(l);
+    if (m) later.set(Number(m[1]), Number(m[2]));
+  }
   return procs.flatMap((l, i) => {
     const n = i + 1;
-    const lines = /nslab-nsctl (?:run|ip \d+) <<(\d+)$/.exec(l);
-    return [`${n}`, `${n}:during`, ...Array.from({ length: lines ? Number(lines[1]) : 0 }, (_, k) => `${n}:line:${k}`)];
+    const lines = /nslab-nsctl (?:run|ip \d+) <<(\d+|later)$/.exec(l);
+    const count = !lines ? 0 : lines[1] === 'later' ? (later.get(n) ?? 0) : Number(lines[1]);
+    return [`${n}`, `${n}:during`, ...Array.from({ length: count }, (_, k) => `${n}:line:${k}`)];
   });
 }
 
