@@ -97,6 +97,39 @@ describe('runSteps creates what the steps say', () => {
     console.log(`apply of ${spec.nodes.length} namespaces: ${commands} commands in ${processes} processes, ${Math.round(performance.now() - t0)} ms`);
   });
 
+  it('leaves no process it started ahead behind, after a run that ends well and after one that fails', async () => {
+    const children = async () => {
+      // this process's children (the processes started ahead end at once when a run ends)
+      for (let i = 0; i < 50; i++) {
+        const out = (await sh('ps', '-o', 'pid=,args=', '--ppid', String(process.pid))).stdout.split('\n').filter((l) => l.includes('nslab-nsctl'));
+        if (out.length === 0) return out;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return (await sh('ps', '-o', 'pid=,args=', '--ppid', String(process.pid))).stdout.split('\n').filter((l) => l.includes('nslab-nsctl'));
+    };
+    const lab = newLab();
+    const spec = labSpec(lab, 3);
+    expect(await runSteps(createSteps(spec))).toEqual({ ok: true });
+    expect(await children()).toEqual([]);
+    // a failing run: an address on a device that is not there, in the middle of the run
+    const other = newLab();
+    const steps = createSteps(labSpec(other, 3));
+    const clash = steps.findIndex((s) => s.op.type === 'bridge.add');
+    const H = (steps[clash]!.op as { ns: string }).ns;
+    const failing = [...steps.slice(0, clash), step({ type: 'addr.add', ns: H, dev: 'missing0', cidr: '10.9.9.9/24' }), ...steps.slice(clash)];
+    const res = await runSteps(failing);
+    expect(res.ok).toBe(false);
+    expect(await children()).toEqual([]);
+    // one that fails in its first round (a namespace name taken by one nslab did not make): the
+    // processes started for the rounds after it were never given work
+    const third = newLab();
+    const thirdSteps = createSteps(labSpec(third, 3));
+    const taken = (thirdSteps.find((s) => s.op.type === 'netns.add')!.op as { ns: string }).ns;
+    expect((await sh('ip', 'netns', 'add', taken)).exitCode).toBe(0);
+    expect((await runSteps(thirdSteps)).ok).toBe(false);
+    expect(await children()).toEqual([]);
+  });
+
   it('re-running the same steps succeeds and changes nothing', async () => {
     const lab = newLab();
     const spec = labSpec(lab, 2);
