@@ -741,36 +741,66 @@ exit 2;
 `;
 }
 
-/** The argument of `--name=VALUE` in argv. */
-function opt(argv: string[], name: string): string | undefined {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  return a?.slice(name.length + 3);
+const NETNS_PREFIX = `${NETNS_DIR}/`;
+const USERNS_PREFIX = `${USERNS_DIR}/`;
+
+/** A file right in one of nslab's namespace folders (/run/netns/NAME, /run/nslab/userns/NAME), NAME not starting with a dot. */
+function underNsDirs(p: string | undefined): boolean {
+  if (p === undefined) return false;
+  const at = p.startsWith(NETNS_PREFIX) ? NETNS_PREFIX.length : p.startsWith(USERNS_PREFIX) ? USERNS_PREFIX.length : -1;
+  return at > 0 && p.charCodeAt(at) !== 0x2e && p.indexOf('/', at) === -1;
 }
+
+const UNSAFE = /[\t\n\r]/;
+const DD_OPERAND = /^(if|of|conv|status)=/;
+const NO_DAD_KV = /^net\.ipv6\.conf\.(all|default)\.accept_dad=[0-2]$/;
+const ID_MAP = /^\d+,\d+,\d+$/;
 
 /**
  * Whether nslab-nsctl runs this command exactly as its shell line would: the four shapes of
  * lib/ops.ts (dd, umount, rm, env … unshare … true) on files under /run/netns and the user
- * namespace folder, without tabs or newlines.
+ * namespace folder, without tabs or newlines. (Checked for every line of a batch before it runs,
+ * a thousand for 200 namespaces: plain loops, no closures.)
  */
 export function nsctlCan(cmd: Command): boolean {
   if (cmd.tool === 'ip') return nsctlDeletes(cmd) !== null;
   if (cmd.tool !== 'nsfile') return false;
   const a = cmd.argv;
-  if (a.some((x) => /[\t\n\r]/.test(x))) return false;
-  const under = (p: string | undefined) => !!p && (p.startsWith(`${NETNS_DIR}/`) || p.startsWith(`${USERNS_DIR}/`)) && !p.slice(p.lastIndexOf('/') + 1).startsWith('.') && p.split('/').length === (p.startsWith(NETNS_DIR) ? 4 : 5);
+  for (let i = 0; i < a.length; i++) if (UNSAFE.test(a[i]!)) return false;
   switch (a[0]) {
-    case 'dd':
-      return a.length >= 4 && a[1] === 'if=/dev/null' && under(a.find((x) => x.startsWith('of='))?.slice(3)) && a.every((x, i) => i === 0 || /^(if|of|conv|status)=/.test(x));
+    case 'dd': {
+      if (a.length < 4 || a[1] !== 'if=/dev/null') return false;
+      let of: string | undefined;
+      for (let i = 1; i < a.length; i++) {
+        const x = a[i]!;
+        if (!DD_OPERAND.test(x)) return false;
+        if (of === undefined && x.startsWith('of=')) of = x.slice(3);
+      }
+      return underNsDirs(of);
+    }
     case 'umount':
-      return a.length === 2 && under(a[1]);
+      return a.length === 2 && underNsDirs(a[1]);
     case 'rm':
-      return a.length === 3 && a[1] === '-f' && under(a[2]);
-    case 'ip':
+      return a.length === 3 && a[1] === '-f' && underNsDirs(a[2]);
+    case 'ip': {
       // ip netns exec NS sysctl -q -e -w KEY=VALUE... (lib/ops.ts NO_DAD_KEYS)
-      return a.length > 8 && a[1] === 'netns' && a[2] === 'exec' && under(`${NETNS_DIR}/${a[3] ?? ''}`) && a.slice(4, 8).join(' ') === 'sysctl -q -e -w' && a.slice(8).every((x) => /^net\.ipv6\.conf\.(all|default)\.accept_dad=[0-2]$/.test(x));
+      if (!(a.length > 8 && a[1] === 'netns' && a[2] === 'exec' && underNsDirs(NETNS_PREFIX + a[3]) && a[4] === 'sysctl' && a[5] === '-q' && a[6] === '-e' && a[7] === '-w')) return false;
+      for (let i = 8; i < a.length; i++) if (!NO_DAD_KV.test(a[i]!)) return false;
+      return true;
+    }
     case 'env': {
-      const maps = [opt(a, 'map-users'), opt(a, 'map-groups')];
-      return a[2] === 'unshare' && a[a.length - 1] === 'true' && under(opt(a, 'user')) && under(opt(a, 'net')) && maps.every((m) => !!m && /^\d+,\d+,\d+$/.test(m));
+      if (a[2] !== 'unshare' || a[a.length - 1] !== 'true') return false;
+      // the first --user=, --net=, --map-users=, --map-groups= (as the shell's unshare reads them)
+      let user: string | undefined, net: string | undefined, users: string | undefined, groups: string | undefined;
+      for (let i = 1; i < a.length; i++) {
+        const x = a[i]!;
+        if (!x.startsWith('--')) continue;
+        if (user === undefined && x.startsWith('--user=')) user = x.slice(7);
+        else if (net === undefined && x.startsWith('--net=')) net = x.slice(6);
+        else if (users === undefined && x.startsWith('--map-users=')) users = x.slice(12);
+        else if (groups === undefined && x.startsWith('--map-groups=')) groups = x.slice(13);
+      }
+      return underNsDirs(user) && underNsDirs(net) && users !== undefined && ID_MAP.test(users) && groups !== undefined && ID_MAP.test(groups);
     }
     default:
       return false;
