@@ -61,16 +61,14 @@ async function execute(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
 }
 
 async function executeRounds(jobs: Job[], opts: ExecuteOptions): Promise<Failure[]> {
-  // The nslab-nsctl processes of the first rounds start now, while the rounds are worked out:
-  // one per slot of namespace files (a plan makes or removes its namespaces first), and one for
-  // the pooled ip batches of the namespaces (batch.ts warmNsctl)
+  // The nslab-nsctl processes of the first round start now, while the round is worked out: one
+  // per slot of namespace files (a plan makes or removes its namespaces first; batch.ts warmNsctl)
   const nsfileNs = new Set<string>();
   for (const j of jobs) {
     const ns = j.cmd.tool === 'nsfile' ? j.cmd.netns : nsctlDeletes(j.cmd);
     if (ns !== null) nsfileNs.add(ns);
   }
   if (nsfileNs.size > 0) warmNsctl('run', Math.min(NSFILE_SLOTS, nsfileNs.size));
-  if (jobs.some(pooledJob)) warmNsctl('ip');
   // The first round runs while the dependencies of the rest are worked out (tens of
   // milliseconds for a large lab): it looks only at the jobs up to the last one on a namespace's
   // files (a plan makes its namespaces first); a later job that was ready then starts a round
@@ -133,12 +131,11 @@ async function executeRounds(jobs: Job[], opts: ExecuteOptions): Promise<Failure
     const together = round.filter(pooled);
     const others = round.filter((b) => !pooled(b));
     const running = Promise.all([inParallel(together, together.length, runOne), inParallel(others, PARALLEL, runOne)]);
-    // a round after this one has pooled batches too: their nslab-nsctl starts once this round's
-    // took the one waiting (from an immediate queued before this one)
-    if (together.length > 0) {
-      const now = new Set(round.flatMap((b) => b.jobs.map((j) => j.id)));
-      if (pending.some((j) => !now.has(j.id) && pooledJob(j))) setImmediate(() => warmNsctl('ip'));
-    }
+    // A round after this one has pooled ip batches: their nslab-nsctl starts while this round
+    // runs, once this round's own took the one waiting (from an immediate queued before this one)
+    const now = new Set<number>();
+    for (const b of round) for (const j of b.jobs) now.add(j.id);
+    if (pending.some((j) => !now.has(j.id) && pooledJob(j))) setImmediate(() => warmNsctl('ip'));
     // the round's processes start first (pooled ones from an immediate queued before this one)
     if (index.known < jobs.length) await new Promise<void>((resolve) => setImmediate(() => resolve(index.upTo(jobs.length))));
     await running;
