@@ -135,7 +135,12 @@ async function executeRounds(jobs: Job[], opts: ExecuteOptions): Promise<Failure
     // runs, once this round's own took the one waiting (from an immediate queued before this one)
     const now = new Set<number>();
     for (const b of round) for (const j of b.jobs) now.add(j.id);
-    if (pending.some((j) => !now.has(j.id) && pooledJob(j))) setImmediate(() => warmNsctl('ip'));
+    if (pending.some((j) => !now.has(j.id) && pooledJob(j))) {
+      setImmediate(() => {
+        // (not once every run has ended: nothing would end it)
+        if (executing > 0) warmNsctl('ip');
+      });
+    }
     // the round's processes start first (pooled ones from an immediate queued before this one)
     if (index.known < jobs.length) await new Promise<void>((resolve) => setImmediate(() => resolve(index.upTo(jobs.length))));
     await running;
