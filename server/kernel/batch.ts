@@ -6,7 +6,7 @@ import { argvOf, NETNS_DIR, nsfileLine, shellQuote } from '@/lib/ops';
 import { byLines, runArgv, runCommand, startWaiting, type CommandSink, type ExecResult, type Waiting } from './exec';
 import { kernelMessage } from './messages';
 import { NSCTL_PATH, nsctlCan, nsctlLine, nsctlUsable, parseNsctlIpLine, parseNsctlRun } from './nsctl';
-import { batchable, type Batch, type Job } from './schedule';
+import { batchKey, type Batch, type Job } from './schedule';
 import { ensureUsernsSupport } from './userns';
 
 /**
@@ -137,12 +137,16 @@ async function runIpLines(ns: string, jobs: Job[], sink: CommandSink | undefined
  * namespace and nslab-nsctl usable): the driver then starts all of a round's such batches at once.
  */
 export function pooled(batch: Batch): boolean {
-  return batch.key.startsWith('ip:') && batch.key !== 'ip:' && nsctlUsable();
+  return pooledKey(batch.key);
 }
 
-/** Whether a job goes on a pooled batch (see pooled): an `ip -batch` line in a named namespace. */
+/** Whether a job goes on a pooled batch (see pooled), by the batch key the schedule gave it. */
 export function pooledJob(job: Job): boolean {
-  return job.cmd.tool === 'ip' && job.cmd.ns !== '' && batchable(job.cmd) && nsctlUsable();
+  return pooledKey(batchKey(job));
+}
+
+function pooledKey(key: string | null): boolean {
+  return key !== null && key.startsWith('ip:') && key !== 'ip:' && nsctlUsable();
 }
 
 /** How many `ip -batch` processes nslab-nsctl runs side by side (2 cores here). */
@@ -203,7 +207,6 @@ function ipInNamespace(ns: string, lines: string[]): Promise<ExecResult> {
 async function flushIp(): Promise<void> {
   const reqs = queued;
   queued = [];
-  ensureUsernsSupport();
   const stdin = reqs.map((r) => [r.ns, ...r.lines].join('\t')).join('\n') + '\n';
   // Each batch is answered as its line arrives (its commands logged, its steps done, while the
   // others still run); the answers that arrive together share the time since the ones before.

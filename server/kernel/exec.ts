@@ -75,8 +75,7 @@ export interface Waiting {
  * will get is still being planned, so that its own start (a few milliseconds) is not on the way.
  */
 export function startWaiting(argv: string[], opts: { env?: Record<string, string> } = {}): Waiting {
-  const p = launch(argv, null, opts.env);
-  return { feed: (stdin, o = {}) => p.feed(stdin, o), close: () => p.close() };
+  return launch(argv, null, opts.env);
 }
 
 /**
@@ -117,7 +116,7 @@ function launch(argv: string[], stdin: string | undefined | null, givenEnv: Reco
   );
   if (FAULT) setTimeout(() => faultAt(n, 'during'), 2).unref();
   let fed = false;
-  const feed = async (text: string | undefined, o: { timeoutMs?: number; onStdout?: (chunk: string) => void }): Promise<ExecResult> => {
+  const feed = async (text: string | undefined, o: { timeoutMs?: number; onStdout?: (chunk: string) => void } = {}): Promise<ExecResult> => {
     if (fed) throw new Error('runArgv: a process is given its input once');
     fed = true;
     onStdout = o.onStdout;

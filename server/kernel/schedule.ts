@@ -277,7 +277,7 @@ export function nextRound(pending: Job[], deps: number[][], done: Set<number>, o
 
 /** Each job's batch key (`ip:NS`, `tc:NS`) when it can go on a batch line, else null; worked out once per job. */
 const batchKeys = new WeakMap<Job, string | null>();
-function batchKey(job: Job): string | null {
+export function batchKey(job: Job): string | null {
   let key = batchKeys.get(job);
   if (key === undefined) batchKeys.set(job, (key = batchable(job.cmd) ? `${job.cmd.tool}:${job.cmd.ns}` : null));
   return key;

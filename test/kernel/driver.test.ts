@@ -99,13 +99,14 @@ describe('runSteps creates what the steps say', () => {
 
   it('leaves no process it started ahead behind, after a run that ends well and after one that fails', async () => {
     const children = async () => {
-      // this process's children (the processes started ahead end at once when a run ends)
+      // this process's nslab-nsctl children, given 2.5 s to end (those started ahead end at once)
+      let out: string[] = [];
       for (let i = 0; i < 50; i++) {
-        const out = (await sh('ps', '-o', 'pid=,args=', '--ppid', String(process.pid))).stdout.split('\n').filter((l) => l.includes('nslab-nsctl'));
-        if (out.length === 0) return out;
+        out = (await sh('ps', '-o', 'pid=,args=', '--ppid', String(process.pid))).stdout.split('\n').filter((l) => l.includes('nslab-nsctl'));
+        if (out.length === 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      return (await sh('ps', '-o', 'pid=,args=', '--ppid', String(process.pid))).stdout.split('\n').filter((l) => l.includes('nslab-nsctl'));
+      return out;
     };
     const lab = newLab();
     const spec = labSpec(lab, 3);
@@ -114,9 +115,9 @@ describe('runSteps creates what the steps say', () => {
     // a failing run: an address on a device that is not there, in the middle of the run
     const other = newLab();
     const steps = createSteps(labSpec(other, 3));
-    const clash = steps.findIndex((s) => s.op.type === 'bridge.add');
-    const H = (steps[clash]!.op as { ns: string }).ns;
-    const failing = [...steps.slice(0, clash), step({ type: 'addr.add', ns: H, dev: 'missing0', cidr: '10.9.9.9/24' }), ...steps.slice(clash)];
+    const bridgeAt = steps.findIndex((s) => s.op.type === 'bridge.add');
+    const H = (steps[bridgeAt]!.op as { ns: string }).ns;
+    const failing = [...steps.slice(0, bridgeAt), step({ type: 'addr.add', ns: H, dev: 'missing0', cidr: '10.9.9.9/24' }), ...steps.slice(bridgeAt)];
     const res = await runSteps(failing);
     expect(res.ok).toBe(false);
     expect(await children()).toEqual([]);
