@@ -48,7 +48,7 @@ export async function benchCliStart(): Promise<CliStart> {
   await buildCli(); // the build of the sources as they are (a no-op when it is current)
   const home = mkdtempSync(join(tmpdir(), 'nslab-bench-cli-'));
   const env = userEnv({ NSLAB_HOME: home, NSLAB_REQUIRE_BUILD: '1' });
-  const nslab = ['node', join(ROOT, 'bin/nslab.js')];
+  const nslab = [join(ROOT, 'bin/nslab.js')];
   try {
     await wall([...nslab, 'status'], env); // makes the database: the runs measured find it there
     const help: { wall: number; cpu: number }[] = [];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Topology } from '@/lib/topology';
 import { inParallel } from '@/server/kernel/exec';
 import { listNetns } from '@/server/kernel/observer';
-import { median, userEnv, type Row } from './table';
+import { median, settle, userEnv, type Row } from './table';
 
 const NSLAB = join(import.meta.dirname, '..', 'bin', 'nslab.js');
 
@@ -71,14 +71,17 @@ net.stop()
 print(built, time.time() - t)
 `;
 
+/** Seconds `fn` takes, started on a quiet machine (settle). */
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
+  await settle();
   const t = performance.now();
   await fn();
   return (performance.now() - t) / 1000;
 }
 
 async function nslab(home: string, ...args: string[]) {
-  const res = await execa('node', [NSLAB, ...args], { env: userEnv({ NSLAB_HOME: home }), extendEnv: false, reject: false });
+  // the command itself (its first line starts Node), as `npx nslab` and a user's PATH run it
+  const res = await execa(NSLAB, args, { env: userEnv({ NSLAB_HOME: home }), extendEnv: false, reject: false });
   if (res.exitCode !== 0 && !(args[0] === 'plan' && res.exitCode === 2)) throw new Error(`bench: nslab ${args.join(' ')} failed: ${res.stderr || res.stdout}`);
   return res;
 }
