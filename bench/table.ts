@@ -29,7 +29,7 @@ function cpuTicks(): { busy: number; total: number } {
 
 /**
  * Waits until the machine is quiet: three 50 ms spells in a row with under a tenth of its CPU at
- * work (at most `maxMs`). After \`ip netns del\` returns, the kernel frees the namespace in the
+ * work (at most `maxMs`). After `ip netns del` returns, the kernel frees the namespace in the
  * background (its network devices, routes, sysctl tables): for 200 namespaces, about 0.2 s of
  * CPU in the next few tenths of a second. A build timed right after a teardown shared the CPU
  * with it, nslab's second-long one far more than the plain script's six seconds; each timed

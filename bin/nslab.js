@@ -8,7 +8,7 @@
 // CommonJS (bin/package.json): an ES module here would start Node's ES module loader first.
 //
 // Without V8's optimizing compiler (TurboFan, `--no-opt` above; set here too when the file is run
-// as \`node bin/nslab.js\`): a command lives a second or two, too short for optimized code to pay
+// as `node bin/nslab.js`): a command lives a second or two, too short for optimized code to pay
 // back its compiling, which runs on the machine's other core while the kernel works on the lab
 // (with two cores, building 200 namespaces took 57 ms less, 1000 namespaces 0.66 s less; reading,
 // checking and planning 5000 namespaces, alone, the same). The dashboard's server runs for hours:
