@@ -174,6 +174,16 @@ describe('the build says what the TypeScript sources say', () => {
     }
   }, 120_000);
 
+  it('run as its own executable (its first line starts Node, as npx and a PATH run it), it says the same', async () => {
+    const home = join(temp(), 'home');
+    for (const args of [['--help'], ['apply', '--help'], ['status']]) {
+      const direct = await execa(join(ROOT, 'bin/nslab.js'), args, { reject: false, env: { NSLAB_HOME: home } });
+      const viaNode = await execa('node', [join(ROOT, 'bin/nslab.js'), ...args], { reject: false, env: { NSLAB_HOME: home } });
+      expect(direct.exitCode, args.join(' ')).toBe(0);
+      expect([direct.stdout, direct.stderr], args.join(' ')).toEqual([viaNode.stdout, viaNode.stderr]);
+    }
+  }, 60_000);
+
   it('an invalid topology and an invalid option are refused in the same words', async () => {
     const dir = temp();
     const bad = join(dir, 'bad.yaml');
