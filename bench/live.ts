@@ -21,7 +21,7 @@ import { execa } from 'execa';
 import { io, type Socket } from 'socket.io-client';
 import type { LiveState, PlanView } from '@/lib/labs-types';
 import type { Topology } from '@/lib/topology';
-import { userEnv } from './table';
+import { settle, userEnv } from './table';
 
 export interface BenchRow {
   goal: string;
@@ -219,7 +219,9 @@ async function linkDownDelays(socket: Socket, namespaces: number, samples = 20):
     const up = nextLive(socket, isDown(true));
     await execa('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
     await up;
-    await sleep(300);
+    // the next sample starts on a quiet machine: the link back up sends its IPv6 reports, which
+    // the bridge floods to 200 namespaces, and the server reads what they change
+    await settle();
   }
   return out;
 }
