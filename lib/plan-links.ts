@@ -59,7 +59,7 @@ function planGroup(ctx: PlanContext, mark: string, want: End[], have: End[]): vo
   }
   if (!have.length) {
     const c = b.change('create', resourceOf(want), addressOf(ctx, want), displayOrder(ctx, want)[0]!.ns, createDetails(ctx, want));
-    for (const op of createOps(ctx, want, mark)) b.step(c, creationPhase(want), op, [inverseOf(op)]);
+    createSteps(ctx, c, want, mark);
     return;
   }
   const moved = want.length !== have.length || want.some((w) => !have.some((h) => keyOf(h) === keyOf(w) && h.link.kind === w.link.kind));
@@ -70,7 +70,7 @@ function planGroup(ctx: PlanContext, mark: string, want: End[], have: End[]): vo
         : `ends: ${endsText(ctx, have)} -> ${endsText(ctx, want)}`;
     const c = b.change('replace', resourceOf(want), addressOf(ctx, want), displayOrder(ctx, want)[0]!.ns, [why]);
     deleteEnds(ctx, c, have);
-    for (const op of createOps(ctx, want, mark)) b.step(c, creationPhase(want), op, [inverseOf(op)]);
+    createSteps(ctx, c, want, mark);
     return;
   }
   updateEnds(ctx, want, have);
@@ -161,6 +161,15 @@ function createDetails(ctx: PlanContext, want: End[]): string[] {
     if (e.link.netem) out.push(`${prefix}netem: ${netemText(e.link.netem)}`);
   }
   return out;
+}
+
+/** The steps of a creation: a new bridge comes up in a phase of its own, after its ports' far ends. */
+function createSteps(ctx: PlanContext, change: number, want: End[], mark: string): void {
+  const phase = creationPhase(want);
+  for (const op of createOps(ctx, want, mark)) {
+    const up = phase === Phase.bridge && op.type === 'link.set' && op.up === true;
+    ctx.builder.step(change, up ? Phase.bridgeUp : phase, op, [inverseOf(op)]);
+  }
 }
 
 /** The ops that make these ends exist as described (a bridge, or a pair; a lone end uses its peer field). */

@@ -8,7 +8,7 @@ import type { KernelState } from '@/lib/kernel-state';
 import { commandsFor, type Command, type Op, type Plan } from '@/lib/ops';
 import { destroyPlan, plan } from '@/lib/plan';
 import { parseTopologyText } from '@/lib/validate';
-import { batchable, dependencies, mustWait, nextRound, NSFILE_SLOTS, type Batch, type Job } from '@/server/kernel/schedule';
+import { batchable, bridgeUpAfter, dependencies, mustWait, nextRound, NSFILE_SLOTS, type Batch, type Job } from '@/server/kernel/schedule';
 import { run } from './kernel-sim';
 
 const seed = (() => {
@@ -55,7 +55,10 @@ function closure(deps: number[][]): number[][] {
 }
 
 /** The reference: each pair of jobs judged by the pairwise rule alone. */
-const pairwise = (jobs: Job[]) => jobs.map((l, i) => jobs.slice(0, i).filter((e) => mustWait(e, l)).map((e) => e.id));
+const pairwise = (jobs: Job[]) => {
+  const after = bridgeUpAfter(jobs);
+  return jobs.map((l, i) => jobs.slice(0, i).filter((e) => mustWait(e, l, after)).map((e) => e.id));
+};
 
 /** The namespaces' jobs, dealt in turn to NSFILE_SLOTS processes, as `show` prints that round. */
 const nsfileRound = (perNs: number[][]) => {
@@ -68,17 +71,37 @@ const job = (id: number, cmd: Command, op: Op = { type: 'netns.del', ns: cmd.ns 
 const ip = (ns: string, ...args: string[]): Command => ({ tool: 'ip', ns, args });
 
 describe('rounds', () => {
-  it('the seed lab from empty: namespaces, then the host, then each namespace side by side, then sysctls and nft', () => {
+  it('the seed lab from empty: namespaces, then the host, then each namespace side by side, then the bridge, sysctls and nft', () => {
     expect(show(rounds(jobsOf(plan('seed', desired, empty()))))).toEqual([
       // each namespace's files, then its IPv6 defaults (no DAD), before anything is made in it;
       // the five namespaces take the processes (one per core, at most 4) in turn
       nsfileRound([[0, 1, 2, 3, 4], [7, 8, 9, 10, 11], [14, 15, 16, 17, 18], [21, 22, 23, 24, 25], [28, 29, 30, 31, 32]]),
-      'ip:H[5,6,35,36,37,38,39,40,42,44,46,47,49,51,53,54,56,58,60,61,63,65]',
-      'ip:seed-A[12,13,41,43,45,67] ip:seed-B[19,20,48,50,52,68] ip:seed-C[26,27,55,57,59,69] ip:seed-remote[33,34,62,64,66] job:70[70]',
-      'job:71[71] job:72[72] job:73[73] job:74[74] job:75[75]',
+      'ip:H[5,6,35,36,37,38,39,41,43,45,46,48,50,52,53,55,57,59,60,62,64]',
+      'ip:seed-A[12,13,40,42,44,67] ip:seed-B[19,20,47,49,51,68] ip:seed-C[26,27,54,56,58,69] ip:seed-remote[33,34,61,63,65]',
+      // br0 comes up (66) once A, B and C (its ports' far ends) are up; the forwarding sysctls
+      // here are commands of their namespaces (in the driver, lines of the machine's own
+      // `ip -batch`, which wait only for their namespace to exist)
+      'ip:H[66] job:72[72] job:73[73] job:74[74] job:75[75]',
+      'job:70[70]',
       // the isolated host's IPv6 forwarding after its IPv4 one (in the driver both are lines of one `ip -batch`)
+      'job:71[71]',
       'job:76[76]',
     ]);
+  });
+
+  it('a new bridge comes up after its ports\' far ends, and only waits for them', () => {
+    const jobs = jobsOf(plan('seed', desired, empty()));
+    const deps = closure(dependencies(jobs));
+    const at = (ns: string, ...args: string[]) => jobs.findIndex((j) => j.cmd.ns === ns && 'args' in j.cmd && j.cmd.args.join(' ') === args.join(' '));
+    const up = at('H', 'link', 'set', 'dev', 'br0', 'up');
+    expect(up).toBeGreaterThan(0);
+    expect([...(bridgeUpAfter(jobs).get(up) ?? [])].sort()).toEqual(['seed-A', 'seed-B', 'seed-C']);
+    for (const ns of ['seed-A', 'seed-B', 'seed-C']) expect(deps[up]).toContain(at(ns, 'link', 'set', 'dev', 'eth0', 'up'));
+    // not on the link to remote (no port of br0), nor the namespaces' routes, which come after it
+    expect(deps[up]).not.toContain(at('seed-remote', 'link', 'set', 'dev', 'eth0', 'up'));
+    const route = at('seed-A', 'route', 'replace', 'default', 'via', '10.0.0.1');
+    expect(route).toBeGreaterThan(up);
+    expect(deps[route]).not.toContain(up);
   });
 
   const plans: [string, Plan][] = [
