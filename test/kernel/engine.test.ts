@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { createLabsService } from '@/server/labs/service';
 import {
   ifindex, netnsList, nslabIn, usernsList, removeNamespaces, rmHome, rootSnapshot, SEED, sh, tempHome, writeVariant,
 } from './cli-helpers';
@@ -48,6 +49,27 @@ describe('the seed lab with an isolated host', () => {
     const cap = await capture;
     expect(String(cap.stdout)).toMatch(/203\.0\.113\.1 > 203\.0\.113\.2: ICMP echo request/);
     expect(String(cap.stdout)).not.toMatch(/10\.0\.0\.2 >/);
+  });
+
+  it('brings the new bridge up after its ports\' far ends; then every port forwards, IPv4 and IPv6 at once', async () => {
+    // the order the kernel saw, from the command log (in the order the commands ran)
+    const labs = createLabsService({ home });
+    const log = labs.commandLog('seed', 2000).map((c) => c.argv.join(' '));
+    await labs.close();
+    const at = (line: string) => {
+      const i = log.indexOf(line);
+      expect(i, line).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const bridgeUp = at('ip -n H link set dev br0 up');
+    for (const n of ['A', 'B', 'C']) expect(at(`ip -n seed-${n} link set dev eth0 up`)).toBeLessThan(bridgeUp);
+    // the bridge's ports, as the kernel has them: every one forwarding
+    const ports = JSON.parse((await sh('ip', 'netns', 'exec', 'H', 'bridge', '-j', 'link', 'show')).stdout) as { ifname: string; master: string; state: string }[];
+    expect(ports.filter((p) => p.master === 'br0').map((p) => p.state)).toEqual(['forwarding', 'forwarding', 'forwarding']);
+    // IPv6 across the bridge: C's link-local address answers A (no address of the lab's own)
+    const ll = JSON.parse((await sh('ip', '-n', 'seed-C', '-j', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link')).stdout)[0].addr_info[0].local as string;
+    const p6 = await nslab('exec', 'seed', 'A', '--', 'ping', '-6', '-c1', '-W2', `${ll}%eth0`);
+    expect(p6.exitCode, p6.stdout + p6.stderr).toBe(0);
   });
 
   it('shows the default route and, after a ping, the gateway in the neighbour table', async () => {
