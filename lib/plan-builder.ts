@@ -24,7 +24,7 @@ export const Phase = {
    * a bridge this plan makes comes up once its ports' far ends are up (server/kernel/schedule.ts
    * waits for them): its ports forward nothing while it is down, so the IPv6 reports each
    * interface sends as it comes up stop at its own port instead of reaching every port up before
-   * it (200 ports: 20,000 deliveries, a quarter of the namespaces' own work)
+   * it (200 ports: 20,000 deliveries, half of the round of the namespaces' own lines)
    */
   bridgeUp: 10,
   route: 11,
