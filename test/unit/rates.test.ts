@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { counterDelta, formatRate, perSecond, rateBetween, ratesBetween, type Counters } from '@/lib/rates';
+import { countersFromIpJson } from '@/server/tools/link-rates';
 
 const c = (rxPackets: number, txPackets: number, rxBytes: number, txBytes: number): Counters => ({
   rxPackets, txPackets, rxBytes, txBytes,
@@ -72,5 +73,34 @@ describe('formatRate', () => {
     { r: { pps: 0.5, bps: 49 }, text: '0.5 pkt/s · 49 B/s' },
   ])('$text', ({ r, text }) => {
     expect(formatRate({ ...r, txPps: 0, rxPps: 0 })).toBe(text);
+  });
+});
+
+describe('countersFromIpJson: the counters of `ip -j -s link show`', () => {
+  const link = (ifname: unknown, stats64: unknown) => ({ ifindex: 2, ifname, flags: ['UP'], mtu: 1500, stats64 });
+  const stats = { rx: { bytes: 1200, packets: 12, errors: 0 }, tx: { bytes: 3400, packets: 34, errors: 0 } };
+
+  it('reads each interface\'s packets and bytes, as the full schema does', () => {
+    const text = JSON.stringify([link('lo', stats), link('veth-A', { rx: { bytes: 0, packets: 0 }, tx: { bytes: 7, packets: 1 } })]);
+    expect([...countersFromIpJson('ip -j -s link show', text)]).toEqual([
+      ['lo', { rxPackets: 12, txPackets: 34, rxBytes: 1200, txBytes: 3400 }],
+      ['veth-A', { rxPackets: 0, txPackets: 1, rxBytes: 0, txBytes: 7 }],
+    ]);
+  });
+
+  it.each([
+    ['no stats', link('a', undefined)],
+    ['a name that is not a string', link(7, stats)],
+    ['a count that is a string', link('a', { ...stats, rx: { bytes: '1', packets: 1 } })],
+    ['a negative count', link('a', { ...stats, tx: { bytes: -1, packets: 1 } })],
+    ['a missing count', link('a', { rx: { bytes: 1 }, tx: { bytes: 1, packets: 1 } })],
+    ['not an object', null],
+  ])('leaves out an interface with %s, and keeps the others', (_what, bad) => {
+    const got = countersFromIpJson('ip -j -s link show', JSON.stringify([bad, link('ok', stats)]));
+    expect([...got.keys()]).toEqual(['ok']);
+  });
+
+  it.each([['not JSON', 'Device "x" does not exist.'], ['not a list', '{"ifname":"a"}'], ['empty', '']])('names the command when the answer is %s', (_what, text) => {
+    expect(() => countersFromIpJson('ip -n H -j -s link show', text)).toThrow('ip -n H -j -s link show: the answer is not a JSON list');
   });
 });
