@@ -329,11 +329,10 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
       report(rows, { goal: `hand-made link down shows in the dashboard, ${total} namespaces, p95 of 20 (p50)`, measured: `${p95.toFixed(3)} s (${p50.toFixed(3)} s)`, target: '< 0.3 s', ok: p95 < 0.3 });
 
       // idle: from 45 s after the last change, over one period of the open page's link rates
-      // at least (TOOL_LIMITS.rateMsPerLink per link: 50 s for 1000 links). V8 goes on tidying
-      // its heap for half a minute after work stops (up to three major collections, 8 s apart,
-      // to give memory back: the server's RSS fell from 300 to 170 MB meanwhile), which is the
-      // work's cost, not the idle server's; and a 10 s window caught or missed the rates'
-      // reading by chance (0.1-0.3 % or 1.0-1.1 % in turn)
+      // at least (TOOL_LIMITS.rateMsPerLink per link: 50 s for 1000 links). V8 goes on giving
+      // memory back for a while after work stops (the server's RSS fell from about 300 to
+      // 170-190 MB in that time), which is the work's cost, not the idle server's; and a 10 s
+      // window caught or missed the rates' reading by chance (0.1-0.3 % or 1.0-1.1 % in turn)
       const windowMs = Math.max(10_000, total * TOOL_LIMITS.rateMsPerLink + 1000);
       await sleep(45_000);
       const c0 = cpuSeconds(server.pid);
