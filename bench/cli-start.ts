@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildCli, ROOT } from '../scripts/build-cli.mjs';
-import { median, userEnv } from './table';
+import { median, medianOf, userEnv } from './table';
 
 const run = promisify(execFile);
 
@@ -57,8 +57,7 @@ export async function benchCliStart(): Promise<CliStart> {
       help.push(await once([...nslab, '--help'], env));
       status.push(await once([...nslab, 'status'], env));
     }
-    const m = (xs: { wall: number; cpu: number }[], k: 'wall' | 'cpu') => median(xs.map((x) => x[k]));
-    return { help: m(help, 'wall'), status: m(status, 'wall'), cpu: { help: m(help, 'cpu'), status: m(status, 'cpu') } };
+    return { help: medianOf(help, 'wall'), status: medianOf(status, 'wall'), cpu: { help: medianOf(help, 'cpu'), status: medianOf(status, 'cpu') } };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Topology } from '@/lib/topology';
 import { inParallel } from '@/server/kernel/exec';
 import { listNetns } from '@/server/kernel/observer';
-import { median, settle, userEnv, type Row } from './table';
+import { medianOf, settle, userEnv, type Row } from './table';
 
 const NSLAB = join(import.meta.dirname, '..', 'bin', 'nslab.js');
 
@@ -160,14 +160,14 @@ export async function benchScale(opts: { quick: boolean }): Promise<Row[]> {
       smalls.push(await nslabRun(home, dir, starLab(n, 200, `star${n}`), true));
       plains.push(await plainRun(dir, n));
     }
-    const small = { apply: median(smalls.map((r) => r.apply)), replan: median(smalls.map((r) => r.replan)), floor: median(smalls.map((r) => r.floor)), destroy: median(smalls.map((r) => r.destroy)), left: smalls.flatMap((r) => r.left) };
-    const plain = { up: median(plains.map((r) => r.up)), down: median(plains.map((r) => r.down)) };
+    const small = { apply: medianOf(smalls, 'apply'), replan: medianOf(smalls, 'replan'), floor: medianOf(smalls, 'floor'), destroy: medianOf(smalls, 'destroy'), left: smalls.flatMap((r) => r.left) };
+    const plain = { up: medianOf(plains, 'up'), down: medianOf(plains, 'down') };
     const mininet = await mininetRun(n);
     // the large lab's build, the median of three: one alone moved between 4.7× and 6.2× the
     // 200-namespace time from one run of the bench to the next
     const larges: Built[] = [];
     for (let round = 0; round < 3; round++) larges.push(await nslabRun(home, dir, starLab(big, 200, `star${big}`)));
-    const large: Built = { apply: median(larges.map((r) => r.apply)), destroy: median(larges.map((r) => r.destroy)), left: larges.flatMap((r) => r.left) };
+    const large: Built = { apply: medianOf(larges, 'apply'), destroy: medianOf(larges, 'destroy'), left: larges.flatMap((r) => r.left) };
 
     rows.push({ goal: `1. build ${n} namespaces (CLI) vs plain script`, measured: `${s(small.apply)} (plain ${s(plain.up)}: ${(plain.up / small.apply).toFixed(1)}×; medians of ${ROUNDS})`, target: '≥ 5× faster', ok: plain.up / small.apply >= 5 });
     rows.push(

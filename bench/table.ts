@@ -55,6 +55,11 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** The median of one field of some runs' measurements. */
+export function medianOf<K extends string>(runs: readonly Record<K, number>[], key: K): number {
+  return median(runs.map((r) => r[key]));
+}
+
 /**
  * The environment the bench runs commands in: its own, without Node's settings (NODE_OPTIONS,
  * NODE_EXTRA_CA_CERTS, ...), which a user's shell does not carry. The machine the bench was
