@@ -11,6 +11,7 @@
 // the shell path (server/kernel/batch.ts) stays the reference. NSLAB_NSCTL=0 turns it off.
 import { accessSync, constants } from 'node:fs';
 import type { Command } from '@/lib/ops';
+import type { Counters } from '@/lib/rates';
 import { IDMAP_DIR, NETNS_DIR, NOBODY_ID, USERNS_DIR } from '@/lib/ops';
 import { deletesNetns } from './schedule';
 
@@ -54,6 +55,10 @@ export function nsctlSource(): string {
 #                       prints "NS<TAB>NSID": the id this namespace gives /run/netns/NS (with a +,
 #                       one is given first where there is none, as \`ip netns set NS auto\` does);
 #                       nothing for a namespace that is gone or has no id
+#   nslab-nsctl counters NS...
+#                       prints "NS<TAB>ok", then " IFACE<TAB>RXPACKETS<TAB>TXPACKETS<TAB>RXBYTES<TAB>TXBYTES"
+#                       (after a space) for each of its interfaces; or "NS<TAB>missing" ('' is this
+#                       program's own namespace)
 #   nslab-nsctl ip PARALLEL
 #                       lines on stdin: NS<TAB>LINE<TAB>LINE...; runs \`ip -batch -\` with those lines
 #                       in /run/netns/NS (as nsenter --net would), PARALLEL at a time; prints
@@ -645,6 +650,29 @@ if ($mode eq 'dump') {
   }
   exit 0;
 }
+if ($mode eq 'counters') {
+  # each interface's packet and byte counters (/proc/net/dev: the numbers \`ip -s link\` shows)
+  sysopen(my $own, '/proc/self/ns/net', $O_RDONLY) or die "nslab-nsctl: /proc/self/ns/net: $!\\n";
+  for my $ns (@ARGV) {
+    my $fh;
+    $fh = $own if $ns eq '';
+    unless (($ns eq '' || ($ns =~ /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/ && sysopen($fh, "${NETNS_DIR}/$ns", $O_RDONLY))) && syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) == 0) {
+      print "$ns\\tmissing\\n";
+      next;
+    }
+    unless (open(my $dev, '<', '/proc/self/net/dev')) {
+      print "$ns\\terror\\t/proc/self/net/dev: $!\\n";
+    } else {
+      print "$ns\\tok\\n";
+      # "  NAME: rx bytes packets errs drop fifo frame compressed multicast tx bytes packets ..."
+      while (my $l = <$dev>) {
+        next unless $l =~ /^\\s*([^:\\s]+):\\s*(\\d+)\\s+(\\d+)(?:\\s+\\d+){6}\\s+(\\d+)\\s+(\\d+)/;
+        print " $1\\t$3\\t$5\\t$2\\t$4\\n";
+      }
+    }
+  }
+  exit 0;
+}
 if ($mode eq 'run') {
   my $i = -1;
   # crash tests (NSLAB_FAULT=N:line:K): nslab is killed just before line K runs; this process
@@ -736,7 +764,7 @@ if ($mode eq 'marks') {
   }
   exit 0;
 }
-print STDERR "usage: nslab-nsctl run | marks NS... | dump NS... | nsids [+]NS... | ip PARALLEL\\n";
+print STDERR "usage: nslab-nsctl run | marks NS... | dump NS... | counters NS... | nsids [+]NS... | ip PARALLEL\\n";
 exit 2;
 `;
 }
@@ -864,6 +892,28 @@ export function parseNsctlMarks(stdout: string): Map<string, NsMarks | { error: 
     if (!ns || !status || status === 'missing') continue;
     if (status === 'ok') out.set(ns, { mark: Buffer.from(a ?? '', 'hex').toString('utf8'), forwarding: bit(b), forwarding6: bit(c) });
     else out.set(ns, { error: a ?? status });
+  }
+  return out;
+}
+
+/**
+ * Reads `nslab-nsctl counters`'s answer: namespace -> (interface -> its counters). A namespace
+ * that is gone is left out; one whose counters could not be read is an error naming it.
+ */
+export function parseNsctlCounters(stdout: string): Map<string, Map<string, Counters>> {
+  const out = new Map<string, Map<string, Counters>>();
+  let current: Map<string, Counters> | null = null;
+  for (const line of stdout.split('\n')) {
+    if (line.charCodeAt(0) === 32) {
+      const [name, rxPackets, txPackets, rxBytes, txBytes] = line.slice(1).split('\t');
+      if (current && name) current.set(name, { rxPackets: Number(rxPackets), txPackets: Number(txPackets), rxBytes: Number(rxBytes), txBytes: Number(txBytes) });
+      continue;
+    }
+    const [ns, status, why] = line.split('\t');
+    current = null;
+    if (ns === undefined || status === undefined || status === 'missing') continue;
+    if (status !== 'ok') throw new Error(`nslab-nsctl counters: reading ${ns ? `namespace ${ns}` : "this machine's own namespace"} failed: ${why ?? status}`);
+    out.set(ns, (current = new Map()));
   }
   return out;
 }

@@ -1,13 +1,15 @@
 // Live traffic: every second, each link's packet and byte rate from the kernel counters of one of
 // its veth ends. One end per link is enough (what leaves one end enters the other); the end in the
-// host context is preferred, so a lab on a bridge costs one `ip -s link` per second in total.
+// host context is preferred, so a lab on a bridge costs one read of one namespace's counters.
 import { compile } from '@/lib/compile';
 import type { LabRates } from '@/lib/protocol-tools';
 import { ratesBetween, type CounterSample, type Counters } from '@/lib/rates';
 import type { Topology } from '@/lib/topology';
 import { normalizeLinks } from '@/lib/model';
 import { inParallel, ipArgv, runFrequentRead } from '@/server/kernel/exec';
+import { NSCTL_PATH, nsctlUsable, parseNsctlCounters } from '@/server/kernel/nsctl';
 import { commandText } from '@/server/kernel/read';
+import { ensureUsernsSupport } from '@/server/kernel/userns';
 
 /** Which interface in which namespace stands for each link. */
 export interface CounterPlan {
@@ -28,18 +30,37 @@ export function counterPlan(topology: Topology, hostNetns: string): CounterPlan 
   return { byNs };
 }
 
-/** Reads the chosen counters: link id -> sample. Links whose namespace or interface is missing are left out. */
+/**
+ * Reads the chosen counters: link id -> sample. Links whose namespace or interface is missing are
+ * left out. With nslab-nsctl, one process reads every namespace's /proc/net/dev and prints five
+ * fields an interface; else one `ip -j -s link show` a namespace. Measured on a host of 1005
+ * interfaces with 1000 namespaces mounted: nslab-nsctl 28 ms and 13 ms of CPU for 22 KB; `ip -n`
+ * 113 ms and 37 ms of CPU (it copies the mount table first) for 543 KB of JSON, which this
+ * process then read into a string and objects each period.
+ */
 export async function readLinkCounters(plan: CounterPlan): Promise<Record<string, CounterSample>> {
   const out: Record<string, CounterSample> = {};
+  const keep = (ifaces: Map<string, string>, counters: Iterable<[string, Counters]>, at: number) => {
+    for (const [name, c] of counters) {
+      const id = ifaces.get(name);
+      if (id) out[id] = { at, counters: c };
+    }
+  };
+  if (nsctlUsable() && plan.byNs.size) {
+    ensureUsernsSupport();
+    const argv = ['perl', NSCTL_PATH, 'counters', ...plan.byNs.keys()];
+    const res = await runFrequentRead(argv);
+    const at = performance.now();
+    if (res.exitCode !== 0) throw new Error(`nslab-nsctl counters of ${plan.byNs.size} namespace(s) failed: ${res.stderr.trim() || `exit ${res.exitCode}`}`);
+    for (const [ns, counters] of parseNsctlCounters(res.stdout)) keep(plan.byNs.get(ns) ?? new Map(), counters, at);
+    return out;
+  }
   await inParallel([...plan.byNs.entries()], 4, async ([ns, ifaces]) => {
     const argv = ipArgv(ns, '-j', '-s', 'link', 'show');
     const res = await runFrequentRead(argv);
     const at = performance.now();
     if (res.exitCode !== 0) return;
-    for (const [name, counters] of countersFromIpJson(commandText(argv), res.stdout)) {
-      const id = ifaces.get(name);
-      if (id) out[id] = { at, counters };
-    }
+    keep(ifaces, countersFromIpJson(commandText(argv), res.stdout), at);
   });
   return out;
 }

@@ -7,9 +7,10 @@ import { netnsMark } from '@/lib/names';
 import { commandsFor, NO_DAD_KEYS, usernsPath, type Op } from '@/lib/ops';
 import { runOpsTolerant } from '@/server/kernel/driver';
 import { runArgv } from '@/server/kernel/exec';
-import { NSCTL_PATH, nsctlUsable, parseNsctlIp, parseNsctlMarks } from '@/server/kernel/nsctl';
+import { NSCTL_PATH, nsctlUsable, parseNsctlCounters, parseNsctlIp, parseNsctlMarks } from '@/server/kernel/nsctl';
 import { observe } from '@/server/kernel/observer';
 import { ensureUsernsSupport } from '@/server/kernel/userns';
+import { countersFromIpJson, readLinkCounters } from '@/server/tools/link-rates';
 import { removeNamespaces, sh, uniqueLab } from './helpers';
 
 const made: string[] = [];
@@ -124,6 +125,52 @@ describe.skipIf(!nsctlUsable())('nslab-nsctl does what the shell lines do', () =
     expect(marks.has(`${lab}-missing`)).toBe(false);
     expect(marks.get(names[1]!)).toMatchObject({ forwarding: true, forwarding6: false });
     expect(marks.get(names[0]!)).toMatchObject({ forwarding6: true });
+  });
+
+  it('reads the packet and byte counters ip -s link shows, for every namespace at once', async () => {
+    ensureUsernsSupport();
+    const lab = uniqueLab('x');
+    made.push(`${lab}-`);
+    const [a, b] = [`${lab}-a`, `${lab}-b`];
+    for (const ns of [a, b]) await sh('ip', 'netns', 'add', ns);
+    for (const line of [['-n', a, 'link', 'add', 'v', 'type', 'veth', 'peer', 'name', 'w', 'netns', b], ['-n', a, 'address', 'add', '10.9.0.1/24', 'dev', 'v'], ['-n', b, 'address', 'add', '10.9.0.2/24', 'dev', 'w'], ['-n', a, 'link', 'set', 'v', 'up'], ['-n', b, 'link', 'set', 'w', 'up'], ['-n', a, 'link', 'set', 'lo', 'up']]) {
+      expect((await sh('ip', ...line)).exitCode).toBe(0);
+    }
+    expect((await sh('ip', 'netns', 'exec', a, 'ping', '-c', '7', '-i', '0.01', '-s', '300', '10.9.0.2')).exitCode).toBe(0);
+    const ipCounters = async (ns: string) => countersFromIpJson('ip', (await sh('ip', ...(ns ? ['-n', ns] : []), '-j', '-s', 'link', 'show')).stdout);
+    // '' is nsctl's own namespace (the test's)
+    const names = [a, b, ''];
+    const before = new Map(await Promise.all(names.map(async (ns) => [ns, await ipCounters(ns)] as const)));
+    const res = await runArgv(['perl', NSCTL_PATH, 'counters', a, `${lab}-missing`, b, '', '../etc']);
+    const after = new Map(await Promise.all(names.map(async (ns) => [ns, await ipCounters(ns)] as const)));
+    expect(res.exitCode).toBe(0);
+    const read = parseNsctlCounters(res.stdout);
+    expect([...read.keys()]).toEqual([a, b, '']);
+    for (const ns of names) {
+      // the same interfaces, each counter between ip's readings before and after (IPv6's own
+      // reports may cross a link meanwhile)
+      expect([...read.get(ns)!.keys()].sort()).toEqual([...before.get(ns)!.keys()].sort());
+      for (const [iface, c] of read.get(ns)!) {
+        for (const k of ['rxPackets', 'txPackets', 'rxBytes', 'txBytes'] as const) {
+          expect(c[k]).toBeGreaterThanOrEqual(before.get(ns)!.get(iface)![k]);
+          expect(c[k]).toBeLessThanOrEqual(after.get(ns)!.get(iface)![k]);
+        }
+      }
+    }
+    // the ping's 7 echo requests (328 bytes of IPv4 each) left through v and arrived through w
+    expect(read.get(a)!.get('v')!.txPackets).toBeGreaterThanOrEqual(7);
+    expect(read.get(b)!.get('w')!.rxBytes).toBeGreaterThanOrEqual(7 * 342);
+    // the rates read through it: the same numbers as through `ip` (NSLAB_NSCTL=0)
+    const plan = { byNs: new Map([[a, new Map([['v', 'a-b'], ['lo', 'a-lo']])], [b, new Map([['w', 'b-a']])], [`${lab}-missing`, new Map([['x', 'gone']])]]) };
+    const viaNsctl = await readLinkCounters(plan);
+    use('sh');
+    const viaIp = await readLinkCounters(plan);
+    expect(Object.keys(viaNsctl).sort()).toEqual(['a-b', 'a-lo', 'b-a']);
+    expect(Object.keys(viaIp).sort()).toEqual(['a-b', 'a-lo', 'b-a']);
+    for (const id of ['a-b', 'a-lo', 'b-a']) {
+      for (const k of ['rxPackets', 'txPackets', 'rxBytes', 'txBytes'] as const) expect(viaNsctl[id]!.counters[k]).toBeLessThanOrEqual(viaIp[id]!.counters[k]);
+    }
+    expect(viaIp['a-lo']!.counters).toEqual(viaNsctl['a-lo']!.counters);
   });
 
   it('runs the ip batches of many namespaces as nsenter … ip -batch does: the same kernel, the same failures', async () => {

@@ -2,7 +2,7 @@
 // namespace-file lines lib/ops.ts writes), and how its answers are read.
 import { describe, expect, it } from 'vitest';
 import { commandsFor, type Command } from '@/lib/ops';
-import { nsctlCan, nsctlLine, parseNsctlMarks, parseNsctlRun } from '@/server/kernel/nsctl';
+import { nsctlCan, nsctlLine, parseNsctlCounters, parseNsctlMarks, parseNsctlRun } from '@/server/kernel/nsctl';
 
 const nsfile = (argv: string[]): Command => ({ tool: 'nsfile', ns: '', netns: 'x', argv });
 
@@ -72,5 +72,28 @@ describe('parseNsctlMarks', () => {
     expect(m.get('d')).toEqual({ mark: '', forwarding: false, forwarding6: true });
     // without IPv6 in the kernel: unknown
     expect(m.get('e')).toEqual({ mark: '', forwarding: true, forwarding6: null });
+  });
+});
+
+describe('parseNsctlCounters', () => {
+  it('groups interfaces under their namespace, this one as "", and leaves out a missing one', () => {
+    const m = parseNsctlCounters('a\tok\n lo\t0\t0\t0\t0\n v0\t12\t7\t1500\t700\nb\tmissing\n\tok\n eth0\t1\t2\t3\t4\nc\tok\n');
+    expect([...m.keys()]).toEqual(['a', '', 'c']);
+    expect(m.get('a')!.get('v0')).toEqual({ rxPackets: 12, txPackets: 7, rxBytes: 1500, txBytes: 700 });
+    expect(m.get('a')!.get('lo')).toEqual({ rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0 });
+    expect([...m.get('')!]).toEqual([['eth0', { rxPackets: 1, txPackets: 2, rxBytes: 3, txBytes: 4 }]]);
+    expect(m.get('c')!.size).toBe(0);
+  });
+
+  it('counters past 2^32 stay exact (a long-lived link)', () => {
+    expect(parseNsctlCounters('a\tok\n v\t5000000000\t1\t9007199254740991\t0\n').get('a')!.get('v')!.rxBytes).toBe(9007199254740991);
+  });
+
+  it('an interface line before any namespace, or after a missing one, belongs to none', () => {
+    expect([...parseNsctlCounters(' v\t1\t1\t1\t1\nb\tmissing\n w\t1\t1\t1\t1\n').keys()]).toEqual([]);
+  });
+
+  it('a namespace that could not be read is an error naming it', () => {
+    expect(() => parseNsctlCounters('a\terror\t/proc/self/net/dev: Permission denied\n')).toThrow('nslab-nsctl counters: reading namespace a failed: /proc/self/net/dev: Permission denied');
   });
 });
