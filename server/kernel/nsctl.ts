@@ -1,7 +1,7 @@
 // nslab-nsctl: a small Perl program that does, in one process, the namespace-file commands a plan
 // needs for many namespaces (lib/ops.ts `nsfile`: claim /run/netns/NS, make a user namespace and
-// a network namespace owned by it, unmount and remove the files), and reads the ownership marks
-// of many namespaces at once. The same work through `sh` costs about seven processes per
+// a network namespace owned by it, unmount and remove the files), and reads many namespaces at
+// once (their ownership marks, their state by rtnetlink, their links' counters). The same work through `sh` costs about seven processes per
 // namespace (dd, mountpoint, dd, unshare and its id-map helpers, true); here it is a fork per
 // namespace and a few system calls. Perl because it is part of every Debian system (perl-base)
 // and starts in a few milliseconds.
