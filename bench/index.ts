@@ -86,7 +86,8 @@ await section('packets', 'packets on the canvas', async () => {
   const r = await benchPackets();
   return [
     { goal: 'packet on the wire → its event at the client', measured: `p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms over ${r.pings} pings`, target: 'p95 < 300 ms', ok: r.p95Ms < 300 },
-    { goal: 'server CPU, a presentation open on an idle lab', measured: `${r.idleCpuPercent} % (its taps and samplers ${r.idleChildrenCpuPercent} %)`, target: '< 1 %', ok: r.idleCpuPercent < 1 },
+    { goal: `server CPU in the ${r.afterSeconds} s after the pings, the presentation open (V8 giving memory back, once)`, measured: `${r.afterCpuSeconds.toFixed(2)} s`, target: '(for information)', ok: true },
+    { goal: `server CPU, a presentation open on an idle lab, over ${r.idleSeconds} s from ${r.afterSeconds} s after the pings`, measured: `${r.idleCpuPercent} % (its taps and samplers ${r.idleChildrenCpuPercent} %; ${r.idleProcesses} processes started)`, target: '< 1 %', ok: r.idleCpuPercent < 1 },
   ];
 });
 await section('class', 'a class of seats', () => benchClass({ quick }));
