@@ -91,7 +91,7 @@ await section('packets', 'packets on the canvas', async () => {
   ];
 });
 await section('class', 'a class of seats', () => benchClass({ quick }));
-// the slowest part (a 1000-namespace lab served to a real browser: half an hour on 2 cores)
+// the slowest part (a 1000-namespace lab served to a real browser: about five minutes on 2 cores)
 await section('live', 'the dashboard at scale', () => benchLive({ quick }));
 console.log(renderTable(rows));
 process.exitCode = rows.some((r) => r.ok === false) ? 1 : 0;
