@@ -1,10 +1,10 @@
 // nslab-nsctl: a small Perl program that does, in one process, the namespace-file commands a plan
 // needs for many namespaces (lib/ops.ts `nsfile`: claim /run/netns/NS, make a user namespace and
 // a network namespace owned by it, unmount and remove the files), and reads many namespaces at
-// once (their ownership marks, their state by rtnetlink, their links' counters). The same work through `sh` costs about seven processes per
-// namespace (dd, mountpoint, dd, unshare and its id-map helpers, true); here it is a fork per
-// namespace and a few system calls. Perl because it is part of every Debian system (perl-base)
-// and starts in a few milliseconds.
+// once (their ownership marks, their state by rtnetlink, their links' counters). The same work
+// through `sh` costs about seven processes per namespace (dd, mountpoint, dd, unshare and its
+// id-map helpers, true); here it is a fork per namespace and a few system calls. Perl because it
+// is part of every Debian system (perl-base) and starts in a few milliseconds.
 //
 // It interprets exactly the command lines lib/ops.ts writes (the command log and the exported
 // script still show those lines, which a student can run by hand) and refuses anything else, so
@@ -654,9 +654,7 @@ if ($mode eq 'counters') {
   # each interface's packet and byte counters (/proc/net/dev: the numbers \`ip -s link\` shows)
   sysopen(my $own, '/proc/self/ns/net', $O_RDONLY) or die "nslab-nsctl: /proc/self/ns/net: $!\\n";
   for my $ns (@ARGV) {
-    my $fh;
-    $fh = $own if $ns eq '';
-    unless (($ns eq '' || ($ns =~ /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/ && sysopen($fh, "${NETNS_DIR}/$ns", $O_RDONLY))) && syscall($SYS_setns, fileno($fh), $CLONE_NEWNET) == 0) {
+    unless ($ns eq '' ? syscall($SYS_setns, fileno($own), $CLONE_NEWNET) == 0 : !defined enter_netns($ns)) {
       print "$ns\\tmissing\\n";
       next;
     }
