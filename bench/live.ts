@@ -69,12 +69,18 @@ function freePort(): Promise<number> {
   });
 }
 
-/** CPU time (s) of a process and its reaped children, from /proc/PID/stat. */
-export function cpuSeconds(pid: number): number {
+/** CPU time (s) of a process (utime+stime) and of its reaped children (cutime+cstime), from /proc/PID/stat. */
+export function cpuTimes(pid: number): { self: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields 14..17 of stat (utime stime cutime cstime) are 11..14 after the command
-  return [11, 12, 13, 14].reduce((t, i) => t + Number(f[i]), 0) / CLK_TCK;
+  return { self: (Number(f[11]) + Number(f[12])) / CLK_TCK, children: (Number(f[13]) + Number(f[14])) / CLK_TCK };
+}
+
+/** CPU time (s) of a process and its reaped children. */
+export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.self + t.children;
 }
 
 function rssMb(pid: number): number {

@@ -13,7 +13,7 @@ import type { LabPackets } from '@/lib/packets';
 import { assertTopology } from '@/lib/validate';
 import { runArgv } from '@/server/kernel/exec';
 import { SEED } from '@/test/kernel/cli-helpers';
-import { ask, connect, startServer, stopServer, type Server } from './live';
+import { ask, connect, cpuTimes, startServer, stopServer, type Server } from './live';
 
 const LAB = 'benchpk';
 const HOST_NS = 'benchpkH';
@@ -25,7 +25,7 @@ export interface PacketBench {
   p95Ms: number;
   /** the server process's own CPU while one browser watches an idle lab, % of one core */
   idleCpuPercent: number;
-  /** its children's (the taps, the rate sampler's `ip`) in the same window, % of one core */
+  /** its children's (the taps, and the readers of link and NAT counters) in the same window, % of one core */
   idleChildrenCpuPercent: number;
   /** processes (and threads) started in the sandbox in the idle window: the server's reads of link and NAT counters */
   idleProcesses: number;
@@ -35,14 +35,18 @@ export interface PacketBench {
   afterCpuSeconds: number;
 }
 
-const TICK = 100; // USER_HZ
-
-function cpuOf(pid: number): { self: number; children: number } {
-  const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // fields 14-17 of stat (utime stime cutime cstime), counted after "pid (comm) "
-  return { self: (Number(rest[11]) + Number(rest[12])) / TICK, children: (Number(rest[13]) + Number(rest[14])) / TICK };
+/** CPU time (s) of the taps (alive, so not yet among the server's reaped children). */
+function tapCpu(pids: number[]): number {
+  let s = 0;
+  for (const pid of pids) {
+    try {
+      s += cpuTimes(pid).self;
+    } catch {
+      // gone
+    }
+  }
+  return s;
 }
-
 
 /**
  * The last process id handed out in this pid namespace (the sandbox's own): its growth over a
@@ -50,19 +54,6 @@ function cpuOf(pid: number): { self: number; children: number } {
  */
 function lastPid(): number {
   return Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
-}
-
-function tapCpu(pids: number[]): number {
-  let s = 0;
-  for (const pid of pids) {
-    try {
-      const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      s += (Number(rest[11]) + Number(rest[12])) / TICK;
-    } catch {
-      // gone
-    }
-  }
-  return s;
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -102,15 +93,15 @@ export async function benchPackets(opts: { pings?: number; idleSeconds?: number;
       // server's work on them leaves V8 a debt it pays about half a minute later, once (its
       // memory reducer: three full collections, 0.2 s of CPU in all its threads; bench/live.ts),
       // shown in a row of its own
-      const a0 = cpuOf(server.pid);
+      const a0 = cpuTimes(server.pid);
       await new Promise((r) => setTimeout(r, settleSeconds * 1000));
-      const c0 = cpuOf(server.pid);
+      const c0 = cpuTimes(server.pid);
       const t0 = tapCpu(tapPids);
       const w0 = performance.now();
       const p0 = lastPid();
       await new Promise((r) => setTimeout(r, idleSeconds * 1000));
       const wall = (performance.now() - w0) / 1000;
-      const c1 = cpuOf(server.pid);
+      const c1 = cpuTimes(server.pid);
       const t1 = tapCpu(tapPids);
       const idleProcesses = lastPid() - p0;
       await ask(s, 'packets:unwatch', { lab: LAB });
