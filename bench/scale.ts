@@ -134,12 +134,17 @@ async function plainRun(dir: string, n: number): Promise<{ up: number; down: num
   return { up, down };
 }
 
-async function mininetRun(n: number): Promise<{ up: number; down: number } | null> {
+/**
+ * The Python that `mn` runs with (Debian's, where its package installed the module, not the first
+ * python3 on the PATH), found once; null when Mininet is not installed.
+ */
+async function mininetPython(): Promise<string | null> {
   const mn = await execa('sh', ['-c', 'command -v mn'], { reject: false });
   if (mn.exitCode !== 0) return null;
-  // the Python that mn runs with (Debian's, where its package installed the module), not the
-  // first python3 on the PATH
-  const python = /^#!\s*(\S+)/.exec(readFileSync(mn.stdout.trim(), 'utf8').split('\n')[0] ?? '')?.[1] ?? 'python3';
+  return /^#!\s*(\S+)/.exec(readFileSync(mn.stdout.trim(), 'utf8').split('\n')[0] ?? '')?.[1] ?? 'python3';
+}
+
+async function mininetRun(python: string, n: number): Promise<{ up: number; down: number }> {
   await settle();
   const res = await execa(python, ['-c', MININET, String(n)], { reject: false });
   if (res.exitCode !== 0) throw new Error(`bench: Mininet failed: ${res.stderr.split('\n').slice(-3).join(' ')}`);
@@ -174,12 +179,9 @@ export async function benchScale(opts: { quick: boolean }): Promise<Row[]> {
     const small = { apply: medianOf(smalls, 'apply'), replan: medianOf(smalls, 'replan'), floor: medianOf(smalls, 'floor'), destroy: medianOf(smalls, 'destroy'), left: smalls.flatMap((r) => r.left) };
     const plain = { up: medianOf(plains, 'up'), down: medianOf(plains, 'down') };
     // Mininet's build, the median of three (each on a quiet machine), when it is installed
+    const python = await mininetPython();
     const mininets: { up: number; down: number }[] = [];
-    for (let round = 0; round < 3; round++) {
-      const run = await mininetRun(n);
-      if (!run) break;
-      mininets.push(run);
-    }
+    for (let round = 0; python && round < 3; round++) mininets.push(await mininetRun(python, n));
     const mininet = mininets.length ? { up: medianOf(mininets, 'up'), down: medianOf(mininets, 'down') } : null;
     // the large lab's build, the median of three: one alone moved between 4.7× and 6.2× the
     // 200-namespace time from one run of the bench to the next
