@@ -246,7 +246,7 @@ async function panFps(server: Server, ms = 3000): Promise<{ fps: number; nodes: 
     await page.goto(`${server.url}/labs/${LAB}`);
     await page.locator('.react-flow__node').first().waitFor({ timeout: 120_000 });
     // a namespace node drawn with its live interfaces (a bridge's port rows do not count)
-    await page.locator('.react-flow__node [data-kind="namespace"] [data-iface="eth0"][data-state="UP"]').first().waitFor({ timeout: 120_000 });
+    await page.locator('.react-flow__node [data-kind="namespace"] [data-iface="eth0"][data-state="UP"]').first().waitFor({ state: 'attached', timeout: 120_000 });
     await sleep(3000);
     const nodes = await page.locator('.react-flow__node').count();
     // an empty spot of the pane to grab

@@ -59,7 +59,8 @@ export function Canvas({ present = false }: { present?: boolean }) {
   fitRef.current = fit;
   const current = useRef(nodes);
   current.current = nodes;
-  // a big lab seen from far out: no dot grid (dense there, and redrawn at every step of a pan)
+  // a big lab seen from far out: no dot grid (dense there, and redrawn at every step of a pan), and
+  // nodes drawn without the text too small to read there (globals.css, `.canvas.is-far`)
   const far = useFarView();
 
   // the view re-fits when the window (or the canvas) changes size, and when the text size changes
@@ -203,7 +204,7 @@ export function Canvas({ present = false }: { present?: boolean }) {
   }
 
   return (
-    <div className="canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} aria-label="lab canvas">
+    <div className={far ? 'canvas is-far' : 'canvas'} ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} aria-label="lab canvas">
       <ReactFlow<AppNode>
         nodes={nodes}
         edges={edges}
