@@ -41,14 +41,15 @@ async function emptySpot(page: Page): Promise<{ x: number; y: number }> {
 }
 
 test.describe('a big lab', () => {
-  test.beforeEach(async () => {
+  // built once for both tests (320 namespaces take a few seconds)
+  test.beforeAll(async () => {
     await deleteLab(LAB);
     const created = await call('lab:create', { topology: bigLab(), hostNetns: `${LAB}-host` });
     if (!created.ok) throw new Error(created.message);
     const applied = await call('lab:apply', { name: LAB, rev: created.lab.rev });
     if (!applied.ok || !applied.result.ok) throw new Error(`apply failed: ${JSON.stringify(applied)}`);
   });
-  test.afterEach(async () => {
+  test.afterAll(async () => {
     await deleteLab(LAB);
   });
 
@@ -97,7 +98,7 @@ test.describe('a big lab', () => {
 
   test('dragging the pane moves the drawing as one layer, and draws it sharp again after', async ({ page }) => {
     await login(page, `/labs/${LAB}`);
-    await expect(page.locator('.react-flow__node[data-id="n30"] [data-iface="eth0"]')).toHaveAttribute('data-state', 'UP', { timeout: 30_000 });
+    await expect(page.locator('.react-flow__node[data-id="n31"] [data-iface="eth0"]')).toHaveAttribute('data-state', 'UP', { timeout: 30_000 });
     await viewSettled(page);
     expect(await willChange(page)).toBe('auto');
     const before = await page.locator('.react-flow__viewport').evaluate((el) => (el as HTMLElement).style.transform);
