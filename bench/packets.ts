@@ -13,7 +13,7 @@ import type { LabPackets } from '@/lib/packets';
 import { assertTopology } from '@/lib/validate';
 import { runArgv } from '@/server/kernel/exec';
 import { SEED } from '@/test/kernel/cli-helpers';
-import { ask, connect, cpuTimes, startServer, stopServer, type Server } from './live';
+import { ask, connect, cpuTimes, sleep, startServer, stopServer, type Server } from './live';
 
 const LAB = 'benchpk';
 const HOST_NS = 'benchpkH';
@@ -87,19 +87,19 @@ export async function benchPackets(opts: { pings?: number; idleSeconds?: number;
       });
       const ping = await runArgv(['ip', 'netns', 'exec', `${LAB}-A`, 'ping', '-n', '-q', '-c', String(pings), '-i', '0.1', '-W', '1', '10.0.0.3'], { timeoutMs: 120_000 });
       if (ping.exitCode !== 0) throw new Error(`ping failed: ${ping.stdout}${ping.stderr}`);
-      for (let i = 0; i < 40 && delays.length < pings; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 40 && delays.length < pings; i++) await sleep(50);
 
       // idle: the lab open and watched, nothing moving, from a minute after the pings: the
       // server's work on them leaves V8 a debt it pays about half a minute later, once (its
       // memory reducer: three full collections, 0.2 s of CPU in all its threads; bench/live.ts),
       // shown in a row of its own
       const a0 = cpuTimes(server.pid);
-      await new Promise((r) => setTimeout(r, settleSeconds * 1000));
+      await sleep(settleSeconds * 1000);
       const c0 = cpuTimes(server.pid);
       const t0 = tapCpu(tapPids);
       const w0 = performance.now();
       const p0 = lastPid();
-      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+      await sleep(idleSeconds * 1000);
       const wall = (performance.now() - w0) / 1000;
       const c1 = cpuTimes(server.pid);
       const t1 = tapCpu(tapPids);

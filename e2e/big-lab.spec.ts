@@ -3,7 +3,7 @@
 // everything is written out again. While the pane is dragged, the drawing is moved as one layer.
 // A small lab is never drawn the far way, however far out it is zoomed.
 import { expect, test, type Page } from '@playwright/test';
-import { call, createAppliedSeedLab, deleteLab, login, sh, viewSettled } from './helpers';
+import { call, createAppliedSeedLab, deleteLab, login, sh, viewSettled, viewZoom } from './helpers';
 
 const LAB = 'big';
 const NAMESPACES = 320; // over BIG_LAB (300) nodes
@@ -22,7 +22,6 @@ function bigLab(): Record<string, unknown> {
   return { name: LAB, host: { netns: `${LAB}-host` }, nodes, links, layout: { nodes: layout } };
 }
 
-const zoom = (page: Page) => page.evaluate(() => new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform).a);
 const willChange = (page: Page) => page.evaluate(() => getComputedStyle(document.querySelector('.react-flow__viewport')!).willChange);
 
 /** An empty spot of the pane (where a drag pans instead of moving a node). */
@@ -59,7 +58,7 @@ test.describe('a big lab', () => {
     const row = n30.locator('[data-iface="eth0"]');
     await expect(row).toHaveAttribute('data-state', 'UP', { timeout: 30_000 });
     await viewSettled(page);
-    expect(await zoom(page)).toBeLessThan(0.5);
+    expect(await viewZoom(page)).toBeLessThan(0.5);
     await expect(page.locator('.canvas.is-far')).toHaveCount(1);
     await expect(n30.locator('.fnode-title')).toBeVisible();
     await expect(n30.locator('.fnode-title')).toHaveText('n30');
@@ -82,11 +81,11 @@ test.describe('a big lab', () => {
     const box = await n30.boundingBox();
     if (!box) throw new Error('n30 is not on screen');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    for (let i = 0; i < 20 && (await zoom(page)) < 0.55; i++) {
+    for (let i = 0; i < 20 && (await viewZoom(page)) < 0.55; i++) {
       await page.mouse.wheel(0, -200);
       await viewSettled(page);
     }
-    expect(await zoom(page)).toBeGreaterThanOrEqual(0.5);
+    expect(await viewZoom(page)).toBeGreaterThanOrEqual(0.5);
     await expect(page.locator('.canvas.is-far')).toHaveCount(0);
     await expect(row).toBeVisible();
     await expect(row.locator('.iface-state')).toHaveText('DOWN');
@@ -127,11 +126,11 @@ test('a small lab is never drawn the far way, even zoomed all the way out', asyn
     const a = await page.locator('.react-flow__node[data-id="A"]').boundingBox();
     if (!a) throw new Error('A is not on screen');
     await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-    for (let i = 0; i < 20 && (await zoom(page)) > 0.21; i++) {
+    for (let i = 0; i < 20 && (await viewZoom(page)) > 0.21; i++) {
       await page.mouse.wheel(0, 300);
       await viewSettled(page);
     }
-    expect(await zoom(page)).toBeLessThan(0.5);
+    expect(await viewZoom(page)).toBeLessThan(0.5);
     await expect(page.locator('.canvas.is-far')).toHaveCount(0);
     await expect(row).toBeVisible();
   } finally {

@@ -111,3 +111,8 @@ export async function viewSettled(page: Page): Promise<void> {
     { polling: 50 },
   );
 }
+
+/** The canvas's zoom (React Flow's viewport scale). */
+export function viewZoom(page: Page): Promise<number> {
+  return page.evaluate(() => new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform).a);
+}

@@ -1,7 +1,7 @@
 // Issue 11, point 7: the bugs found on the way, each with its test; and point 6 in the browser:
 // the Layout button, and a lab without positions laid out when it is opened.
 import { expect, test, type Page } from '@playwright/test';
-import { call, centerOf, createAppliedSeedLab, createSeedLab, deleteLab, login, mouseDrag, nslab, seedTopology, viewSettled } from './helpers';
+import { call, centerOf, createAppliedSeedLab, createSeedLab, deleteLab, login, mouseDrag, nslab, seedTopology, viewSettled, viewZoom } from './helpers';
 
 /** Clicks a link on its drawn line (the middle of its path), not on its box's centre, which a curve may miss. */
 async function clickLink(page: Page, label: string): Promise<void> {
@@ -35,9 +35,6 @@ async function openEditor(page: Page, lab: string) {
   await viewSettled(page);
 }
 
-async function zoom(page: Page): Promise<number> {
-  return page.evaluate(() => new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform).a);
-}
 
 interface Box {
   x: number;
@@ -228,9 +225,9 @@ test.describe('on an applied lab', () => {
   test('the view re-fits when the window changes size', async ({ page }) => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await openEditor(page, LAB);
-    const before = await zoom(page);
+    const before = await viewZoom(page);
     await page.setViewportSize({ width: 1920, height: 1080 });
-    await expect.poll(() => zoom(page)).not.toBe(before);
+    await expect.poll(() => viewZoom(page)).not.toBe(before);
     await viewSettled(page);
     const pane = (await page.locator('.canvas .react-flow__pane').boundingBox())!;
     for (const [id, b] of Object.entries(await nodeBoxes(page))) expect(inside(b, pane), `${id} in view`).toBe(true);

@@ -7,10 +7,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { runArgv } from './exec';
 import { monitorPid, subscribeMonitor } from './monitor-child';
-import { NSCTL_PATH, nsctlUsable, parseNsctlNsids } from './nsctl';
+import { nsctlUsable, parseNsctlNsids } from './nsctl';
 import { listNetns } from './observer';
 import { nsidsFrom, parseIpNsids } from './read';
-import { ensureUsernsSupport } from './userns';
+import { nsctlArgv } from './userns';
 
 const DEBOUNCE_MS = 100;
 
@@ -41,9 +41,7 @@ async function readNsids(): Promise<Map<string, string>> {
  */
 async function nsctlNsids(names: Iterable<string>, assign: Set<string>): Promise<Map<string, string> | null> {
   if (!nsctlUsable()) return null;
-  ensureUsernsSupport();
-  const args = [...names].map((ns) => (assign.has(ns) ? `+${ns}` : ns));
-  const res = await runArgv(['perl', NSCTL_PATH, 'nsids', ...args]);
+  const res = await runArgv(nsctlArgv('nsids', [...names].map((ns) => (assign.has(ns) ? `+${ns}` : ns))));
   if (res.exitCode !== 0) return null;
   return new Map([...parseNsctlNsids(res.stdout)].map(([name, id]) => [String(id), name]));
 }

@@ -7,8 +7,8 @@ import { readdir } from 'node:fs/promises';
 import type { KernelState, KLink, KNamespace } from '@/lib/kernel-state';
 import { MARK_PREFIX, markLab, natTable } from '@/lib/names';
 import { type CommandSink, type ExecResult, inParallel, runArgv } from './exec';
-import { NSCTL_PATH, nsctlUsable, parseNsctlMarks } from './nsctl';
-import { ensureUsernsSupport } from './userns';
+import { nsctlUsable, parseNsctlMarks } from './nsctl';
+import { nsctlArgv } from './userns';
 import { attachMemberships, batchArgv, batchStdin, commandText, forwarding6From, forwardingFrom, hasFilteringBridge, type IpLink, type IpRoute, linkFrom, membershipsFrom, natFromText, netemsFrom, OBSERVE, pairVeths, parseBridgeVlans, parseIpBatch, parseTcQdiscs, routesFrom, type TcQdisc } from './read';
 import { decodeDump } from './read/netlink';
 
@@ -90,11 +90,10 @@ function namespaceFrom(ns: string, links: IpLink[], routes: IpRoute[], forwardin
  * per namespace), each logged to `sink`; `answer` reads each process's result as it ends.
  */
 async function nsctlOver<T>(mode: 'dump' | 'marks', names: string[], sink: CommandSink | undefined, answer: (res: ExecResult) => T[]): Promise<T[]> {
-  ensureUsernsSupport();
   const parts = names.length >= 64 ? [names.slice(0, names.length >> 1), names.slice(names.length >> 1)] : [names];
   return Promise.all(
     parts.map(async (part) => {
-      const argv = ['perl', NSCTL_PATH, mode, ...part];
+      const argv = nsctlArgv(mode, part);
       const res = await runArgv(argv);
       sink?.({ argv, exitCode: res.exitCode, stderr: res.stderr.trim(), durationMs: res.durationMs });
       return answer(res);

@@ -20,6 +20,12 @@ export function ensureUsernsSupport(): void {
   ready = true;
 }
 
+/** The argv that runs nslab-nsctl's MODE on ARGS (the program installed first, once per process). */
+export function nsctlArgv(mode: 'counters' | 'dump' | 'marks' | 'nsids', args: Iterable<string>): string[] {
+  ensureUsernsSupport();
+  return ['perl', NSCTL_PATH, mode, ...args];
+}
+
 /** Writes a helper program nslab runs (in /run/nslab/bin), unless it is there already with this text. */
 export function installFile(path: string, text: string, mode: number): void {
   let have = '';

@@ -7,9 +7,9 @@ import { ratesBetween, type CounterSample, type Counters } from '@/lib/rates';
 import type { Topology } from '@/lib/topology';
 import { normalizeLinks } from '@/lib/model';
 import { inParallel, ipArgv, runFrequentRead } from '@/server/kernel/exec';
-import { NSCTL_PATH, nsctlUsable, parseNsctlCounters } from '@/server/kernel/nsctl';
+import { nsctlUsable, parseNsctlCounters } from '@/server/kernel/nsctl';
 import { commandText } from '@/server/kernel/read';
-import { ensureUsernsSupport } from '@/server/kernel/userns';
+import { nsctlArgv } from '@/server/kernel/userns';
 
 /** Which interface in which namespace stands for each link. */
 export interface CounterPlan {
@@ -47,9 +47,7 @@ export async function readLinkCounters(plan: CounterPlan): Promise<Record<string
     }
   };
   if (nsctlUsable() && plan.byNs.size) {
-    ensureUsernsSupport();
-    const argv = ['perl', NSCTL_PATH, 'counters', ...plan.byNs.keys()];
-    const res = await runFrequentRead(argv);
+    const res = await runFrequentRead(nsctlArgv('counters', plan.byNs.keys()));
     const at = performance.now();
     if (res.exitCode !== 0) throw new Error(`nslab-nsctl counters of ${plan.byNs.size} namespace(s) failed: ${res.stderr.trim() || `exit ${res.exitCode}`}`);
     for (const [ns, counters] of parseNsctlCounters(res.stdout)) keep(plan.byNs.get(ns) ?? new Map(), counters, at);
